@@ -1,0 +1,42 @@
+/*
+ * health: liveness (/healthz: the process answers) and readiness
+ * (/readyz: the database answers), both without credentials.
+ */
+#include "api.h"
+#include "db/db.h"
+#include "http/http.h"
+
+#define LIT(s)	s, sizeof(s) - 1
+
+static int
+healthz(struct http_req *req)
+{
+	return http_reply_raw_json(req, 200, LIT("{\"status\":\"ok\"}"));
+}
+
+static int
+readyz(struct http_req *req)
+{
+	if (db_ping() == -1) {
+		http_add_header(req, "Retry-After", "5");
+		return http_reply_error(req, 503, "unavailable",
+		    "database not reachable");
+	}
+	return http_reply_raw_json(req, 200, LIT("{\"status\":\"ready\"}"));
+}
+
+static const struct http_route routes[] = {
+	{ HTTP_GET, "/healthz", HTTP_ROUTE_PUBLIC, healthz, NULL },
+	{ HTTP_GET, "/readyz", HTTP_ROUTE_PUBLIC, readyz, NULL },
+};
+
+int
+api_health_register(struct erp_err *err)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(routes); i++)
+		if (http_route_add(&routes[i], err) == -1)
+			return -1;
+	return 0;
+}

@@ -1,0 +1,156 @@
+/*
+ * secrets: the token key and the master key, from the environment, from a
+ * file, or (development only) generated once into the data dir. Their
+ * values are never logged or put in an error.
+ */
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "config.h"
+
+#define SECRET_FILE_MAX	4096
+
+static void
+strip_newline(struct secret *s)
+{
+	while (s->s_len > 0 && (s->s_data[s->s_len - 1] == '\n' ||
+	    s->s_data[s->s_len - 1] == '\r'))
+		s->s_data[--s->s_len] = '\0';
+}
+
+static int
+read_secret_file(const char *path, struct secret *s)
+{
+	size_t	 len;
+	char	*data;
+
+	if ((data = fs_read_file(path, SECRET_FILE_MAX, &len)) == NULL)
+		return -1;
+	s->s_data = (unsigned char *)data;
+	s->s_len = len;
+	strip_newline(s);
+	return 0;
+}
+
+/* Development: reuse dir/file, or create it with 32 random bytes in hex. */
+static int
+dev_secret(const char *name, const char *dir, const char *file,
+    struct secret *s, struct erp_err *err)
+{
+	unsigned char	 raw[32];
+	char		 hex[65], path[4096];
+	struct stat	 st;
+	int		 fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >=
+	    sizeof(path)) {
+		err_set(err, "%s: data dir path too long", name);
+		return -1;
+	}
+	if (lstat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+			err_set(err, "%s: %s must be a regular file readable "
+			    "only by its owner (chmod 600)", name, path);
+			return -1;
+		}
+		if (read_secret_file(path, s) == -1) {
+			err_set(err, "%s: cannot read %s: %s", name, path,
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (errno != ENOENT || fs_mkdirs(dir, 0700) == -1) {
+		err_set(err, "%s: cannot use data dir %s: %s", name, dir,
+		    strerror(errno));
+		return -1;
+	}
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
+	sodium_memzero(raw, sizeof(raw));
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1 || write(fd, hex, 64) != 64 || fsync(fd) == -1) {
+		err_set(err, "%s: cannot write %s: %s", name, path,
+		    strerror(errno));
+		if (fd != -1) {
+			close(fd);
+			unlink(path);
+		}
+		sodium_memzero(hex, sizeof(hex));
+		return -1;
+	}
+	close(fd);
+	s->s_data = (unsigned char *)xstrndup(hex, 64);
+	s->s_len = 64;
+	sodium_memzero(hex, sizeof(hex));
+	log_info("development: generated %s into %s (mode 0600); set it "
+	    "in the environment for production", name, path);
+	return 0;
+}
+
+static int
+load_one(const struct config *cf, config_getenv_fn get, void *arg,
+    const char *name, const char *file, struct secret *s,
+    struct erp_err *err)
+{
+	char		 fname[64];
+	const char	*v, *f;
+
+	snprintf(fname, sizeof(fname), "%s_FILE", name);
+	v = get(name, arg);
+	f = get(fname, arg);
+	if (v != NULL && *v == '\0')
+		v = NULL;
+	if (f != NULL && *f == '\0')
+		f = NULL;
+	if (v != NULL && f != NULL) {
+		err_set(err, "%s: set %s or %s, not both", name, name, fname);
+		return -1;
+	}
+	if (v != NULL) {
+		s->s_len = strlen(v);
+		s->s_data = (unsigned char *)xstrndup(v, s->s_len);
+	} else if (f != NULL) {
+		if (read_secret_file(f, s) == -1) {
+			err_set(err, "%s: cannot read %s: %s", fname, f,
+			    strerror(errno));
+			return -1;
+		}
+		name = fname;
+	} else if (cf->cf_production) {
+		err_set(err, "%s: required in production (at least %d bytes)",
+		    name, CONFIG_SECRET_MIN);
+		return -1;
+	} else
+		return dev_secret(name, cf->cf_data_dir, file, s, err);
+
+	if (s->s_len < CONFIG_SECRET_MIN) {
+		if (cf->cf_production) {
+			err_set(err, "%s: must be at least %d bytes", name,
+			    CONFIG_SECRET_MIN);
+			return -1;
+		}
+		log_warn("%s is shorter than %d bytes: production will refuse "
+		    "it", name, CONFIG_SECRET_MIN);
+	}
+	return 0;
+}
+
+int
+config_load_secrets(struct config *cf, config_getenv_fn get, void *arg,
+    struct erp_err *err)
+{
+	if (load_one(cf, get, arg, "ERP_JWT_SECRET", "jwt.secret",
+	    &cf->cf_jwt_secret, err) == -1)
+		return -1;
+	return load_one(cf, get, arg, "ERP_SECRET_KEY", "secret.key",
+	    &cf->cf_secret_key, err);
+}

@@ -1,0 +1,434 @@
+/*
+ * db conn: one SQLite connection per thread, opened on first use and closed
+ * by a pthread key destructor, with a per-thread prepared statement cache.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "base/base.h"
+#include "db.h"
+#include "db_int.h"
+
+#define BUSY_MS		5000	/* how long a connection waits for a lock */
+#define CACHE_MIN	16	/* first size of a thread's statement table */
+#define LOG_SQL_MAX	200	/* bytes of SQL text quoted in a log line */
+
+/* One cached statement in an open-addressing table (linear probing). */
+struct slot {
+	const char	*s_sql;		/* the caller's pointer: the key */
+	sqlite3_stmt	*s_stmt;	/* owned; NULL if it failed to prepare */
+	size_t		 s_len;		/* strlen(sqlite3_sql(s_stmt)) */
+};
+
+/* A thread's state, allocated by its first db_get(). */
+struct thr {
+	sqlite3		*t_db;		/* owned; NULL until opened */
+	struct slot	*t_slots;	/* t_cap entries; NULL until first use */
+	size_t		 t_cap;		/* 0 or a power of two */
+	size_t		 t_len;		/* slots with a key */
+};
+
+static char		*conn_path;	/* from db_init; owned */
+static enum db_sync	 conn_sync = DB_SYNC_FULL;
+static pthread_key_t	 thr_key;
+static pthread_once_t	 thr_once = PTHREAD_ONCE_INIT;
+static bool		 thr_key_ok;	/* pthread_key_create worked */
+
+static void
+thr_free(struct thr *t)
+{
+	size_t	 i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->t_cap; i++)
+		sqlite3_finalize(t->t_slots[i].s_stmt);
+	free(t->t_slots);
+	/* _v2: a statement the caller prepared itself must not leak the db */
+	sqlite3_close_v2(t->t_db);
+	free(t);
+}
+
+static void
+thr_destroy(void *p)
+{
+	thr_free(p);
+}
+
+static void
+key_make(void)
+{
+	thr_key_ok = pthread_key_create(&thr_key, thr_destroy) == 0;
+}
+
+static struct thr *
+thr_get(bool make)
+{
+	struct thr	*t;
+
+	if (!thr_key_ok)
+		return NULL;
+	if ((t = pthread_getspecific(thr_key)) != NULL || !make)
+		return t;
+	t = xcalloc(1, sizeof(*t));
+	if (pthread_setspecific(thr_key, t) != 0) {
+		log_error("db: cannot store the thread's connection");
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+const char *
+db_conn_path(void)
+{
+	return conn_path;
+}
+
+bool
+db_conn_is_memory(void)
+{
+	return conn_path != NULL && strcmp(conn_path, ":memory:") == 0;
+}
+
+static bool
+is_blank(const char *p)
+{
+	while (*p != '\0' && (isspace((unsigned char)*p) || *p == ';'))
+		p++;
+	return *p == '\0';
+}
+
+static int
+exec(sqlite3 *db, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_error("db: %s: %s", sql, msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static sqlite3 *
+conn_open(void)
+{
+	sqlite3		*db = NULL;
+	const char	*sync;
+	int		 flags, rc;
+
+	/* Only db_init creates the file: a vanished one is an error. */
+	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	if (db_conn_is_memory())
+		flags |= SQLITE_OPEN_CREATE;
+	if ((rc = sqlite3_open_v2(conn_path, &db, flags, NULL)) != SQLITE_OK) {
+		log_error("db: cannot open %s: %s", conn_path,
+		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, BUSY_MS);
+	if (sqlite3_enable_load_extension(db, 0) != SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0,
+	    (int *)NULL) != SQLITE_OK ||
+	    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1,
+	    (int *)NULL) != SQLITE_OK) {
+		log_error("db: cannot configure %s: %s", conn_path,
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
+#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0,
+	    (int *)NULL) != SQLITE_OK) {
+		log_error("db: cannot configure %s: %s", conn_path,
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
+#endif
+	sync = conn_sync == DB_SYNC_NORMAL ? "PRAGMA synchronous=NORMAL" :
+	    "PRAGMA synchronous=FULL";
+	if (exec(db, "PRAGMA foreign_keys=ON") == -1 || exec(db, sync) == -1)
+		goto fail;
+	return db;
+fail:
+	sqlite3_close(db);
+	return NULL;
+}
+
+int
+db_init(const char *path, enum db_sync sync, struct erp_err *err)
+{
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*st = NULL;
+	const char	*mode;
+	int		 fd = -1, rc = -1;
+
+	if (path == NULL || *path == '\0') {
+		err_set(err, "database path is empty");
+		return -1;
+	}
+	if (sync != DB_SYNC_NORMAL && sync != DB_SYNC_FULL) {
+		err_set(err, "database sync level %d is not NORMAL or FULL",
+		    (int)sync);
+		return -1;
+	}
+	if (!sqlite3_threadsafe()) {
+		err_set(err, "SQLite was built without thread support");
+		return -1;
+	}
+	if (pthread_once(&thr_once, key_make) != 0 || !thr_key_ok) {
+		err_set(err, "cannot create the database thread key");
+		return -1;
+	}
+	/* A second init (tests) must not keep a connection to the old path. */
+	db_thread_close();
+	free(conn_path);
+	conn_path = xstrdup(path);
+	conn_sync = sync;
+	if (db_conn_is_memory())
+		return 0;
+
+	/* Create it ourselves so it is never readable by others, any umask. */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		err_set(err, "cannot open database %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, 0600) == -1) {
+		err_set(err, "cannot make database %s mode 0600: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		err_set(err, "cannot open database %s: %s", path,
+		    db ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, BUSY_MS);
+	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		err_set(err, "database %s: cannot switch to WAL: %s", path,
+		    sqlite3_errmsg(db));
+		goto out;
+	}
+	mode = (const char *)sqlite3_column_text(st, 0);
+	if (mode == NULL || strcasecmp(mode, "wal") != 0) {
+		err_set(err, "database %s: journal mode is %s, not wal", path,
+		    mode ? mode : "unknown");
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (fd != -1)
+		close(fd);
+	if (rc == -1) {
+		free(conn_path);
+		conn_path = NULL;
+	}
+	return rc;
+}
+
+sqlite3 *
+db_get(void)
+{
+	struct thr	*t;
+
+	if (conn_path == NULL) {
+		log_error("db: db_init has not run");
+		return NULL;
+	}
+	if ((t = thr_get(true)) == NULL)
+		return NULL;
+	if (t->t_db == NULL)
+		t->t_db = conn_open();
+	return t->t_db;
+}
+
+static size_t
+slot_hash(const char *sql)
+{
+	uint64_t	 h = (uint64_t)(uintptr_t)sql;
+
+	/* Fibonacci hashing: the high bits mix all of the pointer's bits. */
+	h *= UINT64_C(0x9e3779b97f4a7c15);
+	return (size_t)(h >> 32);
+}
+
+/* The slot holding sql, or the empty one where it belongs. */
+static struct slot *
+slot_find(struct thr *t, const char *sql)
+{
+	size_t	 i, mask = t->t_cap - 1;
+
+	for (i = slot_hash(sql) & mask;; i = (i + 1) & mask)
+		if (t->t_slots[i].s_sql == sql || t->t_slots[i].s_sql == NULL)
+			return &t->t_slots[i];
+}
+
+static void
+grow(struct thr *t)
+{
+	struct slot	*old = t->t_slots;
+	size_t		 i, n = t->t_cap;
+
+	t->t_cap = n ? n * 2 : CACHE_MIN;
+	t->t_slots = xcalloc(t->t_cap, sizeof(*t->t_slots));
+	for (i = 0; i < n; i++)
+		if (old[i].s_sql != NULL)
+			*slot_find(t, old[i].s_sql) = old[i];
+	free(old);
+}
+
+/* Whether the cached statement was made from sql's current text. */
+static bool
+same_text(const struct slot *s, const char *sql)
+{
+	return strncmp(sql, sqlite3_sql(s->s_stmt), s->s_len) == 0 &&
+	    is_blank(sql + s->s_len);
+}
+
+static sqlite3_stmt *
+prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*st = NULL;
+	const char	*tail = NULL;
+
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	    &tail) != SQLITE_OK) {
+		log_error("db: cannot prepare \"%.*s\": %s", LOG_SQL_MAX, sql,
+		    sqlite3_errmsg(db));
+		return NULL;
+	}
+	if (st == NULL || !is_blank(tail)) {
+		log_error("db: \"%.*s\" is not exactly one statement",
+		    LOG_SQL_MAX, sql);
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+sqlite3_stmt *
+db_stmt(const char *sql)
+{
+	struct thr	*t;
+	struct slot	*s;
+	sqlite3_stmt	*st;
+
+	if (sql == NULL || db_get() == NULL)
+		return NULL;
+	t = thr_get(false);
+	if (t->t_cap == 0)
+		grow(t);
+	s = slot_find(t, sql);
+	if (s->s_sql == sql && s->s_stmt != NULL) {
+		if (same_text(s, sql)) {
+			sqlite3_reset(s->s_stmt);
+			sqlite3_clear_bindings(s->s_stmt);
+			return s->s_stmt;
+		}
+		/* Checked because running the old text would be silent. */
+		log_warn("db: the text at a cached SQL pointer changed (SQL "
+		    "must be static): \"%.*s\"", LOG_SQL_MAX, sql);
+		sqlite3_finalize(s->s_stmt);
+		s->s_stmt = NULL;
+	}
+	if (s->s_sql == NULL && (t->t_len + 1) * 4 > t->t_cap * 3) {
+		grow(t);
+		s = slot_find(t, sql);
+	}
+	if ((st = prepare(t->t_db, sql)) == NULL)
+		return NULL;
+	if (s->s_sql == NULL)
+		t->t_len++;
+	s->s_sql = sql;
+	s->s_stmt = st;
+	s->s_len = strlen(sqlite3_sql(st));
+	return st;
+}
+
+void
+db_thread_close(void)
+{
+	struct thr	*t;
+
+	if ((t = thr_get(false)) == NULL)
+		return;
+	pthread_setspecific(thr_key, NULL);
+	thr_free(t);
+}
+
+/* Steps a cached statement that returns no rows. */
+static int
+run(const char *sql)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt(sql)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		log_error("db: %s: %s", sql, sqlite3_errmsg(db_get()));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+db_tx_begin(void)
+{
+	return run("BEGIN IMMEDIATE");
+}
+
+int
+db_tx_commit(void)
+{
+	sqlite3	*db;
+
+	if (run("COMMIT") == 0)
+		return 0;
+	/* Never leave a pooled thread inside a failed transaction. */
+	if ((db = db_get()) != NULL && !sqlite3_get_autocommit(db))
+		db_tx_rollback();
+	return -1;
+}
+
+int
+db_tx_rollback(void)
+{
+	sqlite3	*db;
+
+	if ((db = db_get()) == NULL)
+		return -1;
+	if (sqlite3_get_autocommit(db))
+		return 0;	/* no transaction is open */
+	return run("ROLLBACK");
+}
+
+int
+db_ping(void)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = db_stmt("SELECT 1")) == NULL)
+		return -1;
+	rc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1 ?
+	    0 : -1;
+	sqlite3_reset(st);
+	return rc;
+}

@@ -1,0 +1,122 @@
+/*
+ * http: the server (civetweb underneath, never visible above this header),
+ * the one route table, the fixed request pipeline and replies in the
+ * contract's shape (API.md section 2).
+ */
+#ifndef ERP_CORE_HTTP_H
+#define ERP_CORE_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "base/base.h"
+#include "config/config.h"
+
+/* Methods, as bits so a route can take several. */
+#define HTTP_GET	0x01
+#define HTTP_HEAD	0x02
+#define HTTP_POST	0x04
+#define HTTP_PUT	0x08
+#define HTTP_PATCH	0x10
+#define HTTP_DELETE	0x20
+#define HTTP_OPTIONS	0x40
+
+/* Route flags. */
+#define HTTP_ROUTE_PUBLIC	0x01	/* no credentials needed */
+
+#define HTTP_MAX_ROUTES		256
+#define HTTP_MAX_PARAMS		8
+#define HTTP_MAX_SEGMENTS	16
+
+struct http_req;
+
+/*
+ * A handler answers with one of the http_reply_* calls and returns its
+ * result. It runs only after every pipeline step before it passed.
+ */
+typedef int (*http_handler_fn)(struct http_req *);
+
+struct http_route {
+	int		 rt_methods;	/* HTTP_GET | ... (GET implies HEAD) */
+	const char	*rt_path;	/* "/api/v1/users/{id}": static string */
+	int		 rt_flags;	/* HTTP_ROUTE_* */
+	http_handler_fn	 rt_handler;
+	void		*rt_arg;	/* handed back by http_route_arg() */
+};
+
+/*
+ * Adds a route to the one table; before http_server_start only (the table
+ * is frozen afterwards). The route is copied. Returns 0, or -1 with err set
+ * for a malformed path, a full table or a clash with a route already there
+ * (the same method on the same path shape).
+ */
+int	http_route_add(const struct http_route *, struct erp_err *err);
+
+/* Starts serving with cf (which must outlive the server). 0 or -1. */
+int	http_server_start(const struct config *cf, struct erp_err *err);
+/* Stops accepting, lets in-flight requests finish, then returns. */
+void	http_server_stop(void);
+
+/* What a handler may read. Every pointer is borrowed from the request. */
+const char	*http_request_id(const struct http_req *);
+const char	*http_method(const struct http_req *);
+const char	*http_path(const struct http_req *);
+/* The client's address after ERP_TRUSTED_PROXIES (API.md section 3). */
+const char	*http_client_ip(const struct http_req *);
+/* A request header, or NULL. */
+const char	*http_header(const struct http_req *, const char *name);
+/* A {name} path parameter, percent-decoded, or NULL. */
+const char	*http_param(const struct http_req *, const char *name);
+/* The parsed JSON body, or NULL when the request had none. */
+const cJSON	*http_body(const struct http_req *);
+void		*http_route_arg(const struct http_req *);
+const struct config *http_config(const struct http_req *);
+/*
+ * Copies the decoded query parameter name into out (NUL-terminated).
+ * Returns its length, or -1 when absent or longer than outlen - 1.
+ */
+int	http_query(const struct http_req *, const char *name, char *out,
+	    size_t outlen);
+
+/*
+ * Adds a response header to the reply this request will send. The name
+ * and value must not contain CR or LF (they are refused, returning -1).
+ */
+int	http_add_header(struct http_req *, const char *name, const char *value);
+
+/*
+ * Replies. Each writes the whole response (headers, security headers,
+ * CORS, request id, body) with one write and returns the status, or -1
+ * if the connection failed. The request may reply once.
+ */
+/* body is owned by the callee from now on and freed. */
+int	http_reply_json(struct http_req *, int status, cJSON *body);
+/* A body the caller already has as JSON text (borrowed). */
+int	http_reply_raw_json(struct http_req *, int status, const char *json,
+	    size_t len);
+/* An empty reply such as 204. */
+int	http_reply_empty(struct http_req *, int status);
+/*
+ * The error envelope {"error": {"code","message","request_id"}}; message
+ * is for humans and must not hold secrets, SQL or paths.
+ */
+int	http_reply_error(struct http_req *, int status, const char *code,
+	    const char *message);
+/* A 422 or 409 naming one field: fields = [{field, code, message}]. */
+int	http_reply_field_error(struct http_req *, int status,
+	    const char *code, const char *message, const char *field,
+	    const char *field_code, const char *field_message);
+/* Replies with an error envelope whose fields array the callee owns. */
+int	http_reply_fields(struct http_req *, int status, const char *code,
+	    const char *message, cJSON *fields);
+
+/* headers.c: decisions, exposed for the tests. */
+/* true if origin is one of cf's ERP_CORS_ORIGINS (exact match). */
+bool	http_cors_allowed(const struct config *cf, const char *origin);
+/* true for 1 to 128 characters of A-Z a-z 0-9 . _ - */
+bool	http_request_id_valid(const char *id);
+
+#endif /* ERP_CORE_HTTP_H */

@@ -1,0 +1,94 @@
+/*
+ * http_int: what the files of core/http share and nobody else sees: the
+ * request struct and the pieces of the pipeline.
+ */
+#ifndef ERP_CORE_HTTP_INT_H
+#define ERP_CORE_HTTP_INT_H
+
+#include <civetweb.h>
+
+#include "http.h"
+
+#define HTTP_ID_MAX	128
+
+struct http_param {
+	const char	*pa_name;	/* borrowed from the route */
+	char		*pa_value;	/* decoded, owned by the request */
+};
+
+struct http_req {
+	struct mg_connection		*rq_conn;
+	const struct mg_request_info	*rq_info;
+	const struct config		*rq_cf;
+	char				 rq_id[HTTP_ID_MAX + 1];
+	int				 rq_method;	/* one HTTP_* bit */
+	char				*rq_path;	/* raw path, owned */
+	const struct http_route		*rq_route;
+	struct http_param		 rq_params[HTTP_MAX_PARAMS];
+	size_t				 rq_nparams;
+	cJSON				*rq_body;
+	const char			*rq_origin;	/* allowed Origin */
+	struct buf			 rq_headers;	/* extra headers */
+	int				 rq_status;	/* 0 until replied */
+	bool				 rq_close;	/* close after reply */
+	bool				 rq_html;	/* an HTML page: UI CSP */
+	const char			*rq_cache;	/* Cache-Control */
+	int64_t				 rq_start_us;
+	int64_t				 rq_bytes_out;
+};
+
+/* router.c */
+enum router_result { ROUTER_FOUND, ROUTER_NO_PATH, ROUTER_NO_METHOD };
+
+/*
+ * Matches path (raw, without query) and method against the table. FOUND
+ * fills *route and the request's params; NO_METHOD fills *allowed with
+ * the methods the path takes. A path with an undecodable or dot segment
+ * is NO_PATH.
+ */
+enum router_result router_match(struct http_req *, const char *path,
+	    int method, const struct http_route **route, int *allowed);
+/* Writes "GET, HEAD, OPTIONS" style text for a method mask. */
+void	router_allow_text(int methods, char *out, size_t outlen);
+/* Removes every route (tests only). */
+void	router_reset(void);
+/* Percent-decodes one path segment; -1 for bad escapes or NUL. */
+int	router_decode_segment(const char *s, size_t len, char *out,
+	    size_t outlen);
+
+/* headers.c */
+/* Appends the security and CORS headers every response carries. */
+void	headers_common(struct buf *, const struct http_req *);
+/* Appends the preflight answer headers for an allowed origin. */
+void	headers_preflight(struct buf *, int allowed_methods);
+
+/* reply.c */
+/* Sends status, headers and body with one write. */
+int	reply_send(struct http_req *, int status, const char *ctype,
+	    const void *body, size_t len);
+const char *reply_reason(int status);
+
+/* body.c */
+/*
+ * Reads, checks and parses the request body into req->rq_body, or
+ * answers 415/413/400/422 itself. Returns 0 to go on, -1 when answered.
+ */
+int	body_read_json(struct http_req *);
+/* Reads and discards up to a bound of an unread body (after a 413). */
+void	body_drain(struct http_req *);
+
+/* static.c */
+/* Loads the files under dir into memory; 0, or -1 with err set. */
+int	static_load(const char *dir, struct erp_err *err);
+void	static_free(void);
+/* Serves path if it is a loaded file; -1 (nothing sent) if it is not. */
+int	static_serve(struct http_req *, const char *path);
+
+/* pipeline.c */
+/* The fixed order of steps for one request (civetweb handler). */
+int	pipeline_run(struct mg_connection *, void *cbdata);
+/* Answers an error civetweb detected itself, in our shape. */
+int	pipeline_civetweb_error(struct mg_connection *, int status,
+	    const char *msg);
+
+#endif /* ERP_CORE_HTTP_INT_H */

@@ -1,0 +1,320 @@
+/*
+ * pipeline: the one fixed order every request passes (API.md section 2),
+ * owned here so no route can skip a step: request id and headers → route
+ * (404, 405) → credentials (401) → content type, size, JSON (415, 413,
+ * 400) → handler → access log.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http_int.h"
+
+static const struct {
+	const char	*name;
+	int		 bit;
+} methods[] = {
+	{ "GET", HTTP_GET }, { "HEAD", HTTP_HEAD }, { "POST", HTTP_POST },
+	{ "PUT", HTTP_PUT }, { "PATCH", HTTP_PATCH },
+	{ "DELETE", HTTP_DELETE }, { "OPTIONS", HTTP_OPTIONS },
+};
+
+static int
+method_bit(const char *m)
+{
+	size_t	 i;
+
+	if (m == NULL)
+		return 0;
+	for (i = 0; i < nitems(methods); i++)
+		if (strcmp(m, methods[i].name) == 0)
+			return methods[i].bit;
+	return 0;		/* unknown methods match no route */
+}
+
+static void
+req_init(struct http_req *req, struct mg_connection *conn,
+    const struct config *cf)
+{
+	const char	*id, *origin;
+
+	memset(req, 0, sizeof(*req));
+	req->rq_start_us = time_mono_us();
+	req->rq_conn = conn;
+	req->rq_info = mg_get_request_info(conn);
+	req->rq_cf = cf;
+	id = mg_get_header(conn, "X-Request-ID");
+	if (id != NULL && http_request_id_valid(id))
+		strcpy(req->rq_id, id);	/* valid means at most 128 chars */
+	else
+		rand_hex(req->rq_id, 16);
+	req->rq_method = method_bit(req->rq_info->request_method);
+	origin = mg_get_header(conn, "Origin");
+	if (http_cors_allowed(cf, origin))
+		req->rq_origin = origin;
+}
+
+static void
+req_free(struct http_req *req)
+{
+	size_t	 i;
+
+	for (i = 0; i < req->rq_nparams; i++)
+		free(req->rq_params[i].pa_value);
+	cJSON_Delete(req->rq_body);
+	buf_free(&req->rq_headers);
+	free(req->rq_path);
+}
+
+static void
+access_log(const struct http_req *req)
+{
+	const struct mg_request_info	*ri = req->rq_info;
+	struct buf			 b = { 0 };
+	char				 ts[25];
+	const char			*m = ri->request_method ?
+					    ri->request_method : "";
+	const char			*path = req->rq_path ? req->rq_path :
+					    "";
+
+	time_now_rfc3339_ms(ts);
+	buf_printf(&b, "{\"ts\":\"%s\",\"type\":\"access\",\"request_id\":"
+	    "\"%s\",\"method\":", ts, req->rq_id);
+	buf_json_str(&b, m, strnlen(m, 16));
+	/* the query is left out: signed links carry their signature there */
+	buf_puts(&b, ",\"path\":");
+	buf_json_str(&b, path, strnlen(path, 512));
+	buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%lld,"
+	    "\"ip\":", req->rq_status,
+	    (double)(time_mono_us() - req->rq_start_us) / 1000.0,
+	    (long long)req->rq_bytes_out);
+	buf_json_str(&b, http_client_ip(req), strlen(http_client_ip(req)));
+	buf_puts(&b, "}\n");
+	log_line_out(b.b_data, b.b_len);
+	buf_free(&b);
+}
+
+static bool
+has_body(const struct http_req *req)
+{
+	const char	*te;
+
+	if (req->rq_info->content_length > 0)
+		return true;
+	te = mg_get_header(req->rq_conn, "Transfer-Encoding");
+	return te != NULL && *te != '\0';
+}
+
+/* OPTIONS: a CORS preflight, or a plain question about the methods. */
+static int
+options(struct http_req *req, int allowed)
+{
+	char	 allow[128];
+
+	if (allowed == 0)
+		return http_reply_error(req, 404, "not_found", "no such route");
+	router_allow_text(allowed | HTTP_OPTIONS, allow, sizeof(allow));
+	http_add_header(req, "Allow", allow);
+	if (mg_get_header(req->rq_conn, "Origin") != NULL &&
+	    mg_get_header(req->rq_conn, "Access-Control-Request-Method")) {
+		if (req->rq_origin == NULL)
+			return http_reply_error(req, 403, "forbidden",
+			    "origin not allowed");
+		headers_preflight(&req->rq_headers, allowed);
+	}
+	return http_reply_empty(req, 204);
+}
+
+static int
+method_not_allowed(struct http_req *req, int allowed)
+{
+	char	 allow[128];
+
+	router_allow_text(allowed | HTTP_OPTIONS, allow, sizeof(allow));
+	http_add_header(req, "Allow", allow);
+	return http_reply_error(req, 405, "method_not_allowed",
+	    "method not allowed on this resource");
+}
+
+static bool
+is_api(const char *path)
+{
+	return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0;
+}
+
+/* Steps up to the handler; each answers itself when it stops the request. */
+static void
+run(struct http_req *req)
+{
+	const struct http_route	*route = NULL;
+	enum router_result	 rr;
+	int			 allowed;
+
+	rr = router_match(req, req->rq_path, req->rq_method, &route, &allowed);
+	if (rr != ROUTER_FOUND && !is_api(req->rq_path) &&
+	    (req->rq_method & (HTTP_GET | HTTP_HEAD)) &&
+	    static_serve(req, req->rq_path) != -1)
+		return;
+	if (req->rq_method == HTTP_OPTIONS) {
+		options(req, rr == ROUTER_NO_PATH ? 0 : allowed);
+		return;
+	}
+	if (rr == ROUTER_NO_PATH) {
+		http_reply_error(req, 404, "not_found", "no such route");
+		return;
+	}
+	if (rr == ROUTER_NO_METHOD) {
+		method_not_allowed(req, allowed);
+		return;
+	}
+	req->rq_route = route;
+	if ((route->rt_flags & HTTP_ROUTE_PUBLIC) == 0) {
+		/* deny by default: no credential scheme accepts yet */
+		http_add_header(req, "WWW-Authenticate", "Bearer");
+		http_reply_error(req, 401, "unauthenticated",
+		    "credentials required");
+		return;
+	}
+	if (body_read_json(req) == -1)
+		return;
+	req->rq_close = false;	/* the body was read whole */
+	route->rt_handler(req);
+	if (req->rq_status == 0) {
+		log_msg(LOG_ERROR, req->rq_id, "handler for %s replied nothing",
+		    route->rt_path);
+		http_reply_error(req, 500, "internal", "internal error");
+	}
+}
+
+int
+pipeline_run(struct mg_connection *conn, void *cbdata)
+{
+	struct http_req	 req;
+	const char	*raw;
+	bool		 body;
+
+	req_init(&req, conn, cbdata);
+	raw = req.rq_info->local_uri_raw;
+	req.rq_path = xstrdup(raw ? raw : "");
+	body = has_body(&req);
+	/* an early answer leaves the body unread: the connection closes */
+	req.rq_close = body;
+	if (raw == NULL || *raw != '/')
+		http_reply_error(&req, 404, "not_found", "no such route");
+	else
+		run(&req);
+	if (req.rq_close) {
+		mg_disable_keep_alive(conn);
+		if (body && req.rq_status != 413)
+			body_drain(&req);
+	}
+	access_log(&req);
+	req_free(&req);
+	return req.rq_status > 0 ? req.rq_status : 500;
+}
+
+static const char *
+error_code(int status)
+{
+	switch (status) {
+	case 400: return "bad_request";
+	case 404: return "not_found";
+	case 405: return "method_not_allowed";
+	case 408: return "request_timeout";
+	case 413: return "payload_too_large";
+	case 414: return "uri_too_long";
+	case 431: return "headers_too_large";
+	case 505: return "http_version_not_supported";
+	case 503: return "unavailable";
+	default:  return status >= 500 ? "internal" : "bad_request";
+	}
+}
+
+int
+pipeline_civetweb_error(struct mg_connection *conn, int status,
+    const char *msg)
+{
+	const struct mg_context	*ctx = mg_get_context(conn);
+	struct http_req		 req;
+	const char		*raw;
+
+	req_init(&req, conn, mg_get_user_data(ctx));
+	raw = req.rq_info->local_uri_raw;
+	req.rq_path = xstrdup(raw ? raw : "");
+	req.rq_close = true;
+	/* civetweb's own text may name paths: keep it out of the reply */
+	http_reply_error(&req, status, error_code(status),
+	    reply_reason(status));
+	mg_disable_keep_alive(conn);
+	access_log(&req);
+	req_free(&req);
+	return 0;
+}
+
+/* Accessors for handlers. */
+
+const char *
+http_request_id(const struct http_req *req)
+{
+	return req->rq_id;
+}
+
+const char *
+http_method(const struct http_req *req)
+{
+	return req->rq_info->request_method;
+}
+
+const char *
+http_path(const struct http_req *req)
+{
+	return req->rq_path;
+}
+
+const char *
+http_header(const struct http_req *req, const char *name)
+{
+	return mg_get_header(req->rq_conn, name);
+}
+
+const char *
+http_param(const struct http_req *req, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < req->rq_nparams; i++)
+		if (strcmp(req->rq_params[i].pa_name, name) == 0)
+			return req->rq_params[i].pa_value;
+	return NULL;
+}
+
+const cJSON *
+http_body(const struct http_req *req)
+{
+	return req->rq_body;
+}
+
+void *
+http_route_arg(const struct http_req *req)
+{
+	return req->rq_route ? req->rq_route->rt_arg : NULL;
+}
+
+const struct config *
+http_config(const struct http_req *req)
+{
+	return req->rq_cf;
+}
+
+int
+http_query(const struct http_req *req, const char *name, char *out,
+    size_t outlen)
+{
+	const char	*qs = req->rq_info->query_string;
+
+	if (qs == NULL)
+		return -1;
+	return mg_get_var(qs, strlen(qs), name, out, outlen) >= 0 ?
+	    (int)strlen(out) : -1;
+}

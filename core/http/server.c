@@ -1,0 +1,88 @@
+/*
+ * server: civetweb set-up. Its own features that would bypass the
+ * pipeline are off (CORS answers, directory listing, CGI, file serving);
+ * keep-alive and TCP_NODELAY are on; timeouts and a large worker pool keep
+ * slow clients from starving the rest.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http_int.h"
+
+#define REQUEST_TIMEOUT_MS	"10000"	/* a slow client loses its thread */
+#define KEEPALIVE_TIMEOUT_MS	"5000"
+
+static struct mg_context	*ctx;
+
+static int
+on_log(const struct mg_connection *conn, const char *message)
+{
+	/* civetweb's messages may hold paths; they stay operator-only */
+	log_msg(LOG_WARN, NULL, "civetweb: %.200s", message);
+	return 1;
+}
+
+int
+http_server_start(const struct config *cf, struct erp_err *err)
+{
+	struct mg_callbacks	 cb;
+	struct mg_init_data	 init;
+	struct mg_error_data	 edata;
+	unsigned		 ecode = 0;
+	char			 etext[256] = "", threads[16];
+	const char		*opts[] = {
+		"listening_ports", cf->cf_listen,
+		"num_threads", threads,
+		"enable_keep_alive", "yes",
+		"tcp_nodelay", "1",
+		"request_timeout_ms", REQUEST_TIMEOUT_MS,
+		"keep_alive_timeout_ms", KEEPALIVE_TIMEOUT_MS,
+		"linger_timeout_ms", "1000",
+		"listen_backlog", "1024",
+		"connection_queue", "1024",
+		"max_request_size", "16384",
+		"decode_url", "no",
+		/* empty: every OPTIONS reaches the pipeline */
+		"access_control_allow_origin", "",
+		"enable_directory_listing", "no",
+		"cgi_pattern", "",
+		"ssi_pattern", "",
+		"enable_auth_domain_check", "no",
+		NULL
+	};
+
+	if (static_load(cf->cf_www_dir, err) == -1)
+		return -1;
+	snprintf(threads, sizeof(threads), "%d", cf->cf_threads);
+	memset(&cb, 0, sizeof(cb));
+	cb.log_message = on_log;
+	cb.http_error = pipeline_civetweb_error;
+	init.callbacks = &cb;
+	init.user_data = (void *)(uintptr_t)cf;
+	init.configuration_options = opts;
+	edata.code = &ecode;
+	edata.text = etext;
+	edata.text_buffer_size = sizeof(etext);
+	mg_init_library(0);
+	if ((ctx = mg_start2(&init, &edata)) == NULL) {
+		err_set(err, "ERP_LISTEN: cannot serve on %s: %s",
+		    cf->cf_listen, etext[0] ? etext : "civetweb failed");
+		mg_exit_library();
+		return -1;
+	}
+	mg_set_request_handler(ctx, "**", pipeline_run,
+	    (void *)(uintptr_t)cf);
+	return 0;
+}
+
+void
+http_server_stop(void)
+{
+	if (ctx == NULL)
+		return;
+	mg_stop(ctx);
+	ctx = NULL;
+	mg_exit_library();
+	static_free();
+}

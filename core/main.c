@@ -1,0 +1,182 @@
+/*
+ * erpd: argv → serve | migrate | backup. Start-up is the only place that
+ * may fatal(); afterwards errors are answered, logged and survived.
+ */
+#include <sys/resource.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "api/api.h"
+#include "base/base.h"
+#include "config/config.h"
+#include "db/db.h"
+#include "http/http.h"
+
+static const char usage[] =
+    "usage: erpd [command]\n"
+    "\n"
+    "commands:\n"
+    "  serve            run the server until SIGINT/SIGTERM (default)\n"
+    "  migrate          apply pending database migrations and exit\n"
+    "  backup PATH      write a consistent copy of the live database\n"
+    "  --version        print the version\n"
+    "  --help           print this text\n"
+    "\n"
+    "Configuration comes from ERP_* environment variables; see README.md.\n";
+
+static const char *
+env_get(const char *name, void *arg)
+{
+	return getenv(name);
+}
+
+static void *
+cjson_malloc(size_t n)
+{
+	return xmalloc(n);
+}
+
+/* Every worker thread holds a socket: lift the soft limit to the hard. */
+static void
+raise_nofile(int threads)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("cannot raise the open-files limit: %s",
+		    strerror(errno));
+	if (rl.rlim_cur < (rlim_t)threads * 2 + 64)
+		log_warn("open-files limit %llu is low for %d threads",
+		    (unsigned long long)rl.rlim_cur, threads);
+}
+
+/* Opens the database and brings it to this binary's schema. */
+static void
+open_db(const struct config *cf)
+{
+	struct erp_err	 err;
+	sqlite3		*db;
+	int		 applied;
+
+	if (fs_mkdirs(cf->cf_data_dir, 0700) == -1)
+		fatal("ERP_DATA_DIR: cannot create %s: %s", cf->cf_data_dir,
+		    strerror(errno));
+	if (db_init(cf->cf_db_path, (enum db_sync)cf->cf_db_sync, &err) == -1)
+		fatal("ERP_DB_PATH: %s", err.e_msg);
+	if ((db = db_get()) == NULL)
+		fatal("ERP_DB_PATH: cannot open %s", cf->cf_db_path);
+	if (db_migrate(db, "core", db_core_migrations, &applied, &err) == -1)
+		fatal("%s", err.e_msg);
+	if (applied > 0)
+		log_info("applied %d core migration(s)", applied);
+}
+
+static int
+cmd_serve(struct config *cf)
+{
+	struct erp_err	 err;
+	sigset_t	 set;
+	int		 sig;
+
+	if (config_load_secrets(cf, env_get, NULL, &err) == -1)
+		fatal("%s", err.e_msg);
+	raise_nofile(cf->cf_threads);
+	open_db(cf);
+	if (api_register(&err) == -1)
+		fatal("%s", err.e_msg);
+
+	/* workers inherit this mask: only the main thread takes signals */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (http_server_start(cf, &err) == -1)
+		fatal("%s", err.e_msg);
+	log_info("erpd %s listening on %s (%s, %d threads)", ERP_VERSION,
+	    cf->cf_listen, cf->cf_production ? "production" : "development",
+	    cf->cf_threads);
+	do {
+		if (sigwait(&set, &sig) != 0)
+			sig = SIGTERM;
+	} while (sig != SIGINT && sig != SIGTERM);
+	log_info("received %s: draining in-flight requests",
+	    sig == SIGINT ? "SIGINT" : "SIGTERM");
+	http_server_stop();
+	db_thread_close();
+	log_info("stopped");
+	return 0;
+}
+
+static int
+cmd_migrate(struct config *cf)
+{
+	open_db(cf);
+	db_thread_close();
+	log_info("database %s is up to date", cf->cf_db_path);
+	return 0;
+}
+
+static int
+cmd_backup(struct config *cf, const char *dest)
+{
+	struct erp_err	 err;
+
+	open_db(cf);
+	if (db_backup(dest, &err) == -1) {
+		log_error("backup: %s", err.e_msg);
+		return 1;
+	}
+	db_thread_close();
+	log_info("backup written to %s", dest);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config	 cf;
+	struct erp_err	 err;
+	cJSON_Hooks	 hooks = { cjson_malloc, free };
+	const char	*cmd = argc > 1 ? argv[1] : "serve";
+	int		 rc;
+
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+		printf("erpd %s\n", ERP_VERSION);
+		return 0;
+	}
+	if (!((strcmp(cmd, "serve") == 0 && argc <= 2) ||
+	    (strcmp(cmd, "migrate") == 0 && argc == 2) ||
+	    (strcmp(cmd, "backup") == 0 && argc == 3))) {
+		fprintf(stderr, "erpd: unknown command or arguments: %s\n%s",
+		    cmd, usage);
+		return 2;
+	}
+	if (rand_init() == -1)
+		fatal("libsodium failed to initialise");
+	cJSON_InitHooks(&hooks);
+	if (config_parse(&cf, env_get, NULL, &err) == -1)
+		fatal("%s", err.e_msg);
+	if (strcmp(cmd, "serve") == 0)
+		rc = cmd_serve(&cf);
+	else if (strcmp(cmd, "migrate") == 0)
+		rc = cmd_migrate(&cf);
+	else
+		rc = cmd_backup(&cf, argv[2]);
+	config_free(&cf);
+	return rc;
+}

@@ -1,0 +1,474 @@
+"""harness: start the real erpd on loopback and talk to it.
+
+Black-box helpers for tests/http: a Server (temp data dir, free port, logs
+captured to files), HTTP helpers that return a Response, raw-socket helpers
+that bypass http.client's normalisation, and ServerTestCase, one server per
+TestCase class. Environment: ERPD_BIN (the built erpd), ERPD_SOURCE_DIR.
+"""
+
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.environ.get("ERPD_SOURCE_DIR") or os.path.dirname(
+    os.path.dirname(HERE))
+ERPD_BIN = os.environ.get("ERPD_BIN") or os.path.join(
+    SOURCE_DIR, "build", "erpd")
+
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 10.0
+
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+}
+HSTS = "max-age=63072000; includeSubDomains"
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+FRESH_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+
+# Two 32+-byte secrets for production-mode servers (test values only).
+PROD_JWT_SECRET = "test-jwt-secret-0123456789abcdefghijklmnop"
+PROD_SECRET_KEY = "test-master-key-0123456789abcdefghijklmnop"
+PRODUCTION_ENV = {
+    "ERP_ENV": "production",
+    "ERP_JWT_SECRET": PROD_JWT_SECRET,
+    "ERP_SECRET_KEY": PROD_SECRET_KEY,
+}
+
+
+def free_port():
+    """A loopback port nobody listened on a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env(extra=None):
+    """os.environ without any ERP_* variable, plus extra."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ERP_")}
+    env.update(extra or {})
+    return env
+
+
+def run_erpd(args, env=None, timeout=15, input=None, cwd=None):
+    """Runs erpd with args to completion; returns CompletedProcess (text).
+    Without cwd it runs in a throw-away directory, so a default ./data
+    never lands in the source tree."""
+    with tempfile.TemporaryDirectory(prefix="erpd-cwd-") as tmp:
+        return subprocess.run([ERPD_BIN] + list(args), env=clean_env(env),
+                              input=input, capture_output=True, text=True,
+                              timeout=timeout, cwd=cwd or tmp)
+
+
+def log_lines(text):
+    """Non-empty lines of a log."""
+    return [ln for ln in text.splitlines() if ln.strip()]
+
+
+def json_lines(text):
+    """Each line of a JSON-lines log parsed (None for a line that is not)."""
+    out = []
+    for ln in log_lines(text):
+        try:
+            out.append(json.loads(ln))
+        except ValueError:
+            out.append(None)
+    return out
+
+
+class Response:
+    """One HTTP response: status, headers (lowercased names; repeated
+    headers joined with ", "), header_list (as received), body, json."""
+
+    def __init__(self, status, reason, header_list, body, status_line=None):
+        self.status = status
+        self.reason = reason
+        self.header_list = header_list
+        self.headers = {}
+        for k, v in header_list:
+            k = k.lower()
+            if k in self.headers:
+                self.headers[k] += ", " + v
+            else:
+                self.headers[k] = v
+        self.body = body
+        self.status_line = status_line
+        self.json = None
+        ctype = self.headers.get("content-type", "")
+        if body and ctype.startswith("application/json"):
+            try:
+                self.json = json.loads(body)
+            except ValueError:
+                pass
+
+    @property
+    def request_id(self):
+        return self.headers.get("x-request-id")
+
+    def header_names(self):
+        return [k.lower() for k, _ in self.header_list]
+
+    def __repr__(self):
+        return "<Response %s %r headers=%r body=%r>" % (
+            self.status, self.reason, self.header_list, self.body[:300])
+
+
+def parse_head(head):
+    """Parses a status line and headers (bytes, without the blank line)."""
+    lines = head.decode("latin-1").split("\r\n")
+    status_line = lines[0]
+    parts = status_line.split(" ", 2)
+    try:
+        status = int(parts[1])
+    except (IndexError, ValueError):
+        status = -1
+    reason = parts[2] if len(parts) > 2 else ""
+    headers = []
+    for ln in lines[1:]:
+        if ":" in ln:
+            k, v = ln.split(":", 1)
+            headers.append((k.strip(), v.strip()))
+    return status_line, status, reason, headers
+
+
+def read_response(sock, method="GET", allow_reset=False):
+    """Reads one complete response from sock (skipping nothing: a 1xx is
+    returned as is). Raises ConnectionResetError if the peer resets before
+    the response is complete, unless allow_reset (then returns None)."""
+    buf = b""
+    try:
+        while b"\r\n\r\n" not in buf:
+            chunk = sock.recv(65536)
+            if not chunk:
+                if not buf:
+                    return None
+                raise ConnectionError("EOF inside the response head: %r"
+                                      % buf)
+            buf += chunk
+        head, rest = buf.split(b"\r\n\r\n", 1)
+        status_line, status, reason, headers = parse_head(head)
+        hdr = {k.lower(): v for k, v in headers}
+        if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+            body = b""
+        elif "chunked" in hdr.get("transfer-encoding", "").lower():
+            body, rest = _read_chunked(sock, rest)
+        elif "content-length" in hdr:
+            n = int(hdr["content-length"])
+            while len(rest) < n:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("EOF inside the body")
+                rest += chunk
+            body = rest[:n]
+        else:
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                rest += chunk
+            body = rest
+        return Response(status, reason, headers, body, status_line)
+    except ConnectionResetError:
+        if allow_reset:
+            return None
+        raise
+
+
+def _read_chunked(sock, rest):
+    body = b""
+    while True:
+        while b"\r\n" not in rest:
+            rest += _recv_some(sock)
+        size_line, rest = rest.split(b"\r\n", 1)
+        size = int(size_line.split(b";")[0], 16)
+        while len(rest) < size + 2:
+            rest += _recv_some(sock)
+        if size == 0:
+            # Skip trailers up to the final blank line.
+            while not rest.startswith(b"\r\n") and b"\r\n\r\n" not in rest:
+                rest += _recv_some(sock)
+            return body, rest
+        body += rest[:size]
+        rest = rest[size + 2:]
+
+
+def _recv_some(sock):
+    chunk = sock.recv(65536)
+    if not chunk:
+        raise ConnectionError("EOF inside a chunked body")
+    return chunk
+
+
+class Server:
+    """One erpd process: `erpd serve` on a free loopback port with a fresh
+    temporary ERP_DATA_DIR (ERP_ENV=development unless env says otherwise).
+    stdout (access log) and stderr (diagnostics) go to files in the temp
+    dir. start() waits until GET /healthz answers; stop() sends a signal and
+    returns the exit code."""
+
+    def __init__(self, env=None, args=("serve",), tmp=None):
+        self.extra_env = dict(env or {})
+        self.args = list(args)
+        self.own_tmp = tmp is None
+        self.tmp = tmp or tempfile.mkdtemp(prefix="erpd-it-")
+        self.data_dir = os.path.join(self.tmp, "data")
+        os.makedirs(self.data_dir, mode=0o700, exist_ok=True)
+        self.stdout_path = os.path.join(self.tmp, "stdout.log")
+        self.stderr_path = os.path.join(self.tmp, "stderr.log")
+        self.proc = None
+        self.port = None
+        self.host = "127.0.0.1"
+
+    # -- process ---------------------------------------------------------
+
+    def env(self):
+        env = {"ERP_ENV": "development", "ERP_DATA_DIR": self.data_dir,
+               "ERP_LISTEN": "%s:%d" % (self.host, self.port)}
+        env.update(self.extra_env)
+        return clean_env(env)
+
+    def spawn(self):
+        """Starts the process without waiting for it to serve."""
+        self.port = free_port()
+        out = open(self.stdout_path, "ab")
+        err = open(self.stderr_path, "ab")
+        try:
+            self.proc = subprocess.Popen([ERPD_BIN] + self.args,
+                                         env=self.env(), stdout=out,
+                                         stderr=err, stdin=subprocess.DEVNULL,
+                                         cwd=self.tmp)
+        finally:
+            out.close()
+            err.close()
+        return self.proc
+
+    def start(self, timeout=START_TIMEOUT):
+        """Spawns erpd and waits for GET /healthz to answer 200."""
+        for attempt in range(3):
+            self.spawn()
+            if self.wait_ready(timeout):
+                return self
+            # A port taken between free_port() and bind(): try another.
+            if self.proc.poll() is not None and attempt < 2 and re.search(
+                    r"(?i)in use|bind", self.stderr()):
+                continue
+            break
+        rc = self.proc.poll()
+        if rc is None:
+            self.kill()
+        raise AssertionError(
+            "erpd did not answer GET /healthz within %.0f s (exit code %s)\n"
+            "--- stderr ---\n%s" % (timeout, rc, self.stderr()))
+
+    def wait_ready(self, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                c = http.client.HTTPConnection(self.host, self.port,
+                                               timeout=1)
+                c.request("GET", "/healthz")
+                r = c.getresponse()
+                r.read()
+                c.close()
+                if r.status == 200:
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.05)
+        return False
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def send_signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout=STOP_TIMEOUT):
+        """Exit code, or None if still running after timeout."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
+        """Sends sig and waits; kills after timeout. Returns the exit code
+        (None if it had to be killed)."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is not None:
+            return self.proc.returncode
+        self.proc.send_signal(sig)
+        rc = self.wait(timeout)
+        if rc is None:
+            self.kill()
+        return rc
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def cleanup(self):
+        self.kill()
+        if self.own_tmp and not os.environ.get("ERPD_KEEP_TMP"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # -- logs ------------------------------------------------------------
+
+    def stdout(self):
+        with open(self.stdout_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stderr(self):
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def wait_log(self, predicate, timeout=5.0, stream="stdout"):
+        """Polls a log until predicate(list of parsed lines) is true;
+        returns the lines (the last read, also on timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.stdout() if stream == "stdout" else self.stderr()
+            lines = json_lines(text)
+            if predicate(lines) or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
+
+    # -- HTTP ------------------------------------------------------------
+
+    def connection(self, timeout=10):
+        return http.client.HTTPConnection(self.host, self.port,
+                                          timeout=timeout)
+
+    def request(self, method, path, headers=None, body=None, timeout=10,
+                conn=None):
+        """One request (on conn if given, else a fresh connection)."""
+        own = conn is None
+        c = conn or self.connection(timeout)
+        try:
+            c.request(method, path, body=body, headers=dict(headers or {}))
+            r = c.getresponse()
+            data = r.read()
+            return Response(r.status, r.reason, r.getheaders(), data)
+        except OSError as e:
+            if not self.running():
+                raise AssertionError(
+                    "erpd exited (code %s) during %s %s\n--- stderr ---\n%s"
+                    % (self.proc.returncode, method, path, self.stderr()))
+            raise e
+        finally:
+            if own:
+                c.close()
+
+    def get(self, path, headers=None, **kw):
+        return self.request("GET", path, headers=headers, **kw)
+
+    def post_json(self, path, body, headers=None, **kw):
+        """POST with Content-Type: application/json; body is bytes, str or
+        an object to serialise."""
+        if not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        h = {"Content-Type": "application/json"}
+        h.update(headers or {})
+        return self.request("POST", path, headers=h, body=body, **kw)
+
+    # -- raw sockets ------------------------------------------------------
+
+    def socket(self, timeout=10):
+        s = socket.create_connection((self.host, self.port), timeout=timeout)
+        return s
+
+    def raw(self, data, timeout=10, method="GET"):
+        """Sends raw bytes on a new connection and reads one response."""
+        with self.socket(timeout) as s:
+            s.sendall(data)
+            return read_response(s, method=method)
+
+
+class ServerTestCase(unittest.TestCase):
+    """One erpd per TestCase class: set server_env (and override
+    prepare_class to build fixtures such as a www dir before start)."""
+
+    server_env = {}
+    server = None
+
+    @classmethod
+    def prepare_class(cls, tmp):
+        """Hook: returns extra env; tmp is the server's temp dir."""
+        return {}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        tmp = tempfile.mkdtemp(prefix="erpd-it-")
+        if not os.environ.get("ERPD_KEEP_TMP"):
+            cls.addClassCleanup(shutil.rmtree, tmp, True)
+        env = dict(cls.server_env)
+        env.update(cls.prepare_class(tmp))
+        cls.server = Server(env=env, tmp=tmp)
+        cls.addClassCleanup(cls.server.kill)
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.server is not None:
+            cls.server.stop()
+        super().tearDownClass()
+
+    # -- assertions shared by the files ------------------------------------
+
+    def assertSecurityHeaders(self, r, production=None):
+        if production is None:
+            production = self.server_env.get("ERP_ENV") == "production"
+        for name, value in SECURITY_HEADERS.items():
+            self.assertEqual(r.headers.get(name), value,
+                             "%s on %r" % (name, r))
+        self.assertIn("content-security-policy", r.headers, repr(r))
+        rid = r.headers.get("x-request-id")
+        self.assertIsNotNone(rid, "X-Request-ID on %r" % r)
+        self.assertRegex(rid, REQUEST_ID_RE)
+        self.assertEqual(r.header_names().count("x-request-id"), 1, repr(r))
+        if production:
+            self.assertEqual(r.headers.get("strict-transport-security"), HSTS,
+                             repr(r))
+        else:
+            self.assertNotIn("strict-transport-security", r.headers, repr(r))
+
+    def assertJsonHeaders(self, r):
+        self.assertTrue(
+            r.headers.get("content-type", "").startswith("application/json"),
+            repr(r))
+        self.assertIn("no-store", r.headers.get("cache-control", ""),
+                      repr(r))
+        self.assertIn("default-src 'none'",
+                      r.headers.get("content-security-policy", ""), repr(r))
+
+    def assertError(self, r, status, code):
+        """r is the error envelope with this status and code, its
+        request_id equal to the X-Request-ID header."""
+        self.assertEqual(r.status, status, repr(r))
+        self.assertIsInstance(r.json, dict, repr(r))
+        err = r.json.get("error")
+        self.assertIsInstance(err, dict, repr(r))
+        self.assertEqual(err.get("code"), code, repr(r))
+        self.assertIsInstance(err.get("message"), str, repr(r))
+        self.assertTrue(err["message"], repr(r))
+        self.assertEqual(err.get("request_id"), r.headers.get("x-request-id"),
+                         repr(r))
+        self.assertJsonHeaders(r)
+        self.assertSecurityHeaders(r)
+        return err
