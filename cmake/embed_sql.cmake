@@ -1,8 +1,9 @@
 # Turns numbered SQL files into a C array, so the binary carries its own
-# migrations. Invoked as: cmake -DOUT=file.c -DSYMBOL=name -DFILES="a;b" -P
+# migrations. Invoked as: cmake -DOUT=file.c -DSYMBOL=name -DFILES="a|b" -P
 set(body "/* generated from db/migrations by cmake/embed_sql.cmake */\n")
 string(APPEND body "#include <stddef.h>\n#include \"db/db.h\"\n\n")
 string(APPEND body "const struct db_migration ${SYMBOL}[] = {\n")
+string(REPLACE "|" ";" FILES "${FILES}")
 list(SORT FILES)
 foreach(f IN LISTS FILES)
 	get_filename_component(name "${f}" NAME_WE)

@@ -11,8 +11,10 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 
 #include "api/api.h"
+#include "auth/auth.h"
 #include "base/base.h"
 #include "config/config.h"
 #include "db/db.h"
@@ -25,6 +27,8 @@ static const char usage[] =
     "  serve            run the server until SIGINT/SIGTERM (default)\n"
     "  migrate          apply pending database migrations and exit\n"
     "  backup PATH      write a consistent copy of the live database\n"
+    "  user add --email E [--name N] [--admin]\n"
+    "                   create a user; the password is read from stdin\n"
     "  --version        print the version\n"
     "  --help           print this text\n"
     "\n"
@@ -91,7 +95,11 @@ cmd_serve(struct config *cf)
 		fatal("%s", err.e_msg);
 	raise_nofile(cf->cf_threads);
 	open_db(cf);
-	if (api_register(&err) == -1)
+	if (auth_password_init() == -1)
+		fatal("libsodium: cannot hash passwords (out of memory?)");
+	if (auth_bootstrap_admin(cf, &err) == -1)
+		fatal("%s", err.e_msg);
+	if (api_register(cf, &err) == -1)
 		fatal("%s", err.e_msg);
 
 	/* workers inherit this mask: only the main thread takes signals */
@@ -142,6 +150,65 @@ cmd_backup(struct config *cf, const char *dest)
 	return 0;
 }
 
+/* erpd user add --email E [--name N] [--admin], password on stdin. */
+static int
+cmd_user_add(struct config *cf, int argc, char **argv)
+{
+	const char	*email = NULL, *name = "", *field;
+	char		 pw[AUTH_PASSWORD_MAX + 2], why[96];
+	bool		 admin = false;
+	int64_t		 id;
+	size_t		 len;
+	int		 i, rc = 1;
+
+	for (i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--email") == 0 && i + 1 < argc)
+			email = argv[++i];
+		else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+			name = argv[++i];
+		else if (strcmp(argv[i], "--admin") == 0)
+			admin = true;
+		else {
+			fprintf(stderr, "erpd user add: unexpected %s\n%s",
+			    argv[i], usage);
+			return 2;
+		}
+	}
+	if (email == NULL) {
+		fprintf(stderr, "erpd user add: --email is required\n");
+		return 2;
+	}
+	if (fgets(pw, sizeof(pw), stdin) == NULL) {
+		fprintf(stderr, "erpd user add: no password on stdin\n");
+		return 1;
+	}
+	len = strcspn(pw, "\r\n");
+	if (pw[len] == '\0' && len > AUTH_PASSWORD_MAX) {
+		fprintf(stderr, "erpd user add: password: must be at most %d "
+		    "bytes\n", AUTH_PASSWORD_MAX);
+		goto out;
+	}
+	pw[len] = '\0';
+	open_db(cf);
+	switch (auth_user_create(email, name, pw, admin, &id, &field, why,
+	    sizeof(why))) {
+	case AUTH_OK:
+		printf("created user %lld (%s)\n", (long long)id, email);
+		rc = 0;
+		break;
+	case AUTH_ERR_INVALID:
+	case AUTH_ERR_CONFLICT:
+		fprintf(stderr, "erpd user add: %s: %s\n", field, why);
+		break;
+	default:
+		fprintf(stderr, "erpd user add: cannot create the user\n");
+	}
+	db_thread_close();
+out:
+	sodium_memzero(pw, sizeof(pw));
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -161,7 +228,9 @@ main(int argc, char **argv)
 	}
 	if (!((strcmp(cmd, "serve") == 0 && argc <= 2) ||
 	    (strcmp(cmd, "migrate") == 0 && argc == 2) ||
-	    (strcmp(cmd, "backup") == 0 && argc == 3))) {
+	    (strcmp(cmd, "backup") == 0 && argc == 3) ||
+	    (strcmp(cmd, "user") == 0 && argc >= 3 &&
+	    strcmp(argv[2], "add") == 0))) {
 		fprintf(stderr, "erpd: unknown command or arguments: %s\n%s",
 		    cmd, usage);
 		return 2;
@@ -175,6 +244,8 @@ main(int argc, char **argv)
 		rc = cmd_serve(&cf);
 	else if (strcmp(cmd, "migrate") == 0)
 		rc = cmd_migrate(&cf);
+	else if (strcmp(cmd, "user") == 0)
+		rc = cmd_user_add(&cf, argc, argv);
 	else
 		rc = cmd_backup(&cf, argv[2]);
 	config_free(&cf);

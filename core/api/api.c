@@ -2,9 +2,22 @@
 #include "api.h"
 
 int
-api_register(struct erp_err *err)
+api_routes_add(const struct http_route *rt, size_t n, struct erp_err *err)
 {
-	if (api_health_register(err) == -1)
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (http_route_add(&rt[i], err) == -1)
+			return -1;
+	return 0;
+}
+
+int
+api_register(const struct config *cf, struct erp_err *err)
+{
+	if (api_health_register(err) == -1 ||
+	    api_auth_register(cf, err) == -1 ||
+	    api_users_register(err) == -1)
 		return -1;
 	return 0;
 }

@@ -5,12 +5,55 @@
 #ifndef ERP_CORE_API_H
 #define ERP_CORE_API_H
 
+#include <cjson/cJSON.h>
+
 #include "base/base.h"
+#include "config/config.h"
+#include "http/http.h"
 
-/* Registers every built-in route. Returns 0, or -1 with err set. */
-int	api_register(struct erp_err *err);
+#define API_LIMIT_DEFAULT	50
+#define API_LIMIT_MAX		500
 
-/* health.c: GET /healthz and GET /readyz. */
+/*
+ * Registers every built-in route (cf must outlive the server). Returns 0,
+ * or -1 with err set.
+ */
+int	api_register(const struct config *cf, struct erp_err *err);
+
+/* One route table per file, registered in one call. */
+int	api_routes_add(const struct http_route *, size_t n,
+	    struct erp_err *err);
+
 int	api_health_register(struct erp_err *err);
+int	api_auth_register(const struct config *cf, struct erp_err *err);
+int	api_users_register(struct erp_err *err);
+
+/* input.c: bodies and query parameters of built-in endpoints. */
+enum api_type { API_STRING, API_BOOL, API_INT };
+
+struct api_field {
+	const char	*af_name;
+	enum api_type	 af_type;
+	bool		 af_required;	/* not enforced on PATCH */
+	size_t		 af_max_len;	/* characters, strings only; 0: any */
+};
+
+/*
+ * Checks that the body is an object whose fields are all in spec, of
+ * their types, present when required (unless patch). Answers one 422
+ * listing every broken field and returns -1, or returns 0.
+ */
+int	api_check_body(struct http_req *, const struct api_field *spec,
+	    size_t n, bool patch);
+/* Answers a 422 naming one field; returns -1. */
+int	api_field_error(struct http_req *, const char *field,
+	    const char *code, const char *message);
+/* ?limit= (1..500, default 50) and ?offset=; -1 when answered 422. */
+int	api_page(struct http_req *, int64_t *limit, int64_t *offset);
+/* {"items","total","limit","offset"}; takes ownership of items. */
+cJSON	*api_page_new(cJSON *items, int64_t total, int64_t limit,
+	    int64_t offset);
+/* A {name} path parameter that is a positive integer, or -1. */
+int64_t	api_param_id(const struct http_req *, const char *name);
 
 #endif /* ERP_CORE_API_H */

@@ -33,10 +33,5 @@ static const struct http_route routes[] = {
 int
 api_health_register(struct erp_err *err)
 {
-	size_t	 i;
-
-	for (i = 0; i < nitems(routes); i++)
-		if (http_route_add(&routes[i], err) == -1)
-			return -1;
-	return 0;
+	return api_routes_add(routes, nitems(routes), err);
 }

@@ -27,14 +27,14 @@
 /* One cached statement in an open-addressing table (linear probing). */
 struct slot {
 	const char	*s_sql;		/* the caller's pointer: the key */
-	sqlite3_stmt	*s_stmt;	/* owned; NULL if it failed to prepare */
+	sqlite3_stmt	*s_stmt;	/* owned; NULL if preparing failed */
 	size_t		 s_len;		/* strlen(sqlite3_sql(s_stmt)) */
 };
 
 /* A thread's state, allocated by its first db_get(). */
 struct thr {
 	sqlite3		*t_db;		/* owned; NULL until opened */
-	struct slot	*t_slots;	/* t_cap entries; NULL until first use */
+	struct slot	*t_slots;	/* t_cap entries, or NULL */
 	size_t		 t_cap;		/* 0 or a power of two */
 	size_t		 t_len;		/* slots with a key */
 };

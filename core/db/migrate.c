@@ -10,18 +10,18 @@
 #include "base/base.h"
 #include "db.h"
 
-static const char	*sql_table =
+static const char	 sql_table[] =
 	"CREATE TABLE IF NOT EXISTS schema_migrations ("
 	" component TEXT NOT NULL,"
 	" version INTEGER NOT NULL,"
 	" name TEXT NOT NULL,"
 	" applied_at TEXT NOT NULL,"
 	" PRIMARY KEY (component, version))";
-static const char	*sql_max =
+static const char	 sql_max[] =
 	"SELECT max(version) FROM schema_migrations WHERE component = ?1";
-static const char	*sql_has =
+static const char	 sql_has[] =
 	"SELECT 1 FROM schema_migrations WHERE component = ?1 AND version = ?2";
-static const char	*sql_add =
+static const char	 sql_add[] =
 	"INSERT INTO schema_migrations (component, version, name, applied_at)"
 	" VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
 
@@ -88,6 +88,36 @@ out:
 	return rc;
 }
 
+/* Refuses a migration that leaves a row breaking a foreign key. */
+static int
+fk_check(sqlite3 *db, const char *component, const struct db_migration *m,
+    struct erp_err *err)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1, step;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		err_set(err, "migration %s/%s: a row of %s breaks its foreign "
+		    "key to %s", component, m->m_name,
+		    (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 2));
+		goto out;
+	}
+	if (step != SQLITE_DONE)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	err_set(err, "migration %s/%s: %s", component, m->m_name,
+	    sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int
 record(sqlite3 *db, const char *component, const struct db_migration *m)
 {
@@ -134,6 +164,8 @@ apply(sqlite3 *db, const char *component, const struct db_migration *m,
 		    m->m_name);
 		goto out;
 	}
+	if (fk_check(db, component, m, err) == -1)
+		goto out;
 	if (record(db, component, m) == -1 ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
 		goto fail;
@@ -156,7 +188,8 @@ db_migrate(sqlite3 *db, const char *component,
 {
 	const struct db_migration	*m;
 	char				*msg = NULL;
-	int				 newest, have, done, n = 0, rc = -1;
+	int				 newest, have, done, fk, n = 0;
+	int				 fk_was = 0, rc = -1;
 
 	if (applied != NULL)
 		*applied = 0;
@@ -184,6 +217,20 @@ db_migrate(sqlite3 *db, const char *component,
 		    "binary's %d: refusing to start", component, have, newest);
 		goto out;
 	}
+	/*
+	 * A migration that rebuilds a table (create, copy, drop, rename, as
+	 * SQLite documents) needs foreign keys off, or dropping the old table
+	 * would cascade into its children; fk_check() then runs before each
+	 * commit instead. The setting cannot change inside a transaction.
+	 */
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, -1, &fk) !=
+	    SQLITE_OK || (fk && sqlite3_db_config(db,
+	    SQLITE_DBCONFIG_ENABLE_FKEY, 0, (int *)NULL) != SQLITE_OK)) {
+		err_set(err, "db_migrate: cannot turn foreign keys off: %s",
+		    sqlite3_errmsg(db));
+		goto out;
+	}
+	fk_was = fk;
 	for (m = list; !is_end(m); m++) {
 		if (m->m_version <= have)
 			continue;
@@ -197,6 +244,12 @@ db_migrate(sqlite3 *db, const char *component,
 	}
 	rc = 0;
 out:
+	if (fk_was && sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 1,
+	    (int *)NULL) != SQLITE_OK) {
+		err_set(err, "db_migrate: cannot turn foreign keys back on: %s",
+		    sqlite3_errmsg(db));
+		rc = -1;
+	}
 	sqlite3_free(msg);
 	if (applied != NULL)
 		*applied = n;

@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "auth/auth.h"
 #include "base/base.h"
 #include "config/config.h"
 
@@ -74,6 +75,8 @@ const char	*http_param(const struct http_req *, const char *name);
 const cJSON	*http_body(const struct http_req *);
 void		*http_route_arg(const struct http_req *);
 const struct config *http_config(const struct http_req *);
+/* Who is calling; NULL on a public route. */
+const struct auth_subject *http_subject(const struct http_req *);
 /*
  * Copies the decoded query parameter name into out (NUL-terminated).
  * Returns its length, or -1 when absent or longer than outlen - 1.

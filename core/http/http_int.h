@@ -27,6 +27,8 @@ struct http_req {
 	struct http_param		 rq_params[HTTP_MAX_PARAMS];
 	size_t				 rq_nparams;
 	cJSON				*rq_body;
+	struct auth_subject		 rq_subject;
+	bool				 rq_authed;	/* rq_subject is set */
 	const char			*rq_origin;	/* allowed Origin */
 	struct buf			 rq_headers;	/* extra headers */
 	int				 rq_status;	/* 0 until replied */

@@ -419,14 +419,14 @@ http_json_parse(const char *buf, size_t len, struct http_json_err *err)
 	}
 	if (skip_ws(end, buf + len) != buf + len) {
 		fail(err, 400, "", "data after the JSON value");
-		goto fail;
+		goto out;
 	}
 	w.w_flag = s.s_flag;
 	w.w_ord = s.s_ord;
 	w.w_err = err;
 	if (walk(&w, root, 0) == -1) {
 		fail(err, 400, "", "duplicate key");
-		goto fail;
+		goto out;
 	}
 	if (w.w_flag == FLAG_NUL)
 		fail(err, 422, "type", "must not contain U+0000");
@@ -434,10 +434,10 @@ http_json_parse(const char *buf, size_t len, struct http_json_err *err)
 		fail(err, 422, w.w_flag == FLAG_MAX ? "max" : "min",
 		    "integer outside \u00b1(2^53\u22121)");
 	if (w.w_flag != FLAG_NONE)
-		goto fail;
+		goto out;
 	free(w.w_keys);
 	return root;
-fail:
+out:
 	if (err->je_status == 400)
 		err->je_field[0] = '\0';
 	free(w.w_keys);

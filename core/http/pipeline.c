@@ -137,6 +137,50 @@ method_not_allowed(struct http_req *req, int allowed)
 	    "method not allowed on this resource");
 }
 
+static int
+unauthenticated(struct http_req *req, const char *message)
+{
+	http_add_header(req, "WWW-Authenticate", "Bearer");
+	http_reply_error(req, 401, "unauthenticated", message);
+	return -1;
+}
+
+/* The credentials step: exactly one scheme, checked completely. */
+static int
+authenticate(struct http_req *req)
+{
+	const char	*authz, *key, *token;
+	char		 why[128] = "";
+	int		 rc;
+
+	authz = mg_get_header(req->rq_conn, "Authorization");
+	key = mg_get_header(req->rq_conn, "X-API-Key");
+	if (authz != NULL && key != NULL)
+		return unauthenticated(req, "send a bearer token or an API "
+		    "key, not both");
+	if (key != NULL)
+		return unauthenticated(req, "API keys are not accepted here");
+	if (authz == NULL)
+		return unauthenticated(req, "credentials required");
+	if (strncasecmp(authz, "Bearer ", 7) != 0)
+		return unauthenticated(req, "expected a bearer token");
+	token = authz + 7;
+	while (*token == ' ')
+		token++;
+	rc = auth_bearer(req->rq_cf, token, time_now(), &req->rq_subject,
+	    why, sizeof(why));
+	if (rc == -2) {
+		http_reply_error(req, 500, "internal", "internal error");
+		return -1;
+	}
+	if (rc == -1) {
+		log_msg(LOG_INFO, req->rq_id, "bearer token refused: %s", why);
+		return unauthenticated(req, "invalid or expired credentials");
+	}
+	req->rq_authed = true;
+	return 0;
+}
+
 static bool
 is_api(const char *path)
 {
@@ -169,13 +213,9 @@ run(struct http_req *req)
 		return;
 	}
 	req->rq_route = route;
-	if ((route->rt_flags & HTTP_ROUTE_PUBLIC) == 0) {
-		/* deny by default: no credential scheme accepts yet */
-		http_add_header(req, "WWW-Authenticate", "Bearer");
-		http_reply_error(req, 401, "unauthenticated",
-		    "credentials required");
+	if ((route->rt_flags & HTTP_ROUTE_PUBLIC) == 0 &&
+	    authenticate(req) == -1)
 		return;
-	}
 	if (body_read_json(req) == -1)
 		return;
 	req->rq_close = false;	/* the body was read whole */
@@ -305,6 +345,12 @@ const struct config *
 http_config(const struct http_req *req)
 {
 	return req->rq_cf;
+}
+
+const struct auth_subject *
+http_subject(const struct http_req *req)
+{
+	return req->rq_authed ? &req->rq_subject : NULL;
 }
 
 int

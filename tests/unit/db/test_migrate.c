@@ -105,7 +105,7 @@ END_TEST
 
 START_TEST(test_later_migrations_only)
 {
-	struct erp_err	 err = { "" };
+	struct erp_err		 err = { "" };
 	struct db_migration	 two[3];
 	int			 n = -1;
 
@@ -149,7 +149,7 @@ END_TEST
 
 START_TEST(test_refuses_newer_database)
 {
-	struct erp_err	 err = { "" };
+	struct erp_err		 err = { "" };
 	struct db_migration	 two[3];
 	int			 n = -1;
 
@@ -219,6 +219,47 @@ START_TEST(test_refuses_own_commit)
 }
 END_TEST
 
+START_TEST(test_rebuild_keeps_children)
+{
+	static const struct db_migration	 rebuild[] = {
+		{ 1, "0001_pc", "CREATE TABLE p (id INTEGER PRIMARY KEY);"
+		    " CREATE TABLE c (p INTEGER REFERENCES p (id)"
+		    " ON DELETE CASCADE);"
+		    " INSERT INTO p VALUES (1); INSERT INTO c VALUES (1);" },
+		/* SQLite's table rebuild: drop would cascade with FKs on */
+		{ 2, "0002_rebuild", "CREATE TABLE p2 (id INTEGER PRIMARY KEY,"
+		    " name TEXT NOT NULL DEFAULT '');"
+		    " INSERT INTO p2 (id) SELECT id FROM p;"
+		    " DROP TABLE p; ALTER TABLE p2 RENAME TO p;" },
+		{ 0, NULL, NULL }
+	};
+	struct erp_err	 err = { "" };
+
+	ck_assert_msg(db_migrate(db, "core", rebuild, NULL, &err) == 0, "%s",
+	    err.e_msg);
+	ck_assert_int_eq(one_int("SELECT count(*) FROM c", NULL), 1);
+	ck_assert_int_eq(one_int("PRAGMA foreign_keys", NULL), 1);
+}
+END_TEST
+
+START_TEST(test_dangling_key_refused)
+{
+	static const struct db_migration	 dangling[] = {
+		{ 1, "0001_pc", "CREATE TABLE p (id INTEGER PRIMARY KEY);"
+		    " CREATE TABLE c (p INTEGER REFERENCES p (id));" },
+		{ 2, "0002_orphan", "INSERT INTO c VALUES (9);" },
+		{ 0, NULL, NULL }
+	};
+	struct erp_err	 err = { "" };
+
+	ck_assert_int_eq(db_migrate(db, "core", dangling, NULL, &err), -1);
+	ck_assert_str_eq(err.e_msg, "migration core/0002_orphan: a row of c "
+	    "breaks its foreign key to p");
+	ck_assert_int_eq(one_int("SELECT count(*) FROM c", NULL), 0);
+	ck_assert_int_eq(one_int("PRAGMA foreign_keys", NULL), 1);
+}
+END_TEST
+
 START_TEST(test_core_migrations)
 {
 	struct erp_err	 err = { "" };
@@ -252,6 +293,8 @@ db_migrate_suite(void)
 	tcase_add_test(tc, test_refuses_bad_lists);
 	tcase_add_test(tc, test_refuses_open_transaction);
 	tcase_add_test(tc, test_refuses_own_commit);
+	tcase_add_test(tc, test_rebuild_keeps_children);
+	tcase_add_test(tc, test_dangling_key_refused);
 	tcase_add_test(tc, test_core_migrations);
 	suite_add_tcase(s, tc);
 	return s;

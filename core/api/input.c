@@ -1,0 +1,173 @@
+/*
+ * input: checking built-in endpoints' bodies and list parameters, with
+ * every broken field reported in one 422 (API.md section 2).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+
+static void
+add_field(cJSON *fields, const char *field, const char *code,
+    const char *message)
+{
+	cJSON	*f = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(f, "field", field);
+	cJSON_AddStringToObject(f, "code", code);
+	cJSON_AddStringToObject(f, "message", message);
+	cJSON_AddItemToArray(fields, f);
+}
+
+static bool
+type_ok(const cJSON *v, enum api_type t)
+{
+	switch (t) {
+	case API_STRING:
+		return cJSON_IsString(v);
+	case API_BOOL:
+		return cJSON_IsBool(v);
+	case API_INT:
+		return cJSON_IsNumber(v) &&
+		    v->valuedouble == (double)(int64_t)v->valuedouble;
+	}
+	return false;
+}
+
+static const char *
+type_name(enum api_type t)
+{
+	switch (t) {
+	case API_STRING:
+		return "must be a string";
+	case API_BOOL:
+		return "must be a boolean";
+	case API_INT:
+		return "must be an integer";
+	}
+	return "has the wrong type";
+}
+
+int
+api_check_body(struct http_req *req, const struct api_field *spec,
+    size_t n, bool patch)
+{
+	const cJSON	*body = http_body(req), *v;
+	cJSON		*fields = cJSON_CreateArray();
+	char		 msg[64];
+	size_t		 i;
+
+	if (!cJSON_IsObject(body)) {
+		add_field(fields, "", "type", "the body must be a JSON object");
+		goto fail;
+	}
+	cJSON_ArrayForEach(v, body) {
+		for (i = 0; i < n; i++)
+			if (strcmp(v->string, spec[i].af_name) == 0)
+				break;
+		if (i == n)
+			add_field(fields, v->string, "unknown",
+			    "is not a known field");
+	}
+	for (i = 0; i < n; i++) {
+		v = cJSON_GetObjectItemCaseSensitive(body, spec[i].af_name);
+		if (v == NULL) {
+			if (spec[i].af_required && !patch)
+				add_field(fields, spec[i].af_name, "required",
+				    "is required");
+			continue;
+		}
+		if (!type_ok(v, spec[i].af_type)) {
+			add_field(fields, spec[i].af_name, "type",
+			    type_name(spec[i].af_type));
+			continue;
+		}
+		if (spec[i].af_type == API_STRING && spec[i].af_max_len > 0 &&
+		    utf8_count(v->valuestring, strlen(v->valuestring)) >
+		    spec[i].af_max_len) {
+			snprintf(msg, sizeof(msg), "must be at most %zu "
+			    "characters", spec[i].af_max_len);
+			add_field(fields, spec[i].af_name, "max_len", msg);
+		}
+	}
+	if (cJSON_GetArraySize(fields) == 0) {
+		cJSON_Delete(fields);
+		return 0;
+	}
+fail:
+	http_reply_fields(req, 422, "validation_failed",
+	    "the body breaks the validation rules", fields);
+	return -1;
+}
+
+int
+api_field_error(struct http_req *req, const char *field, const char *code,
+    const char *message)
+{
+	http_reply_field_error(req, 422, "validation_failed",
+	    "the body breaks the validation rules", field, code, message);
+	return -1;
+}
+
+static int
+query_int(struct http_req *req, const char *name, int64_t dflt, int64_t min,
+    int64_t max, int64_t *out)
+{
+	char		 buf[32], *end, msg[80];
+	long long	 v;
+
+	if (http_query(req, name, buf, sizeof(buf)) < 0) {
+		*out = dflt;
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (buf[0] == '\0' || *end != '\0' || errno != 0 || v < min ||
+	    v > max) {
+		snprintf(msg, sizeof(msg), "must be an integer from %lld to "
+		    "%lld", (long long)min, (long long)max);
+		http_reply_field_error(req, 422, "validation_failed",
+		    "invalid query parameter", name, v > max ? "max" : "min",
+		    msg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+api_page(struct http_req *req, int64_t *limit, int64_t *offset)
+{
+	if (query_int(req, "limit", API_LIMIT_DEFAULT, 1, API_LIMIT_MAX,
+	    limit) == -1)
+		return -1;
+	return query_int(req, "offset", 0, 0, INT64_C(1) << 53, offset);
+}
+
+cJSON *
+api_page_new(cJSON *items, int64_t total, int64_t limit, int64_t offset)
+{
+	cJSON	*page = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(page, "items", items);
+	cJSON_AddNumberToObject(page, "total", (double)total);
+	cJSON_AddNumberToObject(page, "limit", (double)limit);
+	cJSON_AddNumberToObject(page, "offset", (double)offset);
+	return page;
+}
+
+int64_t
+api_param_id(const struct http_req *req, const char *name)
+{
+	const char	*s = http_param(req, name);
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || *s < '1' || *s > '9' || strlen(s) > 18)
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	return (*end != '\0' || errno != 0) ? -1 : v;
+}

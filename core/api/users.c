@@ -1,0 +1,209 @@
+/*
+ * users endpoints: the caller's own profile, and user administration for
+ * system admins (create, list, change, deactivate).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+#include "db/db.h"
+
+static const struct api_field create_fields[] = {
+	{ "email", API_STRING, true, 0 },
+	{ "name", API_STRING, false, AUTH_NAME_MAX },
+	{ "password", API_STRING, true, 0 },
+	{ "is_admin", API_BOOL, false, 0 },
+};
+
+static const struct api_field patch_fields[] = {
+	{ "name", API_STRING, false, AUTH_NAME_MAX },
+	{ "is_admin", API_BOOL, false, 0 },
+	{ "is_active", API_BOOL, false, 0 },
+};
+
+static cJSON *
+user_json(const struct auth_user *u)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "id", (double)u->us_id);
+	cJSON_AddStringToObject(o, "email", u->us_email);
+	cJSON_AddStringToObject(o, "name", u->us_name);
+	cJSON_AddBoolToObject(o, "is_admin", u->us_is_admin);
+	cJSON_AddBoolToObject(o, "is_active", u->us_is_active);
+	cJSON_AddStringToObject(o, "created_at", u->us_created_at);
+	cJSON_AddStringToObject(o, "updated_at", u->us_updated_at);
+	return o;
+}
+
+static int
+internal(struct http_req *req)
+{
+	return http_reply_error(req, 500, "internal", "internal error");
+}
+
+/* System admins only; answers 403 and returns -1 for anyone else. */
+static int
+require_admin(struct http_req *req)
+{
+	if (http_subject(req)->su_is_admin)
+		return 0;
+	http_reply_error(req, 403, "forbidden", "system admins only");
+	return -1;
+}
+
+static int
+me(struct http_req *req)
+{
+	struct auth_user	 u;
+	cJSON			*o;
+
+	if (auth_user_get(http_subject(req)->su_user_id, &u) != AUTH_OK)
+		return internal(req);
+	auth_user_clear(&u);
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "id", (double)u.us_id);
+	cJSON_AddStringToObject(o, "email", u.us_email);
+	cJSON_AddStringToObject(o, "name", u.us_name);
+	cJSON_AddBoolToObject(o, "is_admin", u.us_is_admin);
+	/* memberships arrive with organizations */
+	cJSON_AddItemToObject(o, "organizations", cJSON_CreateArray());
+	return http_reply_json(req, 200, o);
+}
+
+static int
+create(struct http_req *req)
+{
+	const cJSON		*body = http_body(req), *v;
+	struct auth_user	 u;
+	const char		*field, *name = "";
+	char			 why[96];
+	int64_t			 id;
+	bool			 is_admin = false;
+
+	if (require_admin(req) == -1 ||
+	    api_check_body(req, create_fields, nitems(create_fields),
+	    false) == -1)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(body, "name")) != NULL)
+		name = v->valuestring;
+	if ((v = cJSON_GetObjectItemCaseSensitive(body, "is_admin")) != NULL)
+		is_admin = cJSON_IsTrue(v);
+	switch (auth_user_create(
+	    cJSON_GetObjectItemCaseSensitive(body, "email")->valuestring, name,
+	    cJSON_GetObjectItemCaseSensitive(body, "password")->valuestring,
+	    is_admin, &id, &field, why, sizeof(why))) {
+	case AUTH_OK:
+		break;
+	case AUTH_ERR_INVALID:
+		return api_field_error(req, field, strcmp(field, "name") == 0 ?
+		    "max_len" : "check", why);
+	case AUTH_ERR_CONFLICT:
+		return http_reply_field_error(req, 409, "conflict",
+		    "a user with this email exists", "email", "check", why);
+	case AUTH_ERR_BUSY:
+		http_add_header(req, "Retry-After", "1");
+		return http_reply_error(req, 503, "unavailable",
+		    "server busy; try again shortly");
+	default:
+		return internal(req);
+	}
+	if (auth_user_get(id, &u) != AUTH_OK)
+		return internal(req);
+	auth_user_clear(&u);
+	return http_reply_json(req, 201, user_json(&u));
+}
+
+static int
+list(struct http_req *req)
+{
+	static const char	 count_sql[] = "SELECT count(*) FROM users";
+	static const char	 page_sql[] = "SELECT id FROM users "
+				    "ORDER BY id LIMIT ? OFFSET ?";
+	sqlite3_stmt		*st;
+	struct auth_user	 u;
+	cJSON			*items;
+	int64_t			 limit, offset, total = 0, ids[API_LIMIT_MAX];
+	int			 n = 0, i;
+
+	if (require_admin(req) == -1 || api_page(req, &limit, &offset) == -1)
+		return -1;
+	if ((st = db_stmt(count_sql)) == NULL)
+		return internal(req);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if ((st = db_stmt(page_sql)) == NULL)
+		return internal(req);
+	sqlite3_bind_int64(st, 1, limit);
+	sqlite3_bind_int64(st, 2, offset);
+	while (n < API_LIMIT_MAX && sqlite3_step(st) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	items = cJSON_CreateArray();
+	for (i = 0; i < n; i++) {
+		if (auth_user_get(ids[i], &u) != AUTH_OK)
+			continue;	/* deleted meanwhile */
+		auth_user_clear(&u);
+		cJSON_AddItemToArray(items, user_json(&u));
+	}
+	return http_reply_json(req, 200, api_page_new(items, total, limit,
+	    offset));
+}
+
+static int
+patch(struct http_req *req)
+{
+	const struct auth_subject	*sub = http_subject(req);
+	const cJSON			*body = http_body(req), *v;
+	struct auth_user		 u;
+	const char			*name = NULL;
+	int				 is_admin = -1, is_active = -1;
+	int64_t				 id;
+
+	if (require_admin(req) == -1)
+		return -1;
+	if ((id = api_param_id(req, "id")) == -1)
+		return http_reply_error(req, 404, "not_found", "no such user");
+	if (api_check_body(req, patch_fields, nitems(patch_fields),
+	    true) == -1)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(body, "name")) != NULL)
+		name = v->valuestring;
+	if ((v = cJSON_GetObjectItemCaseSensitive(body, "is_admin")) != NULL)
+		is_admin = cJSON_IsTrue(v);
+	if ((v = cJSON_GetObjectItemCaseSensitive(body, "is_active")) != NULL)
+		is_active = cJSON_IsTrue(v);
+	/* an admin cannot lock themself out */
+	if (id == sub->su_user_id && is_active == 0)
+		return api_field_error(req, "is_active", "check",
+		    "you cannot deactivate yourself");
+	if (id == sub->su_user_id && is_admin == 0)
+		return api_field_error(req, "is_admin", "check",
+		    "you cannot revoke your own admin rights");
+	switch (auth_user_update(id, name, is_admin, is_active)) {
+	case AUTH_OK:
+		break;
+	case AUTH_ERR_NOT_FOUND:
+		return http_reply_error(req, 404, "not_found", "no such user");
+	default:
+		return internal(req);
+	}
+	if (auth_user_get(id, &u) != AUTH_OK)
+		return internal(req);
+	auth_user_clear(&u);
+	return http_reply_json(req, 200, user_json(&u));
+}
+
+static const struct http_route routes[] = {
+	{ HTTP_GET, "/api/v1/users/me", 0, me, NULL },
+	{ HTTP_GET, "/api/v1/users", 0, list, NULL },
+	{ HTTP_POST, "/api/v1/users", 0, create, NULL },
+	{ HTTP_PATCH, "/api/v1/users/{id}", 0, patch, NULL },
+};
+
+int
+api_users_register(struct erp_err *err)
+{
+	return api_routes_add(routes, nitems(routes), err);
+}

@@ -1,0 +1,218 @@
+/*
+ * auth: who is calling. Password hashing (Argon2id, bounded concurrency),
+ * access tokens (HS256 JWTs through libjwt, with the checks libjwt leaves
+ * to its caller), revocation, users and login rate limits.
+ */
+#ifndef ERP_CORE_AUTH_H
+#define ERP_CORE_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+#include "config/config.h"
+
+/* password.c ------------------------------------------------------------ */
+
+/* The Argon2id parameters, in one place (libsodium's "interactive"). */
+#define AUTH_PWHASH_OPSLIMIT	2
+#define AUTH_PWHASH_MEMLIMIT	(64u * 1024 * 1024)	/* bytes per hash */
+/* Hashes running at once, and waiting for a slot, before 503. */
+#define AUTH_PWHASH_ACTIVE	2
+#define AUTH_PWHASH_QUEUE	16
+#define AUTH_PWHASH_HASH_MAX	128	/* crypto_pwhash_STRBYTES */
+#define AUTH_PASSWORD_MIN	12	/* characters */
+#define AUTH_PASSWORD_MAX	1024	/* bytes, so a hash cannot be a DoS */
+
+enum auth_pw_result {
+	AUTH_PW_OK,
+	AUTH_PW_MISMATCH,	/* wrong password */
+	AUTH_PW_BUSY,		/* too many hashes queued: answer 503 */
+	AUTH_PW_ERROR		/* out of memory in libsodium, logged */
+};
+
+/* Prepares the dummy hash unknown users are verified against. 0 or -1. */
+int	auth_password_init(void);
+
+/*
+ * Hashes pw into out (NUL-terminated, AUTH_PWHASH_HASH_MAX bytes) with
+ * the parameters above, waiting for a slot. Returns AUTH_PW_OK, _BUSY or
+ * _ERROR.
+ */
+enum auth_pw_result auth_password_hash(const char *pw, char *out);
+
+/*
+ * Verifies pw against hash (NULL: against the dummy hash, so an unknown
+ * user costs the same time and always mismatches). *rehash (may be NULL)
+ * is set when the hash used older parameters.
+ */
+enum auth_pw_result auth_password_verify(const char *hash, const char *pw,
+	    bool *rehash);
+
+/* How many hashes run or wait right now (for metrics and tests). */
+int	auth_password_queue_depth(void);
+
+/*
+ * The password rule: at least AUTH_PASSWORD_MIN characters, at most
+ * AUTH_PASSWORD_MAX bytes, valid UTF-8, not the email, not a common
+ * password. Returns true, or false with a reason for the user in why.
+ * The policy issue moves this rule into password_ok; keep callers here.
+ */
+bool	auth_password_ok(const char *pw, const char *email, char *why,
+	    size_t whylen);
+
+/* jwt.c ----------------------------------------------------------------- */
+
+#define AUTH_JTI_LEN	32	/* hex characters */
+#define AUTH_CLOCK_SKEW	30	/* seconds of leeway on iat and exp */
+
+/* What a valid access token says. */
+struct auth_claims {
+	int64_t		 cl_sub;	/* user id */
+	int64_t		 cl_iat;
+	int64_t		 cl_exp;
+	int64_t		 cl_ver;	/* the user's token version */
+	char		 cl_jti[AUTH_JTI_LEN + 1];
+};
+
+/*
+ * Makes an HS256 token for user sub with token version ver, valid ttl
+ * seconds from now. Returns an xmalloc'd string the caller frees, or NULL
+ * (logged). *claims (may be NULL) gets what was signed.
+ */
+char	*auth_jwt_issue(const struct config *cf, int64_t sub, int64_t ver,
+	    int64_t now, struct auth_claims *claims);
+
+/*
+ * Checks token completely: header alg exactly HS256 (before anything is
+ * trusted), signature with cf's key, iss, integer exp in the future,
+ * integer iat not in the future, sub a positive integer string, jti.
+ * Returns 0 with claims filled, or -1. The reason is never shown to the
+ * client (always "invalid token"); why (may be NULL) gets it for tests.
+ */
+int	auth_jwt_verify(const struct config *cf, const char *token,
+	    int64_t now, struct auth_claims *claims, char *why, size_t whylen);
+
+/* user.c ---------------------------------------------------------------- */
+
+#define AUTH_EMAIL_MAX	254	/* bytes */
+#define AUTH_NAME_MAX	200	/* characters */
+
+struct auth_user {
+	int64_t		 us_id;
+	char		 us_email[AUTH_EMAIL_MAX + 1];
+	char		 us_name[AUTH_NAME_MAX * 4 + 1];
+	char		 us_hash[AUTH_PWHASH_HASH_MAX];	/* secret */
+	bool		 us_is_admin;
+	bool		 us_is_active;
+	int64_t		 us_token_version;
+	char		 us_created_at[21];
+	char		 us_updated_at[21];
+};
+
+enum auth_result {
+	AUTH_OK,
+	AUTH_ERR_INVALID,	/* a field is wrong: why says which and how */
+	AUTH_ERR_CONFLICT,	/* the email is taken */
+	AUTH_ERR_NOT_FOUND,
+	AUTH_ERR_BUSY,		/* password hashing queue full: 503 */
+	AUTH_ERR_INTERNAL	/* database or memory, logged */
+};
+
+/*
+ * Normalises an email in place: trims spaces, lower-cases ASCII, and
+ * checks the shape local@domain (no spaces or controls, at most
+ * AUTH_EMAIL_MAX bytes). Returns 0, or -1 if it is not an email.
+ */
+int	auth_email_normalize(char *email);
+
+/*
+ * Creates a user. email is normalised here; password must pass
+ * auth_password_ok. why gets a message (with its field in *field) for
+ * AUTH_ERR_INVALID. *id gets the new id.
+ */
+enum auth_result auth_user_create(const char *email, const char *name,
+	    const char *password, bool is_admin, int64_t *id,
+	    const char **field, char *why, size_t whylen);
+
+/* Loads a user by id or by (normalised) email. */
+enum auth_result auth_user_get(int64_t id, struct auth_user *out);
+enum auth_result auth_user_by_email(const char *email, struct auth_user *out);
+
+/* Replaces the hash; bump also kills every earlier token of the user. */
+enum auth_result auth_user_set_password_hash(int64_t id, const char *hash,
+	    bool bump);
+
+/*
+ * Applies an admin's change: name (NULL: keep), is_admin and is_active
+ * (-1: keep). Deactivating bumps the token version so tokens die at once.
+ */
+enum auth_result auth_user_update(int64_t id, const char *name,
+	    int is_admin, int is_active);
+
+/* Number of users, or -1 on error. */
+int64_t	auth_user_count(void);
+
+/* Wipes the password hash of a struct auth_user. */
+void	auth_user_clear(struct auth_user *);
+
+/* bootstrap.c ----------------------------------------------------------- */
+
+/*
+ * With no user yet, creates the system admin from ERP_BOOTSTRAP_ADMIN_*,
+ * or in development admin@localhost with a random password written to
+ * $ERP_DATA_DIR/initial-admin.txt (0600). Returns 0, or -1 with err set.
+ */
+int	auth_bootstrap_admin(const struct config *cf, struct erp_err *err);
+
+/* revoke.c -------------------------------------------------------------- */
+
+/* Denylists jti until exp (and purges entries past their expiry). 0/-1. */
+int	auth_revoke_add(const char *jti, int64_t exp, int64_t now);
+/* 1 if jti is revoked, 0 if not, -1 on a database error. */
+int	auth_revoke_has(const char *jti);
+
+/* authn.c --------------------------------------------------------------- */
+
+enum auth_kind { AUTH_KIND_USER = 1, AUTH_KIND_API_KEY };
+
+/* Who an authenticated request acts as. */
+struct auth_subject {
+	enum auth_kind	 su_kind;
+	int64_t		 su_user_id;
+	bool		 su_is_admin;
+	char		 su_email[AUTH_EMAIL_MAX + 1];
+	struct auth_claims su_claims;		/* the bearer token's */
+};
+
+/*
+ * Authenticates a bearer token: the token itself, then revocation, then
+ * the user (exists, active, same token version). Returns 0 with sub
+ * filled, -1 when the credentials are refused (why: for the log only), or
+ * -2 on an internal error.
+ */
+int	auth_bearer(const struct config *cf, const char *token, int64_t now,
+	    struct auth_subject *sub, char *why, size_t whylen);
+
+/* ratelimit.c ----------------------------------------------------------- */
+
+#define AUTH_RL_SLOTS	65536	/* keys tracked at once */
+
+struct auth_rl;
+
+/* A limiter allowing limit events per fixed window of window seconds. */
+struct auth_rl *auth_rl_new(int limit, int window, size_t slots);
+void	auth_rl_free(struct auth_rl *);
+
+/*
+ * Would one more event for key be over the limit at now? Returns 0 if
+ * not, else the seconds until the window ends (for Retry-After). A full
+ * table answers "limited" (fails closed) rather than evicting live keys.
+ */
+int	auth_rl_check(struct auth_rl *, const char *key, int64_t now);
+
+/* Counts one event for key at now; returns like auth_rl_check after it. */
+int	auth_rl_hit(struct auth_rl *, const char *key, int64_t now);
+
+#endif /* ERP_CORE_AUTH_H */

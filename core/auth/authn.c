@@ -1,0 +1,48 @@
+/*
+ * authn: from a bearer token to a subject. The token alone is not enough:
+ * it must not be revoked, and its user must exist, be active and still be
+ * on the token version the token was issued for.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth.h"
+
+int
+auth_bearer(const struct config *cf, const char *token, int64_t now,
+    struct auth_subject *sub, char *why, size_t whylen)
+{
+	struct auth_user	 u;
+	enum auth_result	 r;
+	int			 rc;
+
+	memset(sub, 0, sizeof(*sub));
+	if (auth_jwt_verify(cf, token, now, &sub->su_claims, why,
+	    whylen) == -1)
+		return -1;
+	if ((rc = auth_revoke_has(sub->su_claims.cl_jti)) != 0) {
+		snprintf(why, whylen, "token revoked");
+		return rc == 1 ? -1 : -2;
+	}
+	r = auth_user_get(sub->su_claims.cl_sub, &u);
+	auth_user_clear(&u);
+	if (r == AUTH_ERR_INTERNAL)
+		return -2;
+	if (r != AUTH_OK) {
+		snprintf(why, whylen, "unknown user");
+		return -1;
+	}
+	if (!u.us_is_active) {
+		snprintf(why, whylen, "user deactivated");
+		return -1;
+	}
+	if (u.us_token_version != sub->su_claims.cl_ver) {
+		snprintf(why, whylen, "token version superseded");
+		return -1;
+	}
+	sub->su_kind = AUTH_KIND_USER;
+	sub->su_user_id = u.us_id;
+	sub->su_is_admin = u.us_is_admin;
+	snprintf(sub->su_email, sizeof(sub->su_email), "%s", u.us_email);
+	return 0;
+}
