@@ -2,12 +2,14 @@
 # bench/http.sh: erpd's GET /healthz against a bare civetweb handler
 # (bench_hello) under the same wrk load; prints both and the ratio.
 # Usage: bench/http.sh   (env: DURATION=10 seconds per measured run,
-#        CONNECTIONS=64, THREADS=128 server workers, WRK_THREADS=2)
+#        ROUNDS=1 alternating rounds, CONNECTIONS=64, THREADS=128 server
+#        workers, WRK_THREADS=2)
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD="$ROOT/build-bench"
 DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-1}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-128}
 WRK_THREADS=${WRK_THREADS:-2}
@@ -19,12 +21,11 @@ fi
 
 if ! command -v wrk >/dev/null 2>&1; then
 	echo "http.sh: installing wrk" >&2
-	if [ "$(id -u)" -eq 0 ]; then
-		apt-get install -y wrk >/dev/null || {
-			apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-	else
-		sudo apt-get install -y wrk >/dev/null
-	fi
+	SUDO=
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	$SUDO apt-get install -y wrk >/dev/null || {
+		$SUDO apt-get update >/dev/null &&
+		    $SUDO apt-get install -y wrk >/dev/null; }
 fi
 
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DERP_TESTS=OFF \
@@ -83,30 +84,65 @@ HELLO_PID=$!
 wait_up "http://127.0.0.1:$ERPD_PORT/healthz" erpd
 wait_up "http://127.0.0.1:$HELLO_PORT/healthz" bench_hello
 
-# run NAME PORT: a short warm-up, then the measured run; writes NAME.out.
-run() {
-	wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d2s \
-		"http://127.0.0.1:$2/healthz" >/dev/null
-	wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency \
-		"http://127.0.0.1:$2/healthz" >"$TMP/$1.out"
+# load PORT SECONDS [wrk options]: wrk against PORT's /healthz.
+load() {
+	port=$1 secs=$2
+	shift 2
+	wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${secs}s" "$@" \
+		"http://127.0.0.1:$port/healthz"
 }
-rps() { awk '/^Requests\/sec:/ { print $2 }' "$TMP/$1.out"; }
-p99() { awk '$1 == "99%" { print $2 }' "$TMP/$1.out"; }
-errors() {
-	awk '/Non-2xx|Socket errors/ { sub(/^ +/, ""); printf "%s; ", $0 }' \
-		"$TMP/$1.out"
+# alive: both servers still run (Ctrl-C reaches them too, and a shell
+# defers its own trap while wrk, which catches SIGINT, finishes).
+alive() {
+	kill -0 "$ERPD_PID" 2>/dev/null && kill -0 "$HELLO_PID" 2>/dev/null
+}
+# run NAME PORT ROUND: one measured run into NAME.ROUND.out.
+run() {
+	load "$2" "$DURATION" --latency >"$TMP/$1.$3.out"
+	alive || { echo "http.sh: a server stopped; giving up" >&2; exit 1; }
+}
+# mean NAME: mean requests/s over the rounds.
+mean() {
+	cat "$TMP/$1".*.out | awk '/^Requests\/sec:/ { s += $2; n++ }
+		END { printf "%.0f\n", n ? s / n : 0 }'
+}
+# summary NAME LABEL: mean requests/s, worst p99, errors over the rounds.
+summary() {
+	cat "$TMP/$1".*.out | awk -v name="$2" -v rps="$(mean "$1")" '
+	$1 == "99%" {
+		v = $2 + 0
+		if ($2 ~ /us$/) v /= 1000
+		else if ($2 ~ /ms$/) v += 0
+		else if ($2 ~ /s$/) v *= 1000
+		if (v > p99) p99 = v
+	}
+	/Non-2xx|Socket errors/ { sub(/^ +/, ""); err = err "   " $0 }
+	END { printf "%-12s %10d req/s   p99 %7.2f ms%s\n", name, rps, p99,
+		err }'
 }
 
-run hello "$HELLO_PORT"
-run erpd "$ERPD_PORT"
+# Warm both up, then alternate the order round by round so that neither
+# server always runs first.
+load "$HELLO_PORT" 2 >/dev/null
+load "$ERPD_PORT" 2 >/dev/null
+alive || { echo "http.sh: a server stopped; giving up" >&2; exit 1; }
+i=1
+while [ "$i" -le "$ROUNDS" ]; do
+	if [ $((i % 2)) -eq 1 ]; then
+		run hello "$HELLO_PORT" "$i"
+		run erpd "$ERPD_PORT" "$i"
+	else
+		run erpd "$ERPD_PORT" "$i"
+		run hello "$HELLO_PORT" "$i"
+	fi
+	i=$((i + 1))
+done
 
 echo "wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s GET /healthz," \
-	"$THREADS server threads, $(nproc) cores"
-printf '%-12s %12s req/s   p99 %s   %s\n' bench_hello "$(rps hello)" \
-	"$(p99 hello)" "$(errors hello)"
-printf '%-12s %12s req/s   p99 %s   %s\n' erpd "$(rps erpd)" \
-	"$(p99 erpd)" "$(errors erpd)"
-awk -v e="$(rps erpd)" -v h="$(rps hello)" 'BEGIN {
-	r = (h > 0) ? 100 * e / h : 0
-	printf "erpd/hello   %11.1f %%   (target >= 80 %%)\n", r
+	"$ROUNDS round(s); $THREADS server threads; $(nproc) cores"
+summary hello bench_hello
+summary erpd erpd
+awk -v e="$(mean erpd)" -v h="$(mean hello)" 'BEGIN {
+	printf "erpd/hello   %10.1f %%   (target >= 80 %%)\n",
+		(h > 0) ? 100 * e / h : 0
 }'

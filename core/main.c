@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "api/api.h"
+#include "audit/audit.h"
 #include "auth/auth.h"
 #include "base/base.h"
 #include "config/config.h"
@@ -27,6 +28,7 @@ static const char usage[] =
     "  serve            run the server until SIGINT/SIGTERM (default)\n"
     "  migrate          apply pending database migrations and exit\n"
     "  backup PATH      write a consistent copy of the live database\n"
+    "  audit verify     check the audit chain and its signed checkpoints\n"
     "  user add --email E [--name N] [--admin]\n"
     "                   create a user; the password is read from stdin\n"
     "  --version        print the version\n"
@@ -63,6 +65,28 @@ raise_nofile(int threads)
 		    (unsigned long long)rl.rlim_cur, threads);
 }
 
+/* Records a user created from the command line or at start-up. */
+static void
+record_user_created(int64_t id, const char *how)
+{
+	struct audit_event	 ev;
+	cJSON			*details = cJSON_CreateObject();
+	char			 rid[24];
+
+	snprintf(rid, sizeof(rid), "%lld", (long long)id);
+	cJSON_AddStringToObject(details, "via", how);
+	memset(&ev, 0, sizeof(ev));
+	ev.ae_actor_type = "system";
+	ev.ae_action = "user.create";
+	ev.ae_resource_type = "user";
+	ev.ae_resource_id = rid;
+	ev.ae_outcome = "success";
+	ev.ae_details = details;
+	if (audit_record(&ev) == -1)
+		log_error("audit: cannot record the creation of user %s", rid);
+	cJSON_Delete(details);
+}
+
 /* Opens the database and brings it to this binary's schema. */
 static void
 open_db(const struct config *cf)
@@ -91,14 +115,20 @@ cmd_serve(struct config *cf)
 	sigset_t	 set;
 	int		 sig;
 
+	int64_t		 created;
+
 	if (config_load_secrets(cf, env_get, NULL, &err) == -1)
 		fatal("%s", err.e_msg);
 	raise_nofile(cf->cf_threads);
 	open_db(cf);
+	if (audit_init(cf, &err) == -1)
+		fatal("%s", err.e_msg);
 	if (auth_password_init() == -1)
 		fatal("libsodium: cannot hash passwords (out of memory?)");
-	if (auth_bootstrap_admin(cf, &err) == -1)
+	if (auth_bootstrap_admin(cf, &created, &err) == -1)
 		fatal("%s", err.e_msg);
+	if (created != 0)
+		record_user_created(created, "bootstrap");
 	if (api_register(cf, &err) == -1)
 		fatal("%s", err.e_msg);
 
@@ -121,6 +151,8 @@ cmd_serve(struct config *cf)
 	log_info("received %s: draining in-flight requests",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_server_stop();
+	if (audit_checkpoint_now() == -1)
+		log_error("audit: cannot write the shutdown checkpoint");
 	db_thread_close();
 	log_info("stopped");
 	return 0;
@@ -154,6 +186,7 @@ cmd_backup(struct config *cf, const char *dest)
 static int
 cmd_user_add(struct config *cf, int argc, char **argv)
 {
+	struct erp_err	 err;
 	const char	*email = NULL, *name = "", *field;
 	char		 pw[AUTH_PASSWORD_MAX + 2], why[96];
 	bool		 admin = false;
@@ -189,10 +222,20 @@ cmd_user_add(struct config *cf, int argc, char **argv)
 		goto out;
 	}
 	pw[len] = '\0';
+	if (config_load_secrets(cf, env_get, NULL, &err) == -1) {
+		fprintf(stderr, "erpd user add: %s\n", err.e_msg);
+		goto out;
+	}
 	open_db(cf);
+	if (audit_init(cf, &err) == -1) {
+		fprintf(stderr, "erpd user add: %s\n", err.e_msg);
+		goto out;
+	}
 	switch (auth_user_create(email, name, pw, admin, &id, &field, why,
 	    sizeof(why))) {
 	case AUTH_OK:
+		record_user_created(id, "cli");
+		audit_checkpoint_now();
 		printf("created user %lld (%s)\n", (long long)id, email);
 		rc = 0;
 		break;
@@ -207,6 +250,24 @@ cmd_user_add(struct config *cf, int argc, char **argv)
 out:
 	sodium_memzero(pw, sizeof(pw));
 	return rc;
+}
+
+static int
+cmd_audit_verify(struct config *cf)
+{
+	struct erp_err	 err;
+
+	if (config_load_secrets(cf, env_get, NULL, &err) == -1)
+		fatal("%s", err.e_msg);
+	open_db(cf);
+	if (audit_verify(cf, &err) == -1) {
+		fprintf(stderr, "erpd audit verify: FAILED: %s\n", err.e_msg);
+		db_thread_close();
+		return 1;
+	}
+	db_thread_close();
+	printf("audit log intact\n");
+	return 0;
 }
 
 int
@@ -229,6 +290,8 @@ main(int argc, char **argv)
 	if (!((strcmp(cmd, "serve") == 0 && argc <= 2) ||
 	    (strcmp(cmd, "migrate") == 0 && argc == 2) ||
 	    (strcmp(cmd, "backup") == 0 && argc == 3) ||
+	    (strcmp(cmd, "audit") == 0 && argc == 3 &&
+	    strcmp(argv[2], "verify") == 0) ||
 	    (strcmp(cmd, "user") == 0 && argc >= 3 &&
 	    strcmp(argv[2], "add") == 0))) {
 		fprintf(stderr, "erpd: unknown command or arguments: %s\n%s",
@@ -246,6 +309,8 @@ main(int argc, char **argv)
 		rc = cmd_migrate(&cf);
 	else if (strcmp(cmd, "user") == 0)
 		rc = cmd_user_add(&cf, argc, argv);
+	else if (strcmp(cmd, "audit") == 0)
+		rc = cmd_audit_verify(&cf);
 	else
 		rc = cmd_backup(&cf, argv[2]);
 	config_free(&cf);

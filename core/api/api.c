@@ -15,9 +15,15 @@ api_routes_add(const struct http_route *rt, size_t n, struct erp_err *err)
 int
 api_register(const struct config *cf, struct erp_err *err)
 {
+	if (api_events_init() == -1) {
+		err_set(err, "cannot set up the audit event limiter");
+		return -1;
+	}
 	if (api_health_register(err) == -1 ||
+	    api_metrics_register(err) == -1 ||
 	    api_auth_register(cf, err) == -1 ||
-	    api_users_register(err) == -1)
+	    api_users_register(err) == -1 ||
+	    api_audit_register(err) == -1)
 		return -1;
 	return 0;
 }

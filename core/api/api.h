@@ -7,8 +7,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "audit/audit.h"
 #include "base/base.h"
 #include "config/config.h"
+#include "db/db.h"
 #include "http/http.h"
 
 #define API_LIMIT_DEFAULT	50
@@ -25,6 +27,8 @@ int	api_routes_add(const struct http_route *, size_t n,
 	    struct erp_err *err);
 
 int	api_health_register(struct erp_err *err);
+int	api_metrics_register(struct erp_err *err);
+int	api_audit_register(struct erp_err *err);
 int	api_auth_register(const struct config *cf, struct erp_err *err);
 int	api_users_register(struct erp_err *err);
 
@@ -55,5 +59,31 @@ cJSON	*api_page_new(cJSON *items, int64_t total, int64_t limit,
 	    int64_t offset);
 /* A {name} path parameter that is a positive integer, or -1. */
 int64_t	api_param_id(const struct http_req *, const char *name);
+
+
+/* audit.c: one page of audit entries of org_id (0: of no organization),
+ * filtered by ?action=&actor_id=&since=. */
+int	api_audit_list(struct http_req *, int64_t org_id);
+
+/* events.c: audit records and alert signals of the built-in endpoints. */
+int	api_events_init(void);
+/* Fills ev's actor, ip and request id from req. */
+void	api_event_init(struct audit_event *ev, struct http_req *req,
+	    const char *action, const char *outcome);
+/* audit_append / audit_record, counted in the metrics. 0 or -1. */
+int	api_append(const struct audit_event *ev);
+int	api_record(const struct audit_event *ev);
+/* Rolls back and answers 500 after a failed audit write. */
+int	api_audit_failed(struct http_req *);
+/* true the first time kind+key is seen in the current window. */
+bool	api_once(const char *kind, const char *key);
+/*
+ * Answers 403 with message, records the denial of action (once per
+ * subject, action and window) and raises the denial-burst alert.
+ */
+int	api_forbidden(struct http_req *, const char *action, int64_t org_id,
+	    const char *message);
+/* Raises the failed-login burst alert once per key and window. */
+void	api_login_burst(struct http_req *, const char *key);
 
 #endif /* ERP_CORE_API_H */

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "api.h"
+#include "metrics/metrics.h"
 
 static struct auth_rl	*ip_limit;	/* every attempt, per client ip */
 static struct auth_rl	*account_limit;	/* failures, per account */
@@ -34,6 +35,60 @@ too_many(struct http_req *req, int retry_after)
 	http_add_header(req, "Retry-After", ra);
 	return http_reply_error(req, 429, "rate_limited",
 	    "too many attempts; try again later");
+}
+
+/*
+ * 429 for a limited login key; the refusal is recorded and alerted once
+ * per key and window, so a flood writes nothing more.
+ */
+static int
+limited(struct http_req *req, const char *key, int wait)
+{
+	struct audit_event	 ev;
+	cJSON			*details;
+
+	if (api_once("rate-limited", key)) {
+		details = cJSON_CreateObject();
+		cJSON_AddStringToObject(details, "limit",
+		    strncmp(key, "ip:", 3) == 0 ? "address" : "account");
+		api_event_init(&ev, req, "auth.rate_limited", "denied");
+		ev.ae_details = details;
+		api_record(&ev);
+		cJSON_Delete(details);
+	}
+	api_login_burst(req, key);
+	return too_many(req, wait);
+}
+
+/* Records a login; the attempted email only when it failed. */
+static int
+login_event(struct http_req *req, const char *outcome, int64_t user_id,
+    const char *email)
+{
+	struct audit_event	 ev;
+	cJSON			*details = NULL;
+	char			 id[24];
+	int			 rc;
+
+	api_event_init(&ev, req, "auth.login", outcome);
+	if (user_id != 0) {
+		snprintf(id, sizeof(id), "%lld", (long long)user_id);
+		ev.ae_resource_type = "user";
+		ev.ae_resource_id = id;
+		if (strcmp(outcome, "success") == 0) {
+			ev.ae_actor_type = "user";
+			ev.ae_actor_id = user_id;
+		}
+	}
+	if (email != NULL) {
+		details = cJSON_CreateObject();
+		cJSON_AddItemToObject(details, "email", cJSON_CreateString(
+		    strlen(email) > AUTH_EMAIL_MAX ? "(too long)" : email));
+		ev.ae_details = details;
+	}
+	rc = api_record(&ev);
+	cJSON_Delete(details);
+	return rc;
 }
 
 static int
@@ -116,9 +171,10 @@ login(struct http_req *req)
 	    "password")->valuestring;
 	address_key(http_client_ip(req), ipkey, sizeof(ipkey));
 	account_key(email, acctkey, sizeof(acctkey));
-	if ((wait = auth_rl_hit(ip_limit, ipkey, now)) > 0 ||
-	    (wait = auth_rl_check(account_limit, acctkey, now)) > 0)
-		return too_many(req, wait);
+	if ((wait = auth_rl_hit(ip_limit, ipkey, now)) > 0)
+		return limited(req, ipkey, wait);
+	if ((wait = auth_rl_check(account_limit, acctkey, now)) > 0)
+		return limited(req, acctkey, wait);
 
 	memset(&u, 0, sizeof(u));
 	found = AUTH_ERR_NOT_FOUND;
@@ -138,6 +194,9 @@ login(struct http_req *req)
 	if (pw != AUTH_PW_OK || !u.us_is_active) {
 		auth_user_clear(&u);
 		auth_rl_hit(account_limit, acctkey, now);
+		login_event(req, "failure", found == AUTH_OK ? u.us_id : 0,
+		    email);
+		metrics_inc(METRIC_AUTH_FAILURES);
 		http_add_header(req, "WWW-Authenticate", "Bearer");
 		return http_reply_error(req, 401, "unauthenticated",
 		    "invalid email or password");
@@ -148,6 +207,8 @@ login(struct http_req *req)
 		sodium_memzero(hash, sizeof(hash));
 	}
 	auth_user_clear(&u);
+	if (login_event(req, "success", u.us_id, NULL) == -1)
+		return http_reply_error(req, 500, "internal", "internal error");
 	return reply_token(req, u.us_id, u.us_token_version);
 }
 
@@ -155,10 +216,15 @@ static int
 logout(struct http_req *req)
 {
 	const struct auth_subject	*sub = http_subject(req);
+	struct audit_event		 ev;
 
-	if (auth_revoke_add(sub->su_claims.cl_jti, sub->su_claims.cl_exp,
-	    time_now()) == -1)
+	api_event_init(&ev, req, "auth.logout", "success");
+	if (db_tx_begin() == -1)
 		return http_reply_error(req, 500, "internal", "internal error");
+	if (auth_revoke_add(sub->su_claims.cl_jti, sub->su_claims.cl_exp,
+	    time_now()) == -1 || api_append(&ev) == -1 ||
+	    audit_tx_commit() == -1)
+		return api_audit_failed(req);
 	return http_reply_empty(req, 204);
 }
 
@@ -171,6 +237,8 @@ change_password(struct http_req *req)
 	const char			*cur, *new;
 	char				 why[96], hash[AUTH_PWHASH_HASH_MAX];
 	char				 acctkey[AUTH_EMAIL_MAX + 32];
+	char				 uid[24];
+	struct audit_event		 ev;
 	enum auth_pw_result		 pw;
 	int64_t				 now = time_now();
 	int				 wait;
@@ -182,10 +250,11 @@ change_password(struct http_req *req)
 	    "current_password")->valuestring;
 	new = cJSON_GetObjectItemCaseSensitive(body,
 	    "new_password")->valuestring;
+	snprintf(uid, sizeof(uid), "%lld", (long long)sub->su_user_id);
 	/* a stolen token must not become a password oracle */
 	snprintf(acctkey, sizeof(acctkey), "account:%s", sub->su_email);
 	if ((wait = auth_rl_check(account_limit, acctkey, now)) > 0)
-		return too_many(req, wait);
+		return limited(req, acctkey, wait);
 	if (auth_user_get(sub->su_user_id, &u) != AUTH_OK)
 		return http_reply_error(req, 500, "internal", "internal error");
 	pw = strlen(cur) > AUTH_PASSWORD_MAX ? AUTH_PW_MISMATCH :
@@ -195,6 +264,10 @@ change_password(struct http_req *req)
 		return busy(req);
 	if (pw != AUTH_PW_OK) {
 		auth_rl_hit(account_limit, acctkey, now);
+		api_event_init(&ev, req, "user.password_change", "failure");
+		ev.ae_resource_type = "user";
+		ev.ae_resource_id = uid;
+		api_record(&ev);
 		return api_field_error(req, "current_password", "check",
 		    "is not the current password");
 	}
@@ -209,10 +282,18 @@ change_password(struct http_req *req)
 		return http_reply_error(req, 500, "internal", "internal error");
 	}
 	/* the version bump kills every earlier token, this one included */
-	if (auth_user_set_password_hash(sub->su_user_id, hash, true) !=
-	    AUTH_OK || auth_user_get(sub->su_user_id, &u) != AUTH_OK) {
+	api_event_init(&ev, req, "user.password_change", "success");
+	ev.ae_resource_type = "user";
+	ev.ae_resource_id = uid;
+	if (db_tx_begin() == -1) {
 		sodium_memzero(hash, sizeof(hash));
 		return http_reply_error(req, 500, "internal", "internal error");
+	}
+	if (auth_user_set_password_hash(sub->su_user_id, hash, true) !=
+	    AUTH_OK || api_append(&ev) == -1 || audit_tx_commit() == -1 ||
+	    auth_user_get(sub->su_user_id, &u) != AUTH_OK) {
+		sodium_memzero(hash, sizeof(hash));
+		return api_audit_failed(req);
 	}
 	sodium_memzero(hash, sizeof(hash));
 	auth_user_clear(&u);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "api.h"
 #include "db/db.h"
 
@@ -44,11 +46,11 @@ internal(struct http_req *req)
 
 /* System admins only; answers 403 and returns -1 for anyone else. */
 static int
-require_admin(struct http_req *req)
+require_admin(struct http_req *req, const char *action)
 {
 	if (http_subject(req)->su_is_admin)
 		return 0;
-	http_reply_error(req, 403, "forbidden", "system admins only");
+	api_forbidden(req, action, 0, "system admins only");
 	return -1;
 }
 
@@ -76,12 +78,16 @@ create(struct http_req *req)
 {
 	const cJSON		*body = http_body(req), *v;
 	struct auth_user	 u;
-	const char		*field, *name = "";
-	char			 why[96];
+	struct audit_event	 ev;
+	cJSON			*details;
+	const char		*field, *name = "", *password;
+	char			 email[AUTH_EMAIL_MAX + 1], why[96], rid[24];
+	char			 hash[AUTH_PWHASH_HASH_MAX];
+	enum auth_result	 r;
 	int64_t			 id;
 	bool			 is_admin = false;
 
-	if (require_admin(req) == -1 ||
+	if (require_admin(req, "user.create") == -1 ||
 	    api_check_body(req, create_fields, nitems(create_fields),
 	    false) == -1)
 		return -1;
@@ -89,25 +95,52 @@ create(struct http_req *req)
 		name = v->valuestring;
 	if ((v = cJSON_GetObjectItemCaseSensitive(body, "is_admin")) != NULL)
 		is_admin = cJSON_IsTrue(v);
-	switch (auth_user_create(
-	    cJSON_GetObjectItemCaseSensitive(body, "email")->valuestring, name,
-	    cJSON_GetObjectItemCaseSensitive(body, "password")->valuestring,
-	    is_admin, &id, &field, why, sizeof(why))) {
-	case AUTH_OK:
+	password = cJSON_GetObjectItemCaseSensitive(body,
+	    "password")->valuestring;
+	if (auth_user_check(cJSON_GetObjectItemCaseSensitive(body,
+	    "email")->valuestring, name, password, email, &field, why,
+	    sizeof(why)) != AUTH_OK)
+		return api_field_error(req, field, "check", why);
+	/* hash before the transaction: it must not hold the write lock */
+	switch (auth_password_hash(password, hash)) {
+	case AUTH_PW_OK:
 		break;
-	case AUTH_ERR_INVALID:
-		return api_field_error(req, field, strcmp(field, "name") == 0 ?
-		    "max_len" : "check", why);
-	case AUTH_ERR_CONFLICT:
-		return http_reply_field_error(req, 409, "conflict",
-		    "a user with this email exists", "email", "check", why);
-	case AUTH_ERR_BUSY:
+	case AUTH_PW_BUSY:
 		http_add_header(req, "Retry-After", "1");
 		return http_reply_error(req, 503, "unavailable",
 		    "server busy; try again shortly");
 	default:
 		return internal(req);
 	}
+	if (db_tx_begin() == -1) {
+		sodium_memzero(hash, sizeof(hash));
+		return internal(req);
+	}
+	r = auth_user_insert(email, name, hash, is_admin, &id, &field, why,
+	    sizeof(why));
+	sodium_memzero(hash, sizeof(hash));
+	if (r == AUTH_ERR_CONFLICT) {
+		db_tx_rollback();
+		return http_reply_field_error(req, 409, "conflict",
+		    "a user with this email exists", "email", "check", why);
+	}
+	if (r != AUTH_OK) {
+		db_tx_rollback();
+		return internal(req);
+	}
+	snprintf(rid, sizeof(rid), "%lld", (long long)id);
+	details = cJSON_CreateObject();
+	cJSON_AddStringToObject(details, "email", email);
+	cJSON_AddBoolToObject(details, "is_admin", is_admin);
+	api_event_init(&ev, req, "user.create", "success");
+	ev.ae_resource_type = "user";
+	ev.ae_resource_id = rid;
+	ev.ae_details = details;
+	r = api_append(&ev) == 0 && audit_tx_commit() == 0 ? AUTH_OK :
+	    AUTH_ERR_INTERNAL;
+	cJSON_Delete(details);
+	if (r != AUTH_OK)
+		return api_audit_failed(req);
 	if (auth_user_get(id, &u) != AUTH_OK)
 		return internal(req);
 	auth_user_clear(&u);
@@ -126,7 +159,8 @@ list(struct http_req *req)
 	int64_t			 limit, offset, total = 0, ids[API_LIMIT_MAX];
 	int			 n = 0, i;
 
-	if (require_admin(req) == -1 || api_page(req, &limit, &offset) == -1)
+	if (require_admin(req, "user.list") == -1 ||
+	    api_page(req, &limit, &offset) == -1)
 		return -1;
 	if ((st = db_stmt(count_sql)) == NULL)
 		return internal(req);
@@ -151,17 +185,39 @@ list(struct http_req *req)
 	    offset));
 }
 
+/* {"field": {"old","new"}} for each field the update changed. */
+static cJSON *
+changes(const struct auth_user *a, const struct auth_user *b)
+{
+	cJSON	*d = cJSON_CreateObject();
+
+	if (strcmp(a->us_name, b->us_name) != 0)
+		audit_change(d, "name", cJSON_CreateString(a->us_name),
+		    cJSON_CreateString(b->us_name));
+	if (a->us_is_admin != b->us_is_admin)
+		audit_change(d, "is_admin", cJSON_CreateBool(a->us_is_admin),
+		    cJSON_CreateBool(b->us_is_admin));
+	if (a->us_is_active != b->us_is_active)
+		audit_change(d, "is_active", cJSON_CreateBool(a->us_is_active),
+		    cJSON_CreateBool(b->us_is_active));
+	return d;
+}
+
 static int
 patch(struct http_req *req)
 {
 	const struct auth_subject	*sub = http_subject(req);
 	const cJSON			*body = http_body(req), *v;
-	struct auth_user		 u;
+	struct auth_user		 before, after;
+	struct audit_event		 ev;
+	enum auth_result		 r;
+	cJSON				*details;
 	const char			*name = NULL;
-	int				 is_admin = -1, is_active = -1;
+	char				 rid[24];
+	int				 is_admin = -1, is_active = -1, rc;
 	int64_t				 id;
 
-	if (require_admin(req) == -1)
+	if (require_admin(req, "user.update") == -1)
 		return -1;
 	if ((id = api_param_id(req, "id")) == -1)
 		return http_reply_error(req, 404, "not_found", "no such user");
@@ -181,18 +237,30 @@ patch(struct http_req *req)
 	if (id == sub->su_user_id && is_admin == 0)
 		return api_field_error(req, "is_admin", "check",
 		    "you cannot revoke your own admin rights");
-	switch (auth_user_update(id, name, is_admin, is_active)) {
-	case AUTH_OK:
-		break;
-	case AUTH_ERR_NOT_FOUND:
-		return http_reply_error(req, 404, "not_found", "no such user");
-	default:
+	if (db_tx_begin() == -1)
 		return internal(req);
+	if ((r = auth_user_get(id, &before)) == AUTH_OK)
+		r = auth_user_update(id, name, is_admin, is_active);
+	if (r == AUTH_OK)
+		r = auth_user_get(id, &after);
+	auth_user_clear(&before);
+	auth_user_clear(&after);
+	if (r != AUTH_OK) {
+		db_tx_rollback();
+		return r == AUTH_ERR_NOT_FOUND ? http_reply_error(req, 404,
+		    "not_found", "no such user") : internal(req);
 	}
-	if (auth_user_get(id, &u) != AUTH_OK)
-		return internal(req);
-	auth_user_clear(&u);
-	return http_reply_json(req, 200, user_json(&u));
+	snprintf(rid, sizeof(rid), "%lld", (long long)id);
+	details = changes(&before, &after);
+	api_event_init(&ev, req, "user.update", "success");
+	ev.ae_resource_type = "user";
+	ev.ae_resource_id = rid;
+	ev.ae_details = details;
+	rc = api_append(&ev) == 0 && audit_tx_commit() == 0 ? 0 : -1;
+	cJSON_Delete(details);
+	if (rc == -1)
+		return api_audit_failed(req);
+	return http_reply_json(req, 200, user_json(&after));
 }
 
 static const struct http_route routes[] = {

@@ -128,7 +128,23 @@ enum auth_result {
 int	auth_email_normalize(char *email);
 
 /*
- * Creates a user. email is normalised here; password must pass
+ * Checks a new user's fields: email (normalised into email), name length
+ * and the password rule. AUTH_OK, or AUTH_ERR_INVALID with *field and why.
+ */
+enum auth_result auth_user_check(const char *email_in, const char *name,
+	    const char *password, char email[AUTH_EMAIL_MAX + 1],
+	    const char **field, char *why, size_t whylen);
+
+/*
+ * Inserts a checked user with an already computed hash (so the slow hash
+ * stays outside the caller's transaction). AUTH_ERR_CONFLICT names email.
+ */
+enum auth_result auth_user_insert(const char *email, const char *name,
+	    const char *hash, bool is_admin, int64_t *id, const char **field,
+	    char *why, size_t whylen);
+
+/*
+ * Creates a user: check, hash, insert. email is normalised here; password must pass
  * auth_password_ok. why gets a message (with its field in *field) for
  * AUTH_ERR_INVALID. *id gets the new id.
  */
@@ -162,9 +178,11 @@ void	auth_user_clear(struct auth_user *);
 /*
  * With no user yet, creates the system admin from ERP_BOOTSTRAP_ADMIN_*,
  * or in development admin@localhost with a random password written to
- * $ERP_DATA_DIR/initial-admin.txt (0600). Returns 0, or -1 with err set.
+ * $ERP_DATA_DIR/initial-admin.txt (0600). *created gets the new user's
+ * id, or 0 when there was nothing to do. Returns 0, or -1 with err set.
  */
-int	auth_bootstrap_admin(const struct config *cf, struct erp_err *err);
+int	auth_bootstrap_admin(const struct config *cf, int64_t *created,
+	    struct erp_err *err);
 
 /* revoke.c -------------------------------------------------------------- */
 

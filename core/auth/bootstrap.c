@@ -42,12 +42,14 @@ write_initial(const char *dir, const char *password, char *path,
 }
 
 int
-auth_bootstrap_admin(const struct config *cf, struct erp_err *err)
+auth_bootstrap_admin(const struct config *cf, int64_t *created,
+    struct erp_err *err)
 {
 	const char	*email, *password, *field;
 	char		 generated[33], why[96], path[4096];
 	int64_t		 n, id;
 
+	*created = 0;
 	if ((n = auth_user_count()) == -1) {
 		err_set(err, "bootstrap admin: cannot count users");
 		return -1;
@@ -79,6 +81,7 @@ auth_bootstrap_admin(const struct config *cf, struct erp_err *err)
 		err_set(err, "bootstrap admin: cannot create %s", email);
 		return -1;
 	}
+	*created = id;
 	if (password == generated) {
 		if (write_initial(cf->cf_data_dir, generated, path,
 		    sizeof(path), err) == -1)

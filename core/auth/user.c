@@ -116,27 +116,21 @@ auth_user_by_email(const char *email, struct auth_user *u)
 }
 
 enum auth_result
-auth_user_create(const char *email_in, const char *name,
-    const char *password, bool is_admin, int64_t *id, const char **field,
-    char *why, size_t whylen)
+auth_user_check(const char *email_in, const char *name, const char *password,
+    char email[AUTH_EMAIL_MAX + 1], const char **field, char *why,
+    size_t whylen)
 {
-	static const char	 sql[] = "INSERT INTO users (email, name, "
-				    "password_hash, is_admin, created_at, "
-				    "updated_at) VALUES (?, ?, ?, ?, ?, ?)";
-	char			 email[AUTH_EMAIL_MAX + 2];
-	char			 hash[AUTH_PWHASH_HASH_MAX];
-	char			 now[21];
-	sqlite3_stmt		*st;
-	int			 rc;
+	char	 tmp[AUTH_EMAIL_MAX + 9];	/* room for spaces to trim */
+	size_t	 n = strlen(email_in);
 
 	*field = NULL;
-	if (strlen(email_in) >= sizeof(email) ||
-	    (snprintf(email, sizeof(email), "%s", email_in),
-	    auth_email_normalize(email) == -1)) {
+	if (n >= sizeof(tmp) || (memcpy(tmp, email_in, n + 1),
+	    auth_email_normalize(tmp) == -1)) {
 		*field = "email";
 		snprintf(why, whylen, "must be an email address");
 		return AUTH_ERR_INVALID;
 	}
+	memcpy(email, tmp, strlen(tmp) + 1);	/* normalised: fits */
 	if (utf8_count(name, strlen(name)) > AUTH_NAME_MAX) {
 		*field = "name";
 		snprintf(why, whylen, "must be at most %d characters",
@@ -147,14 +141,20 @@ auth_user_create(const char *email_in, const char *name,
 		*field = "password";
 		return AUTH_ERR_INVALID;
 	}
-	switch (auth_password_hash(password, hash)) {
-	case AUTH_PW_OK:
-		break;
-	case AUTH_PW_BUSY:
-		return AUTH_ERR_BUSY;
-	default:
-		return AUTH_ERR_INTERNAL;
-	}
+	return AUTH_OK;
+}
+
+enum auth_result
+auth_user_insert(const char *email, const char *name, const char *hash,
+    bool is_admin, int64_t *id, const char **field, char *why, size_t whylen)
+{
+	static const char	 sql[] = "INSERT INTO users (email, name, "
+				    "password_hash, is_admin, created_at, "
+				    "updated_at) VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt		*st;
+	char			 now[21];
+	int			 rc;
+
 	if ((st = db_stmt(sql)) == NULL)
 		return AUTH_ERR_INTERNAL;
 	time_rfc3339(time_now(), now);
@@ -167,7 +167,6 @@ auth_user_create(const char *email_in, const char *name,
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	sodium_memzero(hash, sizeof(hash));
 	if (rc == SQLITE_CONSTRAINT) {
 		*field = "email";
 		snprintf(why, whylen, "is already taken");
@@ -179,6 +178,32 @@ auth_user_create(const char *email_in, const char *name,
 	}
 	*id = sqlite3_last_insert_rowid(db_get());
 	return AUTH_OK;
+}
+
+enum auth_result
+auth_user_create(const char *email_in, const char *name,
+    const char *password, bool is_admin, int64_t *id, const char **field,
+    char *why, size_t whylen)
+{
+	char			 email[AUTH_EMAIL_MAX + 1];
+	char			 hash[AUTH_PWHASH_HASH_MAX];
+	enum auth_result	 r;
+
+	if ((r = auth_user_check(email_in, name, password, email, field, why,
+	    whylen)) != AUTH_OK)
+		return r;
+	switch (auth_password_hash(password, hash)) {
+	case AUTH_PW_OK:
+		break;
+	case AUTH_PW_BUSY:
+		return AUTH_ERR_BUSY;
+	default:
+		return AUTH_ERR_INTERNAL;
+	}
+	r = auth_user_insert(email, name, hash, is_admin, id, field, why,
+	    whylen);
+	sodium_memzero(hash, sizeof(hash));
+	return r;
 }
 
 static enum auth_result

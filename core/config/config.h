@@ -84,6 +84,20 @@ int	config_cidr_parse(const char *s, struct cidr *out);
 /* true if the textual address ip lies in one of the n ranges. */
 bool	config_cidr_match(const struct cidr *list, size_t n, const char *ip);
 
+/* Subkeys derived from ERP_SECRET_KEY, one per purpose (never renumber). */
+enum config_subkey {
+	CONFIG_KEY_AUDIT = 1,		/* Ed25519 seed for checkpoints */
+	CONFIG_KEY_APIKEY_PEPPER = 2,	/* keyed hash of API keys */
+	CONFIG_KEY_LINKS = 3		/* download link signatures */
+};
+
+/*
+ * Derives out (16 to 64 bytes) for purpose id from the master key with
+ * crypto_kdf, so rotating the token key breaks none of them. 0 or -1.
+ */
+int	config_derive_key(const struct config *cf, enum config_subkey id,
+	    unsigned char *out, size_t outlen);
+
 /* Frees everything cf owns, wiping the secrets first. */
 void	config_free(struct config *cf);
 

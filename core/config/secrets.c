@@ -154,3 +154,24 @@ config_load_secrets(struct config *cf, config_getenv_fn get, void *arg,
 	return load_one(cf, get, arg, "ERP_SECRET_KEY", "secret.key",
 	    &cf->cf_secret_key, err);
 }
+
+int
+config_derive_key(const struct config *cf, enum config_subkey id,
+    unsigned char *out, size_t outlen)
+{
+	static const char	*ctx[] = { "", "erpaudit", "apikeypp",
+				    "dllinks_" };
+	unsigned char		 master[crypto_kdf_KEYBYTES];
+	int			 rc;
+
+	if (cf->cf_secret_key.s_data == NULL || (size_t)id >= 4 ||
+	    outlen < crypto_kdf_BYTES_MIN || outlen > crypto_kdf_BYTES_MAX)
+		return -1;
+	/* the secret may be any length: hash it to the KDF's key size */
+	crypto_generichash(master, sizeof(master), cf->cf_secret_key.s_data,
+	    cf->cf_secret_key.s_len, NULL, 0);
+	rc = crypto_kdf_derive_from_key(out, outlen, (uint64_t)id, ctx[id],
+	    master);
+	sodium_memzero(master, sizeof(master));
+	return rc == 0 ? 0 : -1;
+}

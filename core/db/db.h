@@ -55,6 +55,8 @@ void	db_thread_close(void);
  * SQLITE_BUSY. Each returns 0 or -1 (logged).
  */
 int	db_tx_begin(void);
+/* A read transaction: one consistent snapshot, no write lock. */
+int	db_tx_begin_read(void);
 int	db_tx_commit(void);
 int	db_tx_rollback(void);
 

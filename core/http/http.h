@@ -27,6 +27,7 @@
 
 /* Route flags. */
 #define HTTP_ROUTE_PUBLIC	0x01	/* no credentials needed */
+#define HTTP_ROUTE_AUTH_OPTIONAL 0x02	/* credentials checked when sent */
 
 #define HTTP_MAX_ROUTES		256
 #define HTTP_MAX_PARAMS		8
@@ -97,6 +98,11 @@ int	http_add_header(struct http_req *, const char *name, const char *value);
  */
 /* body is owned by the callee from now on and freed. */
 int	http_reply_json(struct http_req *, int status, cJSON *body);
+/* A body of any type the caller already has (borrowed). */
+int	http_reply_raw(struct http_req *, int status, const char *ctype,
+	    const void *body, size_t len);
+/* A route's path pattern by its metrics index, "static" or "none". */
+const char *http_route_name(int idx);
 /* A body the caller already has as JSON text (borrowed). */
 int	http_reply_raw_json(struct http_req *, int status, const char *json,
 	    size_t len);

@@ -34,6 +34,7 @@ struct http_req {
 	int				 rq_status;	/* 0 until replied */
 	bool				 rq_close;	/* close after reply */
 	bool				 rq_html;	/* an HTML page: UI CSP */
+	bool				 rq_static;	/* served from www */
 	const char			*rq_cache;	/* Cache-Control */
 	int64_t				 rq_start_us;
 	int64_t				 rq_bytes_out;
@@ -52,6 +53,10 @@ enum router_result router_match(struct http_req *, const char *path,
 	    int method, const struct http_route **route, int *allowed);
 /* Writes "GET, HEAD, OPTIONS" style text for a method mask. */
 void	router_allow_text(int methods, char *out, size_t outlen);
+/* Metrics numbering: a route's index, then these two. */
+#define ROUTER_STATIC	HTTP_MAX_ROUTES
+#define ROUTER_NONE	(HTTP_MAX_ROUTES + 1)
+int	router_index(const struct http_route *);
 /* Removes every route (tests only). */
 void	router_reset(void);
 /* Percent-decodes one path segment; -1 for bad escapes or NUL. */

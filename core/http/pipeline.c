@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "http_int.h"
+#include "metrics/metrics.h"
 
 static const struct {
 	const char	*name;
@@ -140,9 +141,17 @@ method_not_allowed(struct http_req *req, int allowed)
 static int
 unauthenticated(struct http_req *req, const char *message)
 {
+	metrics_inc(METRIC_AUTH_FAILURES);
 	http_add_header(req, "WWW-Authenticate", "Bearer");
 	http_reply_error(req, 401, "unauthenticated", message);
 	return -1;
+}
+
+static bool
+has_credentials(const struct http_req *req)
+{
+	return mg_get_header(req->rq_conn, "Authorization") != NULL ||
+	    mg_get_header(req->rq_conn, "X-API-Key") != NULL;
 }
 
 /* The credentials step: exactly one scheme, checked completely. */
@@ -214,7 +223,8 @@ run(struct http_req *req)
 	}
 	req->rq_route = route;
 	if ((route->rt_flags & HTTP_ROUTE_PUBLIC) == 0 &&
-	    authenticate(req) == -1)
+	    ((route->rt_flags & HTTP_ROUTE_AUTH_OPTIONAL) == 0 ||
+	    has_credentials(req)) && authenticate(req) == -1)
 		return;
 	if (body_read_json(req) == -1)
 		return;
@@ -249,6 +259,9 @@ pipeline_run(struct mg_connection *conn, void *cbdata)
 		if (body && req.rq_status != 413)
 			body_drain(&req);
 	}
+	metrics_request(req.rq_route ? router_index(req.rq_route) :
+	    req.rq_static ? ROUTER_STATIC : ROUTER_NONE, req.rq_status,
+	    time_mono_us() - req.rq_start_us);
 	access_log(&req);
 	req_free(&req);
 	return req.rq_status > 0 ? req.rq_status : 500;
@@ -287,6 +300,7 @@ pipeline_civetweb_error(struct mg_connection *conn, int status,
 	http_reply_error(&req, status, error_code(status),
 	    reply_reason(status));
 	mg_disable_keep_alive(conn);
+	metrics_request(ROUTER_NONE, status, time_mono_us() - req.rq_start_us);
 	access_log(&req);
 	req_free(&req);
 	return 0;

@@ -112,6 +112,13 @@ http_reply_json(struct http_req *req, int status, cJSON *body)
 }
 
 int
+http_reply_raw(struct http_req *req, int status, const char *ctype,
+    const void *body, size_t len)
+{
+	return reply_send(req, status, ctype, body, len);
+}
+
+int
 http_reply_raw_json(struct http_req *req, int status, const char *json,
     size_t len)
 {

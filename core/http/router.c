@@ -294,3 +294,20 @@ router_allow_text(int methods, char *out, size_t outlen)
 			break;
 	}
 }
+
+int
+router_index(const struct http_route *rt)
+{
+	const struct entry	*en = (const struct entry *)(const void *)rt;
+
+	/* en_route is the first member: the route is its entry */
+	return (int)(en - routes);
+}
+
+const char *
+http_route_name(int idx)
+{
+	if (idx >= 0 && (size_t)idx < nroutes)
+		return routes[idx].en_route.rt_path;
+	return idx == ROUTER_STATIC ? "static" : "none";
+}

@@ -224,6 +224,7 @@ static_serve(struct http_req *req, const char *path)
 	if ((sf = lookup(dec)) == NULL)
 		return -1;
 	req->rq_html = true;
+	req->rq_static = true;
 	req->rq_cache = "no-cache";
 	http_add_header(req, "ETag", sf->sf_etag);
 	inm = mg_get_header(req->rq_conn, "If-None-Match");

@@ -45,6 +45,14 @@ PRODUCTION_ENV = {
     "ERP_SECRET_KEY": PROD_SECRET_KEY,
 }
 
+LOGIN_PATH = "/api/v1/auth/token"
+DEV_ADMIN_EMAIL = "admin@localhost"
+
+
+def bearer(token):
+    """The Authorization header for an access token."""
+    return {"Authorization": "Bearer " + token}
+
 
 def free_port():
     """A loopback port nobody listened on a moment ago."""
@@ -386,6 +394,51 @@ class Server:
         h.update(headers or {})
         return self.request("POST", path, headers=h, body=body, **kw)
 
+    # -- identity ----------------------------------------------------------
+
+    def initial_admin(self):
+        """(email, password) from the development initial-admin.txt."""
+        vals = {}
+        with open(os.path.join(self.data_dir, "initial-admin.txt")) as f:
+            for ln in f:
+                if ":" in ln:
+                    k, v = ln.split(":", 1)
+                    vals[k.strip()] = v.strip()
+        return vals["email"], vals["password"]
+
+    def api(self, method, path, body=None, token=None, headers=None,
+            timeout=30, **kw):
+        """A JSON API request: body (an object, or str/bytes sent as is)
+        with Content-Type: application/json, token as a bearer token. The
+        longer timeout leaves room for password hashing on a busy host."""
+        h = {}
+        if token is not None:
+            h.update(bearer(token))
+        if body is not None:
+            if not isinstance(body, (bytes, str)):
+                body = json.dumps(body)
+            if isinstance(body, str):
+                body = body.encode("utf-8")
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        return self.request(method, path, headers=h, body=body,
+                            timeout=timeout, **kw)
+
+    def login(self, email, password, headers=None):
+        """POST /api/v1/auth/token; returns the Response."""
+        return self.api("POST", LOGIN_PATH,
+                        {"email": email, "password": password},
+                        headers=headers)
+
+    def token(self, email, password, headers=None):
+        """Logs in and returns the access token (AssertionError if not
+        200)."""
+        r = self.login(email, password, headers)
+        if r.status != 200 or not isinstance(r.json, dict) or \
+                not isinstance(r.json.get("access_token"), str):
+            raise AssertionError("login as %s failed: %r" % (email, r))
+        return r.json["access_token"]
+
     # -- raw sockets ------------------------------------------------------
 
     def socket(self, timeout=10):
@@ -397,6 +450,54 @@ class Server:
         with self.socket(timeout) as s:
             s.sendall(data)
             return read_response(s, method=method)
+
+
+class IdentityMixin:
+    """For a ServerTestCase: logs the development bootstrap admin in
+    (cls.admin_email, cls.admin_password, cls.admin_token; override
+    setup_identity to do otherwise), remembers every password and token
+    the class uses (keep), and checks last that none reached stdout or
+    stderr. Not a TestCase itself, so it runs only where mixed in."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.secrets = []
+        cls.setup_identity()
+
+    @classmethod
+    def setup_identity(cls):
+        cls.admin_email, cls.admin_password = cls.server.initial_admin()
+        cls.keep(cls.admin_password)
+        cls.admin_token = cls.keep(cls.server.token(cls.admin_email,
+                                                    cls.admin_password))
+
+    @classmethod
+    def keep(cls, *values):
+        """Remembers secrets for the log check; returns the first."""
+        cls.secrets.extend(v for v in values if v)
+        return values[0] if values else None
+
+    @classmethod
+    def create_user(cls, email, password, name="", is_admin=False):
+        """Creates a user as the admin; returns its JSON."""
+        cls.keep(password)
+        r = cls.server.api("POST", "/api/v1/users", {
+            "email": email, "name": name, "password": password,
+            "is_admin": is_admin}, token=cls.admin_token)
+        if r.status != 201:
+            raise AssertionError("creating %s: %r" % (email, r))
+        return r.json
+
+    def login_token(self, email, password, headers=None):
+        return self.keep(self.server.token(email, password, headers))
+
+    def me(self, token):
+        return self.server.api("GET", "/api/v1/users/me", token=token)
+
+    def test_zz_no_password_or_token_in_logs(self):
+        # zz: unittest runs a class's tests in name order, so this is last
+        self.assertNotLogged(self.secrets)
 
 
 class ServerTestCase(unittest.TestCase):
@@ -472,3 +573,44 @@ class ServerTestCase(unittest.TestCase):
         self.assertJsonHeaders(r)
         self.assertSecurityHeaders(r)
         return err
+
+    def assertUnauthenticated(self, r):
+        """401 unauthenticated with WWW-Authenticate: Bearer."""
+        err = self.assertError(r, 401, "unauthenticated")
+        self.assertEqual(r.headers.get("www-authenticate"), "Bearer",
+                         repr(r))
+        return err
+
+    def assertFields(self, r, expected, status=422, code="validation_failed"):
+        """The error lists exactly the fields in expected ({field: code},
+        a field code None accepts any code), each once."""
+        err = self.assertError(r, status, code)
+        fields = err.get("fields")
+        self.assertIsInstance(fields, list, repr(r))
+        got = {}
+        for f in fields:
+            self.assertIsInstance(f, dict, repr(r))
+            self.assertNotIn(f.get("field"), got, "field twice: %r" % r)
+            self.assertIsInstance(f.get("message"), str, repr(r))
+            got[f.get("field")] = f.get("code")
+        self.assertEqual(set(got), set(expected), repr(r))
+        for name, c in expected.items():
+            if c is not None:
+                self.assertEqual(got[name], c, "%s in %r" % (name, r))
+        return err
+
+    def assertNotLogged(self, secrets, server=None):
+        """No value of secrets appears in the server's stdout or stderr
+        (after a marker request has reached the access log)."""
+        server = server or self.server
+        rid = "logcheck.%d" % time.monotonic_ns()
+        server.get("/healthz", {"X-Request-ID": rid})
+        server.wait_log(lambda ls: any(
+            isinstance(x, dict) and x.get("request_id") == rid for x in ls))
+        out, err = server.stdout(), server.stderr()
+        for s in secrets:
+            if not s:
+                continue
+            self.assertFalse(s in out, "secret %r... is in the access log"
+                             % s[:4])
+            self.assertFalse(s in err, "secret %r... is in stderr" % s[:4])

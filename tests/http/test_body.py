@@ -46,6 +46,15 @@ class BodyTest(ServerTestCase):
         r = self.post(body)
         self.assertError(r, 413, "payload_too_large")
 
+    def test_content_type_is_checked_before_size(self):
+        # API.md: content type, size, JSON: the first failing check answers.
+        r = self.post(b"a" * (2 * LIMIT), "text/plain")
+        self.assertError(r, 415, "unsupported_media_type")
+
+    def test_size_is_checked_before_json(self):
+        r = self.post(b"{" * (2 * LIMIT))
+        self.assertError(r, 413, "payload_too_large")
+
     def test_body_at_limit_is_not_413(self):
         pad = LIMIT - len(b'{"email":"","password":"x"}')
         body = b'{"email":"' + b"a" * pad + b'","password":"x"}'

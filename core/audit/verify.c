@@ -1,0 +1,140 @@
+/*
+ * verify: walks the chain from entry 1, recomputing every hash, then holds
+ * the signed checkpoints against it. The checkpoints are read first: they
+ * are written after their entries commit, so the database a moment later
+ * has at least what they name, also while the server runs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_int.h"
+#include "db/db.h"
+
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Finds the checkpoint for entry id, if any. */
+static const struct audit_checkpoint *
+checkpoint_for(const struct audit_checkpoint *list, size_t n, int64_t id)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (list[i].cp_id == id)
+			return &list[i];
+	return NULL;
+}
+
+int
+audit_verify(const struct config *cf, struct erp_err *err)
+{
+	static const char	 sql[] = "SELECT id, ts, actor_type, actor_id, "
+				    "org_id, action, resource_type, "
+				    "resource_id, outcome, ip, request_id, "
+				    "details, prev_hash, hash FROM audit_log "
+				    "ORDER BY id";
+	unsigned char		 pk[crypto_sign_PUBLICKEYBYTES];
+	unsigned char		 sk[crypto_sign_SECRETKEYBYTES];
+	struct audit_checkpoint	*cps = NULL;
+	const struct audit_checkpoint *cp;
+	struct audit_row	 r;
+	sqlite3_stmt		*st;
+	char			*path, prev[AUDIT_HASH_HEX + 1];
+	char			 hash[AUDIT_HASH_HEX + 1];
+	int64_t			 expect = 1, newest = 0;
+	size_t			 ncps = 0, i;
+	int			 rc = -1, step;
+
+	if (audit_keys(cf, pk, sk) == -1) {
+		err_set(err, "ERP_SECRET_KEY: cannot derive the audit key");
+		return -1;
+	}
+	sodium_memzero(sk, sizeof(sk));
+	path = audit_checkpoint_path(cf);
+	if (audit_checkpoint_load(path, pk, &cps, &ncps, err) == -1)
+		goto out;
+	for (i = 0; i < ncps; i++)
+		if (cps[i].cp_id > newest)
+			newest = cps[i].cp_id;
+
+	if (db_tx_begin_read() == -1) {
+		err_set(err, "cannot read the audit log");
+		goto out;
+	}
+	if ((st = db_stmt(sql)) == NULL) {
+		err_set(err, "cannot read the audit log");
+		db_tx_rollback();
+		goto out;
+	}
+	memset(prev, '0', AUDIT_HASH_HEX);
+	prev[AUDIT_HASH_HEX] = '\0';
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		r.ar_id = sqlite3_column_int64(st, 0);
+		if (r.ar_id != expect) {
+			err_set(err, "entry %lld: missing (the log jumps to "
+			    "entry %lld)", (long long)expect,
+			    (long long)r.ar_id);
+			goto reset;
+		}
+		r.ar_ts = col(st, 1);
+		r.ar_actor_type = col(st, 2);
+		r.ar_actor_id = sqlite3_column_int64(st, 3);
+		r.ar_org_id = sqlite3_column_int64(st, 4);
+		r.ar_action = col(st, 5);
+		r.ar_resource_type = col(st, 6);
+		r.ar_resource_id = col(st, 7);
+		r.ar_outcome = col(st, 8);
+		r.ar_ip = col(st, 9);
+		r.ar_request_id = col(st, 10);
+		r.ar_details = col(st, 11);
+		r.ar_prev_hash = col(st, 12);
+		if (r.ar_prev_hash == NULL || strcmp(r.ar_prev_hash, prev) != 0) {
+			err_set(err, "entry %lld: does not follow entry %lld "
+			    "(altered or removed)", (long long)r.ar_id,
+			    (long long)r.ar_id - 1);
+			goto reset;
+		}
+		audit_hash(&r, hash);
+		if (col(st, 13) == NULL || strcmp(hash, col(st, 13)) != 0) {
+			err_set(err, "entry %lld: content does not match its "
+			    "hash (altered)", (long long)r.ar_id);
+			goto reset;
+		}
+		if ((cp = checkpoint_for(cps, ncps, r.ar_id)) != NULL &&
+		    strcmp(cp->cp_head, hash) != 0) {
+			err_set(err, "entry %lld: differs from its signed "
+			    "checkpoint (chain rewritten)", (long long)r.ar_id);
+			goto reset;
+		}
+		memcpy(prev, hash, sizeof(prev));
+		expect++;
+	}
+	if (step != SQLITE_DONE) {
+		err_set(err, "cannot read the audit log: %s",
+		    sqlite3_errmsg(db_get()));
+		goto reset;
+	}
+	if (newest >= expect) {
+		err_set(err, "tail missing: a signed checkpoint covers entry "
+		    "%lld but the log ends at entry %lld", (long long)newest,
+		    (long long)expect - 1);
+		goto reset;
+	}
+	if (expect - 1 >= AUDIT_CHECKPOINT_EVERY && ncps == 0) {
+		err_set(err, "tail missing: %lld entries but no checkpoint "
+		    "file at %s", (long long)expect - 1, path);
+		goto reset;
+	}
+	rc = 0;
+reset:
+	sqlite3_reset(st);
+	db_tx_rollback();
+out:
+	free(cps);
+	free(path);
+	return rc;
+}
