@@ -19,14 +19,8 @@ if [ "$THREADS" -lt "$CONNECTIONS" ]; then
 	exit 2
 fi
 
-if ! command -v wrk >/dev/null 2>&1; then
-	echo "http.sh: installing wrk" >&2
-	SUDO=
-	[ "$(id -u)" -eq 0 ] || SUDO=sudo
-	$SUDO apt-get install -y wrk >/dev/null || {
-		$SUDO apt-get update >/dev/null &&
-		    $SUDO apt-get install -y wrk >/dev/null; }
-fi
+. "$ROOT/bench/lib.sh"
+need_wrk
 
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DERP_TESTS=OFF \
 	>/dev/null
@@ -46,30 +40,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); \
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_up URL NAME: poll until URL answers 200, at most 15 s.
-wait_up() {
-	python3 - "$1" "$2" <<'PY'
-import sys, time, urllib.request
-url, name = sys.argv[1], sys.argv[2]
-deadline = time.monotonic() + 15
-while True:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as r:
-            if r.status == 200:
-                sys.exit(0)
-    except Exception:
-        pass
-    if time.monotonic() > deadline:
-        sys.exit("http.sh: %s did not answer %s within 15 s" % (name, url))
-    time.sleep(0.1)
-PY
-}
 
 ERPD_PORT=$(free_port)
 HELLO_PORT=$(free_port)

@@ -139,6 +139,9 @@ cmd_serve(struct config *cf)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* this thread's connection keeps the default: start-up is done */
+	if (db_checkpointer_start() == -1)
+		fatal("cannot start the database checkpointer");
 	if (http_server_start(cf, &err) == -1)
 		fatal("%s", err.e_msg);
 	log_info("erpd %s listening on %s (%s, %d threads)", ERP_VERSION,
@@ -151,6 +154,7 @@ cmd_serve(struct config *cf)
 	log_info("received %s: draining in-flight requests",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_server_stop();
+	db_checkpointer_stop();
 	if (audit_checkpoint_now() == -1)
 		log_error("audit: cannot write the shutdown checkpoint");
 	db_thread_close();
@@ -187,6 +191,7 @@ static int
 cmd_user_add(struct config *cf, int argc, char **argv)
 {
 	struct erp_err	 err;
+	struct auth_user u;
 	const char	*email = NULL, *name = "", *field;
 	char		 pw[AUTH_PASSWORD_MAX + 2], why[96];
 	bool		 admin = false;
@@ -236,7 +241,10 @@ cmd_user_add(struct config *cf, int argc, char **argv)
 	case AUTH_OK:
 		record_user_created(id, "cli");
 		audit_checkpoint_now();
-		printf("created user %lld (%s)\n", (long long)id, email);
+		if (auth_user_get(id, &u) == AUTH_OK)
+			printf("created user %lld (%s)\n", (long long)id,
+			    u.us_email);
+		auth_user_clear(&u);
 		rc = 0;
 		break;
 	case AUTH_ERR_INVALID:

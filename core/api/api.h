@@ -57,6 +57,8 @@ int	api_page(struct http_req *, int64_t *limit, int64_t *offset);
 /* {"items","total","limit","offset"}; takes ownership of items. */
 cJSON	*api_page_new(cJSON *items, int64_t total, int64_t limit,
 	    int64_t offset);
+/* Adds an integer member that prints exactly (cJSON rounds to 15 digits). */
+void	api_json_int(cJSON *o, const char *name, int64_t v);
 /* A {name} path parameter that is a positive integer, or -1. */
 int64_t	api_param_id(const struct http_req *, const char *name);
 

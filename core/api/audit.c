@@ -28,8 +28,7 @@ add_int(cJSON *o, const char *name, sqlite3_stmt *st, int col)
 	if (sqlite3_column_type(st, col) == SQLITE_NULL)
 		cJSON_AddNullToObject(o, name);
 	else
-		cJSON_AddNumberToObject(o, name,
-		    (double)sqlite3_column_int64(st, col));
+		api_json_int(o, name, sqlite3_column_int64(st, col));
 }
 
 static cJSON *

@@ -112,7 +112,7 @@ reply_token(struct http_req *req, int64_t id, int64_t ver)
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "access_token", token);
 	cJSON_AddStringToObject(o, "token_type", "bearer");
-	cJSON_AddNumberToObject(o, "expires_in", cf->cf_jwt_ttl);
+	api_json_int(o, "expires_in", cf->cf_jwt_ttl);
 	sodium_memzero(token, strlen(token));
 	free(token);
 	return http_reply_json(req, 200, o);
@@ -173,15 +173,23 @@ login(struct http_req *req)
 	account_key(email, acctkey, sizeof(acctkey));
 	if ((wait = auth_rl_hit(ip_limit, ipkey, now)) > 0)
 		return limited(req, ipkey, wait);
-	if ((wait = auth_rl_check(account_limit, acctkey, now)) > 0)
+	/*
+	 * Reserve the attempt before the slow verify, so concurrent wrong
+	 * passwords cannot all pass the check; a success gives it back.
+	 */
+	if ((wait = auth_rl_hit(account_limit, acctkey, now)) > 0) {
+		auth_rl_undo(account_limit, acctkey, now);
 		return limited(req, acctkey, wait);
+	}
 
 	memset(&u, 0, sizeof(u));
 	found = AUTH_ERR_NOT_FOUND;
 	if (strlen(acctkey) > 8 && acctkey[8] != '?')
 		found = auth_user_by_email(acctkey + 8, &u);
-	if (found == AUTH_ERR_INTERNAL)
+	if (found == AUTH_ERR_INTERNAL) {
+		auth_rl_undo(account_limit, acctkey, now);
 		return http_reply_error(req, 500, "internal", "internal error");
+	}
 	if (strlen(password) > AUTH_PASSWORD_MAX)
 		pw = auth_password_verify(NULL, "", &rehash);
 	else
@@ -189,11 +197,11 @@ login(struct http_req *req)
 		    password, &rehash);
 	if (pw == AUTH_PW_BUSY) {
 		auth_user_clear(&u);
+		auth_rl_undo(account_limit, acctkey, now);
 		return busy(req);
 	}
 	if (pw != AUTH_PW_OK || !u.us_is_active) {
 		auth_user_clear(&u);
-		auth_rl_hit(account_limit, acctkey, now);
 		login_event(req, "failure", found == AUTH_OK ? u.us_id : 0,
 		    email);
 		metrics_inc(METRIC_AUTH_FAILURES);
@@ -201,6 +209,7 @@ login(struct http_req *req)
 		return http_reply_error(req, 401, "unauthenticated",
 		    "invalid email or password");
 	}
+	auth_rl_undo(account_limit, acctkey, now);
 	/* parameters changed since this hash was made: upgrade it now */
 	if (rehash && auth_password_hash(password, hash) == AUTH_PW_OK) {
 		auth_user_set_password_hash(u.us_id, hash, false);
@@ -253,17 +262,22 @@ change_password(struct http_req *req)
 	snprintf(uid, sizeof(uid), "%lld", (long long)sub->su_user_id);
 	/* a stolen token must not become a password oracle */
 	snprintf(acctkey, sizeof(acctkey), "account:%s", sub->su_email);
-	if ((wait = auth_rl_check(account_limit, acctkey, now)) > 0)
+	if ((wait = auth_rl_hit(account_limit, acctkey, now)) > 0) {
+		auth_rl_undo(account_limit, acctkey, now);
 		return limited(req, acctkey, wait);
-	if (auth_user_get(sub->su_user_id, &u) != AUTH_OK)
+	}
+	if (auth_user_get(sub->su_user_id, &u) != AUTH_OK) {
+		auth_rl_undo(account_limit, acctkey, now);
 		return http_reply_error(req, 500, "internal", "internal error");
+	}
 	pw = strlen(cur) > AUTH_PASSWORD_MAX ? AUTH_PW_MISMATCH :
 	    auth_password_verify(u.us_hash, cur, NULL);
 	auth_user_clear(&u);
+	if (pw != AUTH_PW_MISMATCH)
+		auth_rl_undo(account_limit, acctkey, now);
 	if (pw == AUTH_PW_BUSY)
 		return busy(req);
 	if (pw != AUTH_PW_OK) {
-		auth_rl_hit(account_limit, acctkey, now);
 		api_event_init(&ev, req, "user.password_change", "failure");
 		ev.ae_resource_type = "user";
 		ev.ae_resource_id = uid;

@@ -2,6 +2,7 @@
  * input: checking built-in endpoints' bodies and list parameters, with
  * every broken field reported in one 422 (API.md section 2).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,8 +125,10 @@ query_int(struct http_req *req, const char *name, int64_t dflt, int64_t min,
 	}
 	errno = 0;
 	v = strtoll(buf, &end, 10);
-	if (buf[0] == '\0' || *end != '\0' || errno != 0 || v < min ||
-	    v > max) {
+	/* digits only (a '-' for the error): no "+5", " 5" or "0x5" */
+	if (!(isdigit((unsigned char)buf[0]) || (buf[0] == '-' &&
+	    isdigit((unsigned char)buf[1]))) || *end != '\0' || errno != 0 ||
+	    v < min || v > max) {
 		snprintf(msg, sizeof(msg), "must be an integer from %lld to "
 		    "%lld", (long long)min, (long long)max);
 		http_reply_field_error(req, 422, "validation_failed",
@@ -143,7 +146,7 @@ api_page(struct http_req *req, int64_t *limit, int64_t *offset)
 	if (query_int(req, "limit", API_LIMIT_DEFAULT, 1, API_LIMIT_MAX,
 	    limit) == -1)
 		return -1;
-	return query_int(req, "offset", 0, 0, INT64_C(1) << 53, offset);
+	return query_int(req, "offset", 0, 0, (INT64_C(1) << 53) - 1, offset);
 }
 
 cJSON *
@@ -152,9 +155,9 @@ api_page_new(cJSON *items, int64_t total, int64_t limit, int64_t offset)
 	cJSON	*page = cJSON_CreateObject();
 
 	cJSON_AddItemToObject(page, "items", items);
-	cJSON_AddNumberToObject(page, "total", (double)total);
-	cJSON_AddNumberToObject(page, "limit", (double)limit);
-	cJSON_AddNumberToObject(page, "offset", (double)offset);
+	api_json_int(page, "total", total);
+	api_json_int(page, "limit", limit);
+	api_json_int(page, "offset", offset);
 	return page;
 }
 
@@ -170,4 +173,14 @@ api_param_id(const struct http_req *req, const char *name)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	return (*end != '\0' || errno != 0) ? -1 : v;
+}
+
+void
+api_json_int(cJSON *o, const char *name, int64_t v)
+{
+	char	 text[24];
+
+	/* cJSON keeps doubles and prints 15 digits: ids must stay exact */
+	snprintf(text, sizeof(text), "%lld", (long long)v);
+	cJSON_AddItemToObject(o, name, cJSON_CreateRaw(text));
 }

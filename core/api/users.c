@@ -28,7 +28,7 @@ user_json(const struct auth_user *u)
 {
 	cJSON	*o = cJSON_CreateObject();
 
-	cJSON_AddNumberToObject(o, "id", (double)u->us_id);
+	api_json_int(o, "id", u->us_id);
 	cJSON_AddStringToObject(o, "email", u->us_email);
 	cJSON_AddStringToObject(o, "name", u->us_name);
 	cJSON_AddBoolToObject(o, "is_admin", u->us_is_admin);
@@ -64,7 +64,7 @@ me(struct http_req *req)
 		return internal(req);
 	auth_user_clear(&u);
 	o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "id", (double)u.us_id);
+	api_json_int(o, "id", u.us_id);
 	cJSON_AddStringToObject(o, "email", u.us_email);
 	cJSON_AddStringToObject(o, "name", u.us_name);
 	cJSON_AddBoolToObject(o, "is_admin", u.us_is_admin);

@@ -233,4 +233,10 @@ int	auth_rl_check(struct auth_rl *, const char *key, int64_t now);
 /* Counts one event for key at now; returns like auth_rl_check after it. */
 int	auth_rl_hit(struct auth_rl *, const char *key, int64_t now);
 
+/*
+ * Takes back one event counted in the current window (a reserved attempt
+ * that turned out not to count, such as a successful login).
+ */
+void	auth_rl_undo(struct auth_rl *, const char *key, int64_t now);
+
 #endif /* ERP_CORE_AUTH_H */

@@ -219,3 +219,22 @@ auth_rl_hit(struct auth_rl *rl, const char *key, int64_t now)
 {
 	return run(rl, key, now, true);
 }
+
+void
+auth_rl_undo(struct auth_rl *rl, const char *key, int64_t now)
+{
+	struct rkey	 k;
+	struct slot	*sl, *spare;
+	int64_t		 ws;
+
+	if (now < 0 || now > INT64_MAX / 2)
+		return;
+	ws = now - now % rl->rl_window;
+	prep(rl, key, &k);
+	pthread_mutex_lock(&rl->rl_lock);
+	sl = find(rl, &k, ws, &spare);
+	/* only this window's count: an older one is already void */
+	if (sl != NULL && sl->sl_start == ws && sl->sl_count > 0)
+		sl->sl_count--;
+	pthread_mutex_unlock(&rl->rl_lock);
+}

@@ -55,6 +55,8 @@ void	db_thread_close(void);
  * SQLITE_BUSY. Each returns 0 or -1 (logged).
  */
 int	db_tx_begin(void);
+/* true while this thread holds a write transaction. */
+bool	db_tx_writing(void);
 /* A read transaction: one consistent snapshot, no write lock. */
 int	db_tx_begin_read(void);
 int	db_tx_commit(void);
@@ -75,6 +77,13 @@ int	db_migrate(sqlite3 *db, const char *component,
  * renamed into place, mode 0600. Returns 0, or -1 with err set.
  */
 int	db_backup(const char *dest, struct erp_err *err);
+
+/*
+ * Starts (and stops) the background WAL checkpointer; connections opened
+ * afterwards leave checkpoints to it. Start before serving. 0 or -1.
+ */
+int	db_checkpointer_start(void);
+void	db_checkpointer_stop(void);
 
 /* 0 if this thread's connection answers a query, -1 otherwise. */
 int	db_ping(void);

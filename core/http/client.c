@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http_int.h"
 
@@ -52,11 +53,20 @@ http_client_ip(const struct http_req *req)
 	static __thread char	 buf[64];
 	const struct config	*cf = req->rq_cf;
 	const char		*peer = req->rq_info->remote_addr, *xff;
+	int			 i;
 
 	if (cf->cf_nproxies == 0 ||
 	    !config_cidr_match(cf->cf_proxies, cf->cf_nproxies, peer))
 		return peer;
-	if ((xff = mg_get_header(req->rq_conn, "X-Forwarded-For")) == NULL)
+	/* several header lines are one list, in order (RFC 9110 5.3) */
+	xff = NULL;
+	for (i = req->rq_info->num_headers - 1; i >= 0; i--)
+		if (strcasecmp(req->rq_info->http_headers[i].name,
+		    "X-Forwarded-For") == 0) {
+			xff = req->rq_info->http_headers[i].value;
+			break;
+		}
+	if (xff == NULL)
 		return peer;
 	return from_xff(cf, peer, xff, buf, sizeof(buf));
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "db/db.h"
 #include "http_int.h"
 #include "metrics/metrics.h"
 
@@ -147,6 +148,17 @@ unauthenticated(struct http_req *req, const char *message)
 	return -1;
 }
 
+static int
+header_count(const struct http_req *req, const char *name)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < req->rq_info->num_headers; i++)
+		if (strcasecmp(req->rq_info->http_headers[i].name, name) == 0)
+			n++;
+	return n;
+}
+
 static bool
 has_credentials(const struct http_req *req)
 {
@@ -162,6 +174,10 @@ authenticate(struct http_req *req)
 	char		 why[128] = "";
 	int		 rc;
 
+	/* two of either is ambiguous: which one would a proxy have checked? */
+	if (header_count(req, "Authorization") > 1 ||
+	    header_count(req, "X-API-Key") > 1)
+		return unauthenticated(req, "repeated credentials header");
 	authz = mg_get_header(req->rq_conn, "Authorization");
 	key = mg_get_header(req->rq_conn, "X-API-Key");
 	if (authz != NULL && key != NULL)
@@ -254,6 +270,12 @@ pipeline_run(struct mg_connection *conn, void *cbdata)
 		http_reply_error(&req, 404, "not_found", "no such route");
 	else
 		run(&req);
+	if (db_tx_writing()) {
+		/* a handler that forgot its transaction must not block others */
+		log_msg(LOG_ERROR, req.rq_id, "transaction left open by %s",
+		    req.rq_route ? req.rq_route->rt_path : "?");
+		db_tx_rollback();
+	}
 	if (req.rq_close) {
 		mg_disable_keep_alive(conn);
 		if (body && req.rq_status != 413)

@@ -17,8 +17,6 @@ CREATE TABLE audit_log (
 	prev_hash	TEXT NOT NULL,
 	hash		TEXT NOT NULL
 ) STRICT;
-CREATE INDEX audit_log_org ON audit_log (org_id, id);
-CREATE INDEX audit_log_action ON audit_log (action, id);
 
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN

@@ -8,8 +8,9 @@ import hmac
 import json
 import os
 import re
-import secrets
+import secrets as rnd
 import stat
+import threading
 import time
 import unittest
 
@@ -66,6 +67,17 @@ def strip_rid(obj):
     if isinstance(obj, dict) and isinstance(obj.get("error"), dict):
         obj["error"].pop("request_id", None)
     return obj
+
+
+def raw_login(server, email, password, header_lines):
+    """A login sent on a raw socket, so that a header may appear on more
+    than one line (http.client would merge or refuse that)."""
+    body = json.dumps({"email": email, "password": password}).encode()
+    head = ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            "Content-Type: application/json\r\nContent-Length: %d\r\n"
+            % (LOGIN_PATH, len(body)))
+    head += "".join(ln + "\r\n" for ln in header_lines) + "\r\n"
+    return server.raw(head.encode("latin-1") + body, timeout=30)
 
 
 def wait_for_window(window=60, margin=8):
@@ -174,6 +186,13 @@ class BootstrapRefusedTest(unittest.TestCase):
             "ERP_BOOTSTRAP_ADMIN_EMAIL": "rootadmin@example.com",
             "ERP_BOOTSTRAP_ADMIN_PASSWORD": "rootadmin@example.com"})
         self.assertIn("ERP_BOOTSTRAP_ADMIN_PASSWORD", err)
+
+    def test_bad_email(self):
+        err = self.refused({
+            "ERP_BOOTSTRAP_ADMIN_EMAIL": "not-an-email",
+            "ERP_BOOTSTRAP_ADMIN_PASSWORD": "Bootstrap-Passw0rd-7x"})
+        self.assertIn("ERP_BOOTSTRAP_ADMIN_EMAIL", err)
+        self.assertNotIn("Bootstrap-Passw0rd-7x", err)
 
     def test_only_email(self):
         err = self.refused({"ERP_BOOTSTRAP_ADMIN_EMAIL": "root@example.com"})
@@ -343,6 +362,18 @@ class TokenTest(IdentityCase, ServerTestCase):
                     with self.subTest(alg=alg, typ=typ, token=tok[-12:]):
                         self.assertUnauthenticated(self.me(tok))
 
+    def test_two_authorization_lines(self):
+        # Authorization is not a list: a second line makes the credentials
+        # ambiguous (which one did a proxy or the log look at?).
+        for lines in ((self.admin_token, "garbage"),
+                      ("garbage", self.admin_token)):
+            with self.subTest(order=[ln[:8] for ln in lines]):
+                req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "Connection: close\r\n" % ME)
+                req += "".join("Authorization: Bearer %s\r\n" % t
+                               for t in lines) + "\r\n"
+                self.assertUnauthenticated(self.server.raw(req.encode()))
+
     def test_bearer_and_api_key_together(self):
         r = self.server.request("GET", ME, dict(
             bearer(self.admin_token), **{"X-API-Key": "erp_something"}))
@@ -380,7 +411,7 @@ class CraftedTokenTest(IdentityCase, ServerTestCase):
         None drops the claim)."""
         now = int(time.time())
         c = {"sub": str(self.admin_id), "iat": now, "exp": now + 60,
-             "iss": "erpd", "jti": secrets.token_hex(16), "ver": 0}
+             "iss": "erpd", "jti": rnd.token_hex(16), "ver": 0}
         for k, v in changes.items():
             if v is None:
                 c.pop(k, None)
@@ -468,6 +499,11 @@ class LogoutTest(IdentityCase, ServerTestCase):
         r = self.me(t2)
         self.assertEqual(r.status, 200, repr(r))
         self.assertEqual(self.me(self.admin_token).status, 200)
+        # the revocation outlives a restart
+        self.assertEqual(self.server.stop(), 0)
+        self.server.start()
+        self.assertUnauthenticated(self.me(t1))
+        self.assertEqual(self.me(t2).status, 200)
 
     def test_logout_without_token(self):
         self.assertUnauthenticated(self.server.api("POST", LOGOUT))
@@ -601,15 +637,15 @@ class RateLimitTest(IdentityCase, ServerTestCase):
         seqs = {}
         for email, right in ((self.VICTIM, self.VICTIM_PW),
                              ("ghost@example.com", "Ghost-Passw0rd-42")):
-            net = "10.0.1.%d" % (len(seqs) * 10)
+            ips = ["10.0.1.%d" % (len(seqs) * 10 + i + 1) for i in range(9)]
             wait_for_window()
-            rs = [self.attempt(email, "Wrong-passw0rd-%d" % i, net + str(i))
+            rs = [self.attempt(email, "Wrong-passw0rd-%d" % i, ips[i])
                   for i in range(RATE)]
             # the fourth, even with the right password
-            rs.append(self.attempt(email, right, net + "8"))
+            rs.append(self.attempt(email, right, ips[7]))
             # the account key is the normalised email
             rs.append(self.attempt("  " + email.upper() + " ", right,
-                                   net + "9"))
+                                   ips[8]))
             seqs[email] = rs
         victim, ghost = seqs[self.VICTIM], seqs["ghost@example.com"]
         self.assertEqual([r.status for r in victim],
@@ -630,6 +666,34 @@ class RateLimitTest(IdentityCase, ServerTestCase):
         self.assertEqual(sorted(victim[RATE].header_names()),
                          sorted(ghost[RATE].header_names()))
         self.assertLimited(victim[RATE + 1])
+        # the addresses were not limited, only the accounts
+        r = self.attempt(self.IPUSER, self.IPUSER_PW, "10.0.1.8")
+        self.assertEqual(r.status, 200, repr(r))
+
+    def test_concurrent_failures_respect_the_account_limit(self):
+        # Guesses sent at once, each from its own address, must not get
+        # past the account limit: at most RATE are checked, the rest 429.
+        email, n = "racer@example.com", 8
+        self.create_user(email, "Racer-Passw0rd-42")
+        out = [None] * n
+
+        def guess(i):
+            out[i] = self.attempt(email, "Wrong-passw0rd-%d" % i,
+                                  "10.0.5.%d" % (i + 1))
+
+        wait_for_window()
+        threads = [threading.Thread(target=guess, args=(i,))
+                   for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        statuses = sorted(r.status for r in out)
+        self.assertLessEqual(statuses.count(401), RATE,
+                             "%d wrong passwords were checked for one "
+                             "account with the limit at %d: %r"
+                             % (statuses.count(401), RATE, statuses))
+        self.assertEqual(statuses, [401] * RATE + [429] * (n - RATE))
 
     def test_per_ip_every_attempt_counts(self):
         ip = "10.0.2.1"
@@ -655,6 +719,20 @@ class RateLimitTest(IdentityCase, ServerTestCase):
             r = self.attempt(self.IPUSER, self.IPUSER_PW, ip)
             self.assertEqual(r.status, 200, repr(r))
         self.assertLimited(self.attempt(self.IPUSER, self.IPUSER_PW, ip))
+
+    def test_forwarded_for_over_two_header_lines(self):
+        # A proxy may add its own X-Forwarded-For line after the client's
+        # (HAProxy's "option forwardfor" does); the lines form one list
+        # (RFC 9110 section 5.3), whose right-most entry is the proxy's.
+        wait_for_window()
+        rs = [raw_login(self.server, "lines-%d@example.com" % i,
+                        "Wrong-passw0rd-1",
+                        ["X-Forwarded-For: 10.0.6.%d" % (i + 1),
+                         "X-Forwarded-For: 10.0.7.1"])
+              for i in range(RATE + 1)]
+        self.assertEqual([r.status for r in rs], [401] * RATE + [429],
+                         "the client chose its address with its own "
+                         "X-Forwarded-For line")
 
     def test_right_most_untrusted_forwarded_entry_is_the_client(self):
         wait_for_window()

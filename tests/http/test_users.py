@@ -117,6 +117,19 @@ class UsersAdminTest(UsersCase, ServerTestCase):
                 self.assertIsInstance(err.get("fields"), list, repr(r))
                 self.assertEqual(err["fields"][0]["field"], "email")
 
+    def test_name_length_counts_characters(self):
+        r = self.post_user({"email": "long-name@example.com",
+                            "name": "\u00e9" * 200,
+                            "password": "Long-Name-Passw0rd"})
+        self.assertEqual(r.status, 201, repr(r))
+        self.assertEqual(r.json["name"], "\u00e9" * 200)
+        r = self.post_user({"email": "longer-name@example.com",
+                            "name": "\u00e9" * 201,
+                            "password": "Long-Name-Passw0rd"})
+        self.assertFields(r, {"name": "max_len"})
+        r = self.patch_user(self.plain["id"], {"name": "n" * 201})
+        self.assertFields(r, {"name": "max_len"})
+
     def test_weak_password(self):
         for pw in ("Short-1x", "weak@example.com", "password1234",
                    "aaaaaaaaaaaa"):
@@ -191,6 +204,15 @@ class UsersAdminTest(UsersCase, ServerTestCase):
         self.assertEqual(r.json["items"], [])
         self.assertEqual(r.json["total"], total)
 
+    def test_list_echoes_a_large_offset_exactly(self):
+        # the largest integer JSON carries exactly (API.md section 2)
+        big = 2 ** 53 - 1
+        r = self.list_users("?offset=%d" % big)
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.json["items"], [])
+        self.assertIsInstance(r.json["offset"], int, repr(r))
+        self.assertEqual(r.json["offset"], big, repr(r))
+
     def test_list_bad_parameters(self):
         for query, field in (("?limit=501", "limit"), ("?limit=0", "limit"),
                              ("?limit=-1", "limit"), ("?limit=abc", "limit"),
@@ -235,12 +257,22 @@ class UsersAdminTest(UsersCase, ServerTestCase):
     def test_patch_name_and_admin_flag(self):
         u = self.create_user("renamed@example.com", "Renamed-Passw0rd-1",
                              "Before")
+        tok = self.login_token("renamed@example.com", "Renamed-Passw0rd-1")
+        self.assertError(self.list_users(token=tok), 403, "forbidden")
         r = self.patch_user(u["id"], {"name": "After", "is_admin": True})
         self.assertEqual(r.status, 200, repr(r))
+        self.assertUser(r.json, r.body)
         self.assertEqual(r.json["name"], "After")
         self.assertIs(r.json["is_admin"], True)
         self.assertEqual(r.json["email"], "renamed@example.com")
         self.assertEqual(r.json["created_at"], u["created_at"])
+        # rights follow the account at once, on the same token
+        self.assertEqual(self.list_users(token=tok).status, 200)
+        r = self.patch_user(u["id"], {"is_admin": False})
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertIs(r.json["is_admin"], False)
+        self.assertError(self.list_users(token=tok), 403, "forbidden")
+        self.assertEqual(self.me(tok).json["name"], "After")
 
     def test_patch_missing_user(self):
         for uid in ("abc", "0", "-1", "01", "999999", "1.5"):
@@ -307,7 +339,7 @@ class UsersAdminTest(UsersCase, ServerTestCase):
                     self.server.api(method, path, body))
 
 
-# -- erpd user add -------------------------------------------------------------
+# -- erpd user add -----------------------------------------------------------
 
 class CliUserAddTest(UsersCase, ServerTestCase):
     """`erpd user add` on a fresh data dir before the server starts (so no
