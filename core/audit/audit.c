@@ -24,7 +24,8 @@ static bool		 ready;
 static pthread_mutex_t	 cp_lock = PTHREAD_MUTEX_INITIALIZER;
 static int64_t		 cp_last_id;		/* newest checkpointed entry */
 
-/* A checkpoint this thread owes once its transaction commits. */
+/* A checkpoint this thread owes once its transaction (due_tx) commits. */
+static __thread uint64_t due_tx;
 static __thread int64_t	 due_id;
 static __thread char	 due_hash[AUDIT_HASH_HEX + 1];
 
@@ -89,8 +90,15 @@ audit_canonical(struct buf *b, const struct audit_row *r)
 
 	/* length-prefixed, so no two different rows encode alike */
 	buf_printf(b, "erpd-audit-v1\n%lld\n", (long long)r->ar_id);
-	buf_printf(b, "%lld\n%lld\n", (long long)r->ar_actor_id,
-	    (long long)r->ar_org_id);
+	/* 0 is SQL NULL ("~"); verify passes a stored 0 as -1 */
+	for (i = 0; i < 2; i++) {
+		int64_t	 v = i == 0 ? r->ar_actor_id : r->ar_org_id;
+
+		if (v == 0)
+			buf_puts(b, "~\n");
+		else
+			buf_printf(b, "%lld\n", (long long)v);
+	}
 	for (i = 0; i < nitems(text); i++) {
 		if (text[i] == NULL)
 			buf_puts(b, "~\n");
@@ -212,6 +220,7 @@ audit_append(const struct audit_event *ev)
 		return -1;
 	}
 	if (r.ar_id % AUDIT_CHECKPOINT_EVERY == 0) {
+		due_tx = db_tx_id();
 		due_id = r.ar_id;
 		memcpy(due_hash, hash, sizeof(due_hash));
 	}
@@ -245,6 +254,9 @@ checkpoint_write(int64_t id, const char *head)
 	    (ssize_t)line.b_len && fsync(fd) == 0) {
 		cp_last_id = id;
 		rc = 0;
+		/* a copy in the log, which is usually shipped off the box */
+		log_info("audit checkpoint: entry %lld head %s", (long long)id,
+		    head);
 	} else
 		log_error("audit: cannot write checkpoint %s: %s", cp_path,
 		    strerror(errno));
@@ -258,9 +270,11 @@ checkpoint_write(int64_t id, const char *head)
 int
 audit_tx_commit(void)
 {
-	int64_t	 id = due_id;
+	/* owed only if the entry was appended in this very transaction */
+	int64_t	 id = due_tx != 0 && due_tx == db_tx_id() ? due_id : 0;
 
 	due_id = 0;
+	due_tx = 0;
 	if (db_tx_commit() == -1)
 		return -1;
 	if (id != 0)
@@ -276,7 +290,6 @@ audit_record(const struct audit_event *ev)
 	if (db_tx_begin() == -1)
 		return -1;
 	if (audit_append(ev) == -1) {
-		due_id = 0;
 		db_tx_rollback();
 		return -1;
 	}

@@ -17,6 +17,18 @@ col(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
+/* An id column: NULL is 0; a stored 0 (never written) becomes -1. */
+static int64_t
+id_col(sqlite3_stmt *st, int i)
+{
+	int64_t	 v;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return 0;
+	v = sqlite3_column_int64(st, i);
+	return v == 0 ? -1 : v;
+}
+
 /* Finds the checkpoint for entry id, if any. */
 static const struct audit_checkpoint *
 checkpoint_for(const struct audit_checkpoint *list, size_t n, int64_t id)
@@ -82,8 +94,8 @@ audit_verify(const struct config *cf, struct erp_err *err)
 		}
 		r.ar_ts = col(st, 1);
 		r.ar_actor_type = col(st, 2);
-		r.ar_actor_id = sqlite3_column_int64(st, 3);
-		r.ar_org_id = sqlite3_column_int64(st, 4);
+		r.ar_actor_id = id_col(st, 3);
+		r.ar_org_id = id_col(st, 4);
 		r.ar_action = col(st, 5);
 		r.ar_resource_type = col(st, 6);
 		r.ar_resource_id = col(st, 7);

@@ -395,6 +395,7 @@ db_stmt(const char *sql)
  */
 static pthread_mutex_t	 writer = PTHREAD_MUTEX_INITIALIZER;
 static __thread bool	 writing;
+static __thread uint64_t tx_seq;	/* this thread's write transactions */
 
 static void
 writer_release(void)
@@ -441,6 +442,7 @@ db_tx_begin(void)
 	}
 	pthread_mutex_lock(&writer);
 	writing = true;
+	tx_seq++;
 	if (run("BEGIN IMMEDIATE") == -1) {
 		writer_release();
 		return -1;
@@ -452,6 +454,12 @@ bool
 db_tx_writing(void)
 {
 	return writing;
+}
+
+uint64_t
+db_tx_id(void)
+{
+	return writing ? tx_seq : 0;
 }
 
 int

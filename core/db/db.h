@@ -7,6 +7,7 @@
 #define ERP_CORE_DB_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 #include "base/base.h"
@@ -57,6 +58,8 @@ void	db_thread_close(void);
 int	db_tx_begin(void);
 /* true while this thread holds a write transaction. */
 bool	db_tx_writing(void);
+/* This thread's current write transaction, unique per thread; 0: none. */
+uint64_t db_tx_id(void);
 /* A read transaction: one consistent snapshot, no write lock. */
 int	db_tx_begin_read(void);
 int	db_tx_commit(void);

@@ -16,7 +16,8 @@ struct segment {
 };
 
 struct entry {
-	struct http_route	 en_route;
+	struct http_route	 en_route;	/* first: see router_index */
+	int			 en_metric;	/* first entry of this path */
 	struct segment		 en_segs[HTTP_MAX_SEGMENTS];
 	size_t			 en_nsegs;
 };
@@ -137,6 +138,13 @@ http_route_add(const struct http_route *rt, struct erp_err *err)
 	}
 	if (rt->rt_methods & HTTP_GET)
 		en->en_route.rt_methods |= HTTP_HEAD;
+	/* one metrics series per path, whatever its methods */
+	en->en_metric = (int)nroutes;
+	for (i = 0; i < nroutes; i++)
+		if (strcmp(routes[i].en_route.rt_path, rt->rt_path) == 0) {
+			en->en_metric = routes[i].en_metric;
+			break;
+		}
 	for (i = 0; i < nroutes; i++) {
 		if (same_shape(&routes[i], en) &&
 		    (routes[i].en_route.rt_methods & en->en_route.rt_methods)) {
@@ -301,7 +309,7 @@ router_index(const struct http_route *rt)
 	const struct entry	*en = (const struct entry *)(const void *)rt;
 
 	/* en_route is the first member: the route is its entry */
-	return (int)(en - routes);
+	return en->en_metric;
 }
 
 const char *
