@@ -1,0 +1,871 @@
+/*
+ * engine: compiling a policy (the base, module fragments, an
+ * organization's own merged over them) into one sandboxed state, and
+ * deciding with it. Each role's permission patterns are precomputed when
+ * a version loads, so allow() asks the host (permits) instead of looping
+ * over patterns in Lua.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "policy.h"
+
+#define ROLES_MAX	1024
+#define PATTERNS_MAX	256	/* per role */
+#define FRAGMENTS_MAX	32
+
+struct role {
+	char		*ro_name;
+	char		**ro_pats;	/* NULL-terminated */
+};
+
+struct roleset {
+	struct role	*rs_v;		/* sorted by name */
+	size_t		 rs_n;
+};
+
+struct policy {
+	lua_State	*po_L;
+	struct roleset	 po_base;	/* the base's own roles */
+	struct roleset	 po_roles;	/* the merged roles in force */
+	int		 po_allow0;	/* registry refs: base allow */
+	int		 po_allow;	/* allow in force */
+	int		 po_pwok;	/* base password_ok */
+	int		 po_schemas;	/* schemas in force */
+	char		 po_match[80];	/* what permits() matched last */
+};
+
+/* What permits() is bound to. */
+struct binding {
+	struct policy	*bi_policy;
+	bool		 bi_base;	/* base roles, not the merged ones */
+};
+
+static char		*base_source;
+static size_t		 base_len;
+static struct {
+	char	*name;
+	char	*source;
+} fragments[FRAGMENTS_MAX];
+static size_t		 nfragments;
+
+/* Roles ----------------------------------------------------------------- */
+
+static int
+role_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct role *)a)->ro_name,
+	    ((const struct role *)b)->ro_name);
+}
+
+static void
+roleset_free(struct roleset *rs)
+{
+	size_t	 i, k;
+
+	for (i = 0; i < rs->rs_n; i++) {
+		for (k = 0; rs->rs_v[i].ro_pats[k] != NULL; k++)
+			free(rs->rs_v[i].ro_pats[k]);
+		free(rs->rs_v[i].ro_pats);
+		free(rs->rs_v[i].ro_name);
+	}
+	free(rs->rs_v);
+	memset(rs, 0, sizeof(*rs));
+}
+
+/*
+ * Reads a roles table (at idx, raw: called before freezing) into rs.
+ * Returns 0, or -1 with err set for a malformed role or pattern.
+ */
+static int
+roleset_load(lua_State *L, int idx, struct roleset *rs, struct erp_err *err)
+{
+	size_t	 cap = 0;
+
+	idx = lua_absindex(L, idx);
+	memset(rs, 0, sizeof(*rs));
+	if (lua_type(L, idx) != LUA_TTABLE) {
+		err_set(err, "policy: roles must be a table");
+		return -1;
+	}
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		struct role	*ro;
+		lua_Integer	 i, n;
+
+		if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) !=
+		    LUA_TTABLE || rs->rs_n == ROLES_MAX) {
+			lua_pop(L, 2);
+			err_set(err, "policy: roles must map names to lists "
+			    "of permission patterns (at most %d roles)",
+			    ROLES_MAX);
+			goto fail;
+		}
+		n = (lua_Integer)luaL_len(L, -1);	/* may be a view */
+		if (n > PATTERNS_MAX) {
+			err_set(err, "policy: role %.60s has more than %d "
+			    "patterns", lua_tostring(L, -2), PATTERNS_MAX);
+			lua_pop(L, 2);
+			goto fail;
+		}
+		if (rs->rs_n == cap) {
+			cap = cap ? cap * 2 : 16;
+			rs->rs_v = xrealloc(rs->rs_v, cap * sizeof(*rs->rs_v));
+		}
+		ro = &rs->rs_v[rs->rs_n++];
+		ro->ro_name = xstrdup(lua_tostring(L, -2));
+		ro->ro_pats = xcalloc((size_t)n + 1, sizeof(char *));
+		for (i = 1; i <= n; i++) {
+			const char	*pat;
+
+			lua_geti(L, -1, i);
+			pat = lua_tostring(L, -1);
+			if (lua_type(L, -1) != LUA_TSTRING ||
+			    !policy_perm_valid(pat)) {
+				err_set(err, "policy: role %.60s: \"%.60s\" is "
+				    "not a permission pattern (resource:action "
+				    "or *)", ro->ro_name, pat ? pat : "?");
+				lua_pop(L, 3);
+				goto fail;
+			}
+			ro->ro_pats[i - 1] = xstrdup(pat);
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+	if (rs->rs_n > 0)
+		qsort(rs->rs_v, rs->rs_n, sizeof(*rs->rs_v), role_cmp);
+	return 0;
+fail:
+	roleset_free(rs);
+	return -1;
+}
+
+static const struct role *
+roleset_find(const struct roleset *rs, const char *name)
+{
+	struct role	 key = { .ro_name = (char *)(uintptr_t)name };
+
+	if (name == NULL || rs->rs_n == 0)
+		return NULL;
+	return bsearch(&key, rs->rs_v, rs->rs_n, sizeof(*rs->rs_v), role_cmp);
+}
+
+/* permits(role, action): the host's answer from the precomputed roles. */
+static int
+permits(lua_State *L)
+{
+	struct binding		*bi = lua_touserdata(L, lua_upvalueindex(1));
+	const char		*role = lua_tostring(L, 1);
+	const char		*action = luaL_checkstring(L, 2);
+	const struct role	*ro;
+	size_t			 i;
+
+	ro = roleset_find(bi->bi_base ? &bi->bi_policy->po_base :
+	    &bi->bi_policy->po_roles, lua_type(L, 1) == LUA_TSTRING ?
+	    role : NULL);
+	if (ro != NULL)
+		for (i = 0; ro->ro_pats[i] != NULL; i++)
+			if (policy_perm_match(ro->ro_pats[i], action)) {
+				snprintf(bi->bi_policy->po_match,
+				    sizeof(bi->bi_policy->po_match), "%s",
+				    ro->ro_pats[i]);
+				lua_pushboolean(L, 1);
+				return 1;
+			}
+	lua_pushboolean(L, 0);
+	return 1;
+}
+
+/* Pushes permits bound to p (base or merged roles). */
+static void
+push_permits(lua_State *L, struct policy *p, bool base)
+{
+	struct binding	*bi = lua_newuserdatauv(L, sizeof(*bi), 0);
+
+	bi->bi_policy = p;
+	bi->bi_base = base;
+	lua_pushcclosure(L, permits, 1);
+}
+
+/* Lua values ------------------------------------------------------------ */
+
+/* Pushes a JSON value as Lua (null: nil). Raises on memory errors only. */
+static void
+push_json(lua_State *L, const cJSON *v, int depth)
+{
+	const cJSON	*c;
+	lua_Integer	 i = 1;
+
+	luaL_checkstack(L, 4, "resource too deep");
+	if (depth > 64 || cJSON_IsNull(v) || v == NULL)
+		lua_pushnil(L);
+	else if (cJSON_IsBool(v))
+		lua_pushboolean(L, cJSON_IsTrue(v));
+	else if (cJSON_IsNumber(v)) {
+		double	 d = v->valuedouble;
+
+		if (d == (double)(lua_Integer)d && d >= -9007199254740991.0 &&
+		    d <= 9007199254740991.0)
+			lua_pushinteger(L, (lua_Integer)d);
+		else
+			lua_pushnumber(L, d);
+	} else if (cJSON_IsString(v))
+		lua_pushstring(L, v->valuestring);
+	else if (cJSON_IsArray(v)) {
+		lua_createtable(L, cJSON_GetArraySize(v), 0);
+		cJSON_ArrayForEach(c, v) {
+			push_json(L, c, depth + 1);
+			lua_rawseti(L, -2, i++);
+		}
+	} else if (cJSON_IsObject(v)) {
+		lua_newtable(L);
+		cJSON_ArrayForEach(c, v) {
+			push_json(L, c, depth + 1);
+			lua_setfield(L, -2, c->string);
+		}
+	} else
+		lua_pushnil(L);
+}
+
+/* Compiling ------------------------------------------------------------- */
+
+int
+policy_engine_init(const char *base_path, struct erp_err *err)
+{
+	struct policy	*p;
+
+	free(base_source);
+	if ((base_source = fs_read_file(base_path, POLICY_SOURCE_MAX,
+	    &base_len)) == NULL) {
+		err_set(err, "ERP_POLICIES_DIR: cannot read %s", base_path);
+		return -1;
+	}
+	/* the base must compile and pass its own tests */
+	if ((p = policy_compile(NULL, 0, true, err)) == NULL)
+		return -1;
+	policy_free(p);
+	return 0;
+}
+
+int
+policy_engine_add_fragment(const char *name, const char *source,
+    struct erp_err *err)
+{
+	if (nfragments == FRAGMENTS_MAX) {
+		err_set(err, "%s: too many policy fragments", name);
+		return -1;
+	}
+	fragments[nfragments].name = xstrdup(name);
+	fragments[nfragments].source = xstrdup(source);
+	nfragments++;
+	return 0;
+}
+
+static int
+set_err_from_lua(lua_State *L, struct erp_err *err, const char *what)
+{
+	const char	*m = lua_tostring(L, -1);
+
+	err_set(err, "%s%s", what, m ? m : "error");
+	lua_pop(L, 1);
+	return -1;
+}
+
+/*
+ * Runs the base and the fragments into the environment at env. Returns 0,
+ * or -1 with err set.
+ */
+static int
+load_base(lua_State *L, int env, struct erp_err *err)
+{
+	char	 chunk[80];
+	size_t	 i;
+
+	if (policy_sandbox_run(L, base_source, base_len, "=base.lua",
+	    env) != LUA_OK)
+		return set_err_from_lua(L, err, "");
+	for (i = 0; i < nfragments; i++) {
+		snprintf(chunk, sizeof(chunk), "=%s", fragments[i].name);
+		if (policy_sandbox_run(L, fragments[i].source,
+		    strlen(fragments[i].source), chunk, env) != LUA_OK)
+			return set_err_from_lua(L, err, "");
+	}
+	return 0;
+}
+
+/* extend(t, changes): a copy of t with changes applied (shallow). */
+static int
+extend(lua_State *L)
+{
+	int	 arg;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	lua_settop(L, 2);
+	lua_newtable(L);
+	for (arg = 1; arg <= 2; arg++) {
+		policy_sandbox_target(L, arg);	/* a view's table */
+		lua_pushnil(L);
+		while (lua_next(L, -2)) {
+			lua_pushvalue(L, -2);
+			lua_insert(L, -2);
+			lua_rawset(L, 3);
+		}
+		lua_pop(L, 1);
+	}
+	return 1;
+}
+
+/* env[name] merged key by key: base's entries, then the org's. */
+static void
+merge_table(lua_State *L, int envb, int envo, const char *name)
+{
+	lua_newtable(L);
+	for (int src = 0; src < 2; src++) {
+		if (lua_getfield(L, src == 0 ? envb : envo, name) !=
+		    LUA_TTABLE) {
+			lua_pop(L, 1);
+			continue;
+		}
+		/* envb's may be a read-only view by now: walk what it shows */
+		policy_sandbox_target(L, -1);
+		lua_remove(L, -2);
+		lua_pushnil(L);
+		while (lua_next(L, -2)) {
+			lua_pushvalue(L, -2);
+			lua_insert(L, -2);
+			lua_rawset(L, -5);
+		}
+		lua_pop(L, 1);
+	}
+}
+
+/* decide(subject, action, resource[, context]) inside tests. */
+static int
+test_decide(lua_State *L)
+{
+	struct policy	*p = lua_touserdata(L, lua_upvalueindex(1));
+	const char	*action = luaL_checkstring(L, 2);
+	bool		 base = strncmp(action, "policy:", 7) == 0 ||
+			    strncmp(action, "member:", 7) == 0;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 4);
+	if (lua_isnil(L, 3))
+		lua_newtable(L), lua_replace(L, 3);
+	if (lua_isnil(L, 4)) {
+		lua_createtable(L, 0, 2);
+		lua_pushinteger(L, 0);
+		lua_setfield(L, -2, "time");
+		lua_pushstring(L, "127.0.0.1");
+		lua_setfield(L, -2, "ip");
+		lua_replace(L, 4);
+	}
+	lua_rawgeti(L, LUA_REGISTRYINDEX, base ? p->po_allow0 : p->po_allow);
+	lua_insert(L, 1);
+	lua_call(L, 4, 2);
+	lua_pushboolean(L, lua_type(L, -2) == LUA_TBOOLEAN &&
+	    lua_toboolean(L, -2));
+	lua_replace(L, -3);
+	return 2;
+}
+
+static int
+run_tests(struct policy *p, int env, struct erp_err *err)
+{
+	lua_State	*L = p->po_L;
+	lua_Integer	 i, n;
+
+	if (lua_getfield(L, env, "tests") == LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		err_set(err, "policy: tests must be a list of functions");
+		return -1;
+	}
+	n = (lua_Integer)luaL_len(L, -1);
+	for (i = 1; i <= n; i++) {
+		lua_geti(L, -1, i);
+		if (!lua_isfunction(L, -1)) {
+			lua_pop(L, 2);
+			err_set(err, "policy: tests[%lld] is not a function",
+			    (long long)i);
+			return -1;
+		}
+		policy_budget_start(L, POLICY_INSTRUCTIONS);
+		if (policy_sandbox_call(L, 0, 0) != LUA_OK) {
+			const char *m = lua_tostring(L, -1);
+
+			err_set(err, "test %lld failed: %s", (long long)i,
+			    m ? m : "error");
+			lua_pop(L, 2);
+			return -1;
+		}
+	}
+	lua_pop(L, 1);
+	return 0;
+}
+
+static int
+require_function(lua_State *L, int env, const char *name, int *ref,
+    struct erp_err *err)
+{
+	if (lua_getfield(L, env, name) != LUA_TFUNCTION) {
+		lua_pop(L, 1);
+		err_set(err, "policy: %s must be a function", name);
+		return -1;
+	}
+	*ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	return 0;
+}
+
+/* Names an organization's policy may not replace (they stay the base's). */
+static bool
+base_only_name(const char *k)
+{
+	static const char *const names[] = { "base", "extend", "decide",
+	    "permits", "password_ok", "roles", "schemas", NULL };
+	size_t	 i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(k, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The protected part of policy_compile, run by lua_pcall. */
+struct compile_args {
+	struct policy	*ca_p;
+	const char	*ca_src;
+	size_t		 ca_len;
+	bool		 ca_tests;
+	struct erp_err	*ca_err;
+	int		 ca_rc;
+};
+
+static int
+compile_protected(lua_State *L)
+{
+	struct compile_args	*a = lua_touserdata(L, 1);
+	struct policy		*p = a->ca_p;
+	int			 env0, envb, envo = 0;
+
+	a->ca_rc = -1;
+	/* env0: the base alone (policy:*, member:*, password_ok) */
+	policy_sandbox_env(L);
+	env0 = lua_gettop(L);
+	push_permits(L, p, true);
+	lua_setfield(L, env0, "permits");
+	lua_pushcfunction(L, extend);
+	lua_setfield(L, env0, "extend");
+	if (load_base(L, env0, a->ca_err) == -1)
+		return 0;
+	lua_getfield(L, env0, "roles");
+	if (roleset_load(L, -1, &p->po_base, a->ca_err) == -1)
+		return 0;
+	lua_pop(L, 1);
+
+	/* envb: the base again, whose functions will see the merged names */
+	policy_sandbox_env(L);
+	envb = lua_gettop(L);
+	push_permits(L, p, false);
+	lua_setfield(L, envb, "permits");
+	lua_pushcfunction(L, extend);
+	lua_setfield(L, envb, "extend");
+	if (load_base(L, envb, a->ca_err) == -1)
+		return 0;
+
+	if (a->ca_src != NULL) {
+		policy_sandbox_env(L);
+		envo = lua_gettop(L);
+		/*
+		 * base: the base's definitions as loaded, read-only. Its
+		 * functions run in envb, so they see the merged result.
+		 */
+		lua_newtable(L);
+		lua_pushnil(L);
+		while (lua_next(L, envb)) {
+			lua_pushvalue(L, -2);
+			lua_insert(L, -2);
+			lua_rawset(L, -4);
+		}
+		policy_sandbox_freeze(L, -1);
+		lua_remove(L, -2);
+		lua_setfield(L, envo, "base");
+		lua_pushcfunction(L, extend);
+		lua_setfield(L, envo, "extend");
+		push_permits(L, p, false);
+		lua_setfield(L, envo, "permits");
+		if (policy_sandbox_run(L, a->ca_src, a->ca_len, "=policy",
+		    envo) != LUA_OK) {
+			set_err_from_lua(L, a->ca_err, "");
+			return 0;
+		}
+		/* roles and schemas key by key; other names replace */
+		merge_table(L, envb, envo, "roles");
+		lua_pushvalue(L, -1);
+		lua_setfield(L, envo, "roles");
+		lua_setfield(L, envb, "roles");
+		merge_table(L, envb, envo, "schemas");
+		lua_pushvalue(L, -1);
+		lua_setfield(L, envo, "schemas");
+		lua_setfield(L, envb, "schemas");
+		lua_pushnil(L);
+		while (lua_next(L, envo)) {
+			if (lua_type(L, -2) == LUA_TSTRING &&
+			    !base_only_name(lua_tostring(L, -2))) {
+				lua_pushvalue(L, -2);
+				lua_insert(L, -2);
+				lua_rawset(L, envb);
+			} else
+				lua_pop(L, 1);
+		}
+	}
+	lua_getfield(L, envb, "roles");
+	if (roleset_load(L, -1, &p->po_roles, a->ca_err) == -1)
+		return 0;
+	lua_pop(L, 1);
+
+	/* tests may call decide(); then nothing may change any more */
+	lua_pushlightuserdata(L, p);
+	lua_pushcclosure(L, test_decide, 1);
+	lua_setfield(L, envo ? envo : env0, "decide");
+	if (require_function(L, env0, "allow", &p->po_allow0,
+	    a->ca_err) == -1 ||
+	    require_function(L, env0, "password_ok", &p->po_pwok,
+	    a->ca_err) == -1 ||
+	    require_function(L, envb, "allow", &p->po_allow, a->ca_err) == -1)
+		return 0;
+	if (lua_getfield(L, envb, "schemas") != LUA_TTABLE) {
+		err_set(a->ca_err, "policy: schemas must be a table");
+		return 0;
+	}
+	lua_pop(L, 1);
+	policy_sandbox_freeze(L, env0);
+	policy_sandbox_freeze(L, envb);
+	if (envo)
+		policy_sandbox_freeze(L, envo);
+	lua_getfield(L, envb, "schemas");	/* the frozen view now */
+	p->po_schemas = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_settop(L, envo ? envo : envb);
+	if (a->ca_tests && run_tests(p, envo ? envo : env0, a->ca_err) == -1)
+		return 0;
+	a->ca_rc = 0;
+	return 0;
+}
+
+struct policy *
+policy_compile(const char *src, size_t len, bool tests, struct erp_err *err)
+{
+	struct compile_args	 a = { 0 };
+	struct policy_subject	 sub = { 1, "user", "viewer", false };
+	struct policy_resource	 res = { "product", 1, 1, NULL };
+	struct policy_decision	 d;
+	struct policy		*p;
+	lua_State		*L;
+
+	if (base_source == NULL) {
+		err_set(err, "policy: the base policy is not loaded");
+		return NULL;
+	}
+	if (src != NULL && len > POLICY_SOURCE_MAX) {
+		err_set(err, "policy: source larger than %d bytes",
+		    POLICY_SOURCE_MAX);
+		return NULL;
+	}
+	if ((L = policy_sandbox_new(POLICY_MEMORY * 4)) == NULL) {
+		err_set(err, "policy: out of memory");
+		return NULL;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->po_L = L;
+	a.ca_p = p;
+	a.ca_src = src;
+	a.ca_len = len;
+	a.ca_tests = tests;
+	a.ca_err = err;
+	policy_budget_start(L, POLICY_INSTRUCTIONS * 4);
+	lua_pushcfunction(L, compile_protected);
+	lua_pushlightuserdata(L, &a);
+	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+		set_err_from_lua(L, err, "policy: ");
+		a.ca_rc = -1;
+	}
+	lua_sethook(L, NULL, 0, 0);
+	lua_settop(L, 0);
+	if (a.ca_rc == 0) {
+		/* a smoke evaluation, within budget */
+		policy_decide(p, &sub, "product:read", &res, 0, "127.0.0.1",
+		    &d);
+		if (d.pd_error) {
+			err_set(err, "policy: a trial decision failed: %s",
+			    d.pd_reason);
+			a.ca_rc = -1;
+		}
+	}
+	if (a.ca_rc == -1) {
+		policy_free(p);
+		return NULL;
+	}
+	lua_gc(L, LUA_GCCOLLECT);
+	return p;
+}
+
+void
+policy_free(struct policy *p)
+{
+	if (p == NULL)
+		return;
+	policy_sandbox_close(p->po_L);
+	roleset_free(&p->po_base);
+	roleset_free(&p->po_roles);
+	free(p);
+}
+
+/* Deciding -------------------------------------------------------------- */
+
+struct decide_args {
+	struct policy			*da_p;
+	const struct policy_subject	*da_sub;
+	const char			*da_action;
+	const struct policy_resource	*da_res;
+	int64_t				 da_now;
+	const char			*da_ip;
+	bool				 da_base;
+};
+
+/* Builds the arguments and calls allow; run by policy_sandbox_call. */
+static int
+decide_protected(lua_State *L)
+{
+	struct decide_args		*a = lua_touserdata(L, 1);
+	const struct policy_subject	*s = a->da_sub;
+	const struct policy_resource	*r = a->da_res;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, a->da_base ? a->da_p->po_allow0 :
+	    a->da_p->po_allow);
+	lua_createtable(L, 0, 4);
+	lua_pushinteger(L, s->ps_id);
+	lua_setfield(L, -2, "id");
+	lua_pushstring(L, s->ps_kind);
+	lua_setfield(L, -2, "kind");
+	if (s->ps_role != NULL) {
+		lua_pushstring(L, s->ps_role);
+		lua_setfield(L, -2, "role");
+	}
+	lua_pushboolean(L, s->ps_is_admin);
+	lua_setfield(L, -2, "is_admin");
+	lua_pushstring(L, a->da_action);
+	if (r != NULL && r->pr_attrs != NULL && cJSON_IsObject(r->pr_attrs))
+		push_json(L, r->pr_attrs, 0);
+	else
+		lua_createtable(L, 0, 3);
+	if (r != NULL) {
+		lua_pushstring(L, r->pr_type);
+		lua_setfield(L, -2, "type");
+		if (r->pr_org_id != 0) {
+			lua_pushinteger(L, r->pr_org_id);
+			lua_setfield(L, -2, "org_id");
+		}
+		if (r->pr_id != 0) {
+			lua_pushinteger(L, r->pr_id);
+			lua_setfield(L, -2, "id");
+		}
+	}
+	lua_createtable(L, 0, 2);
+	lua_pushinteger(L, a->da_now);
+	lua_setfield(L, -2, "time");
+	lua_pushstring(L, a->da_ip ? a->da_ip : "");
+	lua_setfield(L, -2, "ip");
+	lua_call(L, 4, 2);
+	return 2;
+}
+
+void
+policy_decide(struct policy *p, const struct policy_subject *sub,
+    const char *action, const struct policy_resource *res, int64_t now,
+    const char *ip, struct policy_decision *out)
+{
+	struct decide_args	 a = { p, sub, action, res, now, ip, false };
+	lua_State		*L;
+	int			 top;
+
+	memset(out, 0, sizeof(*out));
+	if (p == NULL) {
+		out->pd_error = true;
+		snprintf(out->pd_reason, sizeof(out->pd_reason),
+		    "no policy in force");
+		return;
+	}
+	L = p->po_L;
+	top = lua_gettop(L);
+	a.da_base = strncmp(action, "policy:", 7) == 0 ||
+	    strncmp(action, "member:", 7) == 0;
+	p->po_match[0] = '\0';
+	policy_budget_start(L, POLICY_INSTRUCTIONS);
+	lua_pushcfunction(L, decide_protected);
+	lua_pushlightuserdata(L, &a);
+	if (policy_sandbox_call(L, 1, 2) != LUA_OK) {
+		out->pd_error = true;
+		snprintf(out->pd_reason, sizeof(out->pd_reason),
+		    "policy error: %s", lua_tostring(L, -1) ?
+		    lua_tostring(L, -1) : "?");
+	} else if (lua_type(L, -2) != LUA_TBOOLEAN) {
+		out->pd_error = true;
+		snprintf(out->pd_reason, sizeof(out->pd_reason),
+		    "policy error: allow returned %s, not a boolean",
+		    luaL_typename(L, -2));
+	} else {
+		out->pd_allow = lua_toboolean(L, -2);
+		if (!out->pd_allow)
+			snprintf(out->pd_reason, sizeof(out->pd_reason), "%s",
+			    lua_type(L, -1) == LUA_TSTRING ?
+			    lua_tostring(L, -1) : "denied by policy");
+		if (p->po_match[0] != '\0')
+			snprintf(out->pd_matched, sizeof(out->pd_matched),
+			    "%s", out->pd_allow ? p->po_match : "allow");
+	}
+	lua_settop(L, top);
+}
+
+/* Queries --------------------------------------------------------------- */
+
+struct pw_args {
+	struct policy	*pw_p;
+	const char	*pw_password;
+	const char	*pw_email;
+};
+
+static int
+password_protected(lua_State *L)
+{
+	struct pw_args	*a = lua_touserdata(L, 1);
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, a->pw_p->po_pwok);
+	lua_pushstring(L, a->pw_password);
+	lua_createtable(L, 0, 1);
+	if (a->pw_email != NULL) {
+		lua_pushstring(L, a->pw_email);
+		lua_setfield(L, -2, "email");
+	}
+	lua_call(L, 2, 2);
+	return 2;
+}
+
+bool
+policy_password_ok(struct policy *p, const char *password, const char *email,
+    char *why, size_t whylen)
+{
+	struct pw_args	 a = { p, password, email };
+	lua_State	*L = p->po_L;
+	int		 top = lua_gettop(L);
+	bool		 ok = false;
+
+	policy_budget_start(L, POLICY_INSTRUCTIONS);
+	lua_pushcfunction(L, password_protected);
+	lua_pushlightuserdata(L, &a);
+	if (policy_sandbox_call(L, 1, 2) != LUA_OK) {
+		log_error("policy: password_ok failed: %s",
+		    lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
+		snprintf(why, whylen, "cannot be checked right now");
+	} else if (lua_toboolean(L, -2))
+		ok = true;
+	else
+		snprintf(why, whylen, "%s", lua_type(L, -1) == LUA_TSTRING ?
+		    lua_tostring(L, -1) : "is not allowed");
+	lua_settop(L, top);
+	return ok;
+}
+
+cJSON *
+policy_roles_json(struct policy *p)
+{
+	cJSON	*items = cJSON_CreateArray(), *o, *perms;
+	size_t	 i, k;
+
+	for (i = 0; i < p->po_roles.rs_n; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", p->po_roles.rs_v[i].ro_name);
+		perms = cJSON_AddArrayToObject(o, "permissions");
+		for (k = 0; p->po_roles.rs_v[i].ro_pats[k] != NULL; k++)
+			cJSON_AddItemToArray(perms, cJSON_CreateString(
+			    p->po_roles.rs_v[i].ro_pats[k]));
+		cJSON_AddItemToArray(items, o);
+	}
+	return items;
+}
+
+const char *const *
+policy_role_patterns(struct policy *p, const char *role, bool base_only)
+{
+	const struct role	*ro;
+
+	ro = roleset_find(base_only ? &p->po_base : &p->po_roles, role);
+	return ro ? (const char *const *)ro->ro_pats : NULL;
+}
+
+struct validate_args {
+	struct policy		*va_p;
+	const char		*va_type;
+	const cJSON		*va_body;
+	bool			 va_patch;
+	const char *const	*va_reserved;
+	cJSON			*va_fields;
+	int			 va_rc;
+};
+
+static int
+validate_protected(lua_State *L)
+{
+	struct validate_args	*a = lua_touserdata(L, 1);
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, a->va_p->po_schemas);
+	if (lua_getfield(L, -1, a->va_type) != LUA_TTABLE) {
+		a->va_rc = -1;
+		return 0;
+	}
+	a->va_rc = policy_schema_validate(L, lua_gettop(L), a->va_body,
+	    a->va_patch, a->va_reserved, a->va_fields);
+	return 0;
+}
+
+int
+policy_validate(struct policy *p, const char *type, const cJSON *body,
+    bool patch, const char *const *reserved, cJSON *fields)
+{
+	struct validate_args	 a = { p, type, body, patch, reserved, fields,
+				    -1 };
+	lua_State		*L = p->po_L;
+	int			 top = lua_gettop(L);
+
+	policy_budget_start(L, POLICY_INSTRUCTIONS);
+	lua_pushcfunction(L, validate_protected);
+	lua_pushlightuserdata(L, &a);
+	if (policy_sandbox_call(L, 1, 0) != LUA_OK) {
+		log_error("policy: validating %s failed: %s", type,
+		    lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
+		a.va_rc = -1;
+	}
+	lua_settop(L, top);
+	return a.va_rc;
+}
+
+bool
+policy_has_schema(struct policy *p, const char *type)
+{
+	lua_State	*L = p->po_L;
+	bool		 has;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, p->po_schemas);
+	/* a view: its target holds the names */
+	has = lua_getfield(L, -1, type) == LUA_TTABLE;
+	lua_pop(L, 2);
+	return has;
+}

@@ -1,0 +1,235 @@
+/*
+ * policy: who may do what, per organization, decided by sandboxed Lua
+ * (API.md section 5). The base policy plus an organization's own, merged;
+ * compiled once per (thread, organization, version) and reused; every
+ * evaluation under an instruction and a memory budget; every failure a
+ * deny.
+ */
+#ifndef ERP_CORE_POLICY_H
+#define ERP_CORE_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <lua.h>
+
+#include "base/base.h"
+#include "config/config.h"
+
+/* Budgets of one evaluation (a decision, a validation, a test). */
+#define POLICY_INSTRUCTIONS	1000000	/* Lua VM instructions */
+#define POLICY_MEMORY		(8u * 1024 * 1024)	/* bytes per state */
+#define POLICY_SOURCE_MAX	(256 * 1024)	/* bytes of source */
+#define POLICY_REASON_MAX	200
+
+/* sandbox.c ------------------------------------------------------------- */
+
+/* The sandbox of one lua_State; lives in its extra space. */
+struct policy_budget {
+	size_t		 pb_used;	/* bytes allocated now */
+	size_t		 pb_limit;	/* bytes allowed */
+	int64_t		 pb_steps;	/* instructions and match steps left */
+	bool		 pb_over_steps;	/* the instruction budget ran out */
+	bool		 pb_over_memory;/* the memory budget ran out */
+};
+
+/*
+ * A new Lua state with the counting allocator (limit bytes) and nothing
+ * loaded. NULL if it cannot be made. Close with policy_sandbox_close.
+ */
+lua_State *policy_sandbox_new(size_t limit);
+void	policy_sandbox_close(lua_State *L);
+
+/* The budget of L (never NULL for a state from policy_sandbox_new). */
+struct policy_budget *policy_budget(lua_State *L);
+
+/*
+ * Resets the budget for one evaluation: steps instructions (and pattern
+ * match steps), and the memory limit to what is in use now plus
+ * POLICY_MEMORY. Arms the count hook.
+ */
+void	policy_budget_start(lua_State *L, int64_t steps);
+
+/*
+ * Charges n steps (pattern matching, C loops) to L's budget; when it runs
+ * out, marks the overrun, re-arms the hook so it fires again at once
+ * (a policy's pcall cannot swallow it) and raises "budget exceeded".
+ */
+void	policy_budget_charge(lua_State *L, int64_t n);
+
+/* true if the last evaluation ran over either budget. */
+bool	policy_budget_exceeded(lua_State *L);
+
+/*
+ * Pushes a fresh environment table holding exactly the allow-list of
+ * API.md section 5: the safe base functions, string (bounded pattern
+ * functions, no dump), table, math (no random), utf8. Read-only views of
+ * shared tables; writes to the environment itself are allowed until it is
+ * frozen with policy_sandbox_freeze.
+ */
+void	policy_sandbox_env(lua_State *L);
+
+/*
+ * Replaces the table at index idx, and every table reachable from it,
+ * by read-only views (in place in the parent). Pushes the view of idx.
+ */
+void	policy_sandbox_freeze(lua_State *L, int idx);
+
+/* Pushes the table a read-only view shows (or the value at idx itself). */
+void	policy_sandbox_target(lua_State *L, int idx);
+
+/*
+ * Loads source as text only (no binary chunks) with env as its _ENV and
+ * runs it under the budget. chunkname names it in messages ("=policy").
+ * Returns LUA_OK, or an error status with the message (with its line)
+ * pushed on the stack.
+ */
+int	policy_sandbox_run(lua_State *L, const char *source, size_t len,
+	    const char *chunkname, int env);
+
+/*
+ * lua_pcall under the budget with a message handler; a budget overrun is
+ * an error even if the policy's own pcall caught it. Returns LUA_OK or an
+ * error status with the message pushed.
+ */
+int	policy_sandbox_call(lua_State *L, int nargs, int nresults);
+
+/* match.c --------------------------------------------------------------- */
+
+/*
+ * Installs bounded find, match, gmatch and gsub into the string table at
+ * index idx. Each counts its steps against the state's budget and raises
+ * "budget exceeded" when it runs out, so a pattern cannot run away inside
+ * one C call where the count hook never fires.
+ */
+void	policy_match_install(lua_State *L, int idx);
+
+/*
+ * Whether subject s matches Lua pattern p entirely? For schema "pattern"
+ * rules. Returns 1 (match), 0 (no match), -1 (malformed pattern or budget
+ * exceeded: the caller treats it as an error).
+ */
+int	policy_match_full(lua_State *L, const char *s, size_t slen,
+	    const char *p, size_t plen);
+
+/* perm.c ---------------------------------------------------------------- */
+
+/* One permission pattern, "resource:action" with '*' wildcards. */
+bool	policy_perm_valid(const char *pattern);
+/* Does pattern cover action ("product:*" covers "product:read")? */
+bool	policy_perm_match(const char *pattern, const char *action);
+/*
+ * Does pattern a cover everything pattern b covers? ("*" covers all,
+ * "product:*" covers "product:read" and "product:*"). For escalation
+ * checks: a grant is allowed only if every granted pattern is covered
+ * by one of the granter's.
+ */
+bool	policy_perm_covers(const char *a, const char *b);
+
+/* engine.c ------------------------------------------------------------- */
+
+struct policy;		/* a compiled policy: base, optionally an org's */
+
+/* Who asks, for allow(): API.md section 5's subject. */
+struct policy_subject {
+	int64_t		 ps_id;		/* user id (or API key id) */
+	const char	*ps_kind;	/* "user" or "api_key" */
+	const char	*ps_role;	/* role in the organization; NULL: none */
+	bool		 ps_is_admin;	/* system admin */
+};
+
+/* What is acted on, for allow(): {type, org_id, id, ...attributes}. */
+struct policy_resource {
+	const char	*pr_type;	/* "product", "order", "policy" ... */
+	int64_t		 pr_org_id;
+	int64_t		 pr_id;		/* 0: none (a list, a create) */
+	const cJSON	*pr_attrs;	/* the record's attributes, or NULL */
+};
+
+/* A decision, and why. */
+struct policy_decision {
+	bool		 pd_allow;
+	char		 pd_reason[POLICY_REASON_MAX];	/* for the 403 */
+	char		 pd_matched[80];	/* pattern or rule; "" = none */
+	bool		 pd_error;	/* the policy failed: denied, logged */
+};
+
+/*
+ * Sets the base policy (policies/base.lua, plus module fragments appended
+ * later) for every compile afterwards; call once before serving. Returns
+ * 0, or -1 with err set to "file:line: message".
+ */
+int	policy_engine_init(const char *base_path, struct erp_err *err);
+
+/* Adds a module's policy fragment (Lua run after the base). 0 or -1. */
+int	policy_engine_add_fragment(const char *name, const char *source,
+	    struct erp_err *err);
+
+/*
+ * Compiles the base with org_source (NULL: none) merged over it, runs
+ * its tests when run_tests, and a smoke evaluation within budget. Returns
+ * a policy, or NULL with err set ("policy:12: message") and nothing else.
+ */
+struct policy *policy_compile(const char *org_source, size_t len,
+	    bool run_tests, struct erp_err *err);
+void	policy_free(struct policy *);
+
+/*
+ * The policy in force for org at version (0: the base alone), from this
+ * thread's cache or compiled from source (fetched with fetch when needed).
+ * Returns NULL (logged) when it cannot be compiled: callers deny.
+ */
+typedef char *(*policy_source_fn)(int64_t org, int64_t version, void *arg);
+struct policy *policy_get(int64_t org, int64_t version, policy_source_fn fetch,
+	    void *arg);
+
+/*
+ * Decides action on res for sub at time now from ip. Never fails open:
+ * any error denies with pd_error set (and is logged by the caller).
+ * policy:* and member:* actions are decided by the base alone.
+ */
+void	policy_decide(struct policy *, const struct policy_subject *sub,
+	    const char *action, const struct policy_resource *res, int64_t now,
+	    const char *ip, struct policy_decision *out);
+
+/* Checks a password with the base's password_ok. */
+bool	policy_password_ok(struct policy *, const char *password,
+	    const char *email, char *why, size_t whylen);
+
+/* The roles in force: a JSON array of {"name","permissions":[...]}. */
+cJSON	*policy_roles_json(struct policy *);
+
+/*
+ * The permission patterns of role in force (NULL if there is no such
+ * role); borrowed, NULL-terminated.
+ */
+const char *const *policy_role_patterns(struct policy *, const char *role,
+	    bool base_only);
+
+/*
+ * Validates body for resource type (create, or PATCH when patch) against
+ * the schemas in force, refusing the reserved names too. Appends one
+ * {field, code, message} per broken field to fields. Returns 0 (look at
+ * fields), or -1 when the policy failed (deny, logged).
+ */
+int	policy_validate(struct policy *, const char *type, const cJSON *body,
+	    bool patch, const char *const *reserved, cJSON *fields);
+
+/* true if the schemas in force define type. */
+bool	policy_has_schema(struct policy *, const char *type);
+
+/* schema.c -------------------------------------------------------------- */
+
+/*
+ * Validates body against the schema table at index idx of L (field name
+ * -> rule table) as API.md section 5 says; check functions run through
+ * policy_sandbox_call under L's budget. Appends {field, code, message}
+ * objects to fields. Returns 0, or -1 if a check function failed or ran
+ * over budget (the caller denies).
+ */
+int	policy_schema_validate(lua_State *L, int idx, const cJSON *body,
+	    bool patch, const char *const *reserved, cJSON *fields);
+
+#endif /* ERP_CORE_POLICY_H */
