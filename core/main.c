@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "policy/policy.h"
 
 static const char usage[] =
     "usage: erpd [command]\n"
@@ -87,6 +88,21 @@ record_user_created(int64_t id, const char *how)
 	cJSON_Delete(details);
 }
 
+/* The base policy (and later the modules' fragments), API key pepper. */
+static void
+open_policy(const struct config *cf)
+{
+	struct erp_err	 err;
+	char		 path[4096];
+
+	snprintf(path, sizeof(path), "%s/base.lua", cf->cf_policies_dir);
+	if (policy_engine_init(path, &err) == -1)
+		fatal("%s", err.e_msg);
+	if (auth_apikey_init(cf) == -1)
+		fatal("ERP_SECRET_KEY: cannot derive the API key pepper");
+	auth_password_set_rule(api_password_rule);
+}
+
 /* Opens the database and brings it to this binary's schema. */
 static void
 open_db(const struct config *cf)
@@ -123,6 +139,7 @@ cmd_serve(struct config *cf)
 	open_db(cf);
 	if (audit_init(cf, &err) == -1)
 		fatal("%s", err.e_msg);
+	open_policy(cf);
 	if (auth_password_init() == -1)
 		fatal("libsodium: cannot hash passwords (out of memory?)");
 	if (auth_bootstrap_admin(cf, &created, &err) == -1)
@@ -236,6 +253,7 @@ cmd_user_add(struct config *cf, int argc, char **argv)
 		fprintf(stderr, "erpd user add: %s\n", err.e_msg);
 		goto out;
 	}
+	open_policy(cf);
 	switch (auth_user_create(email, name, pw, admin, &id, &field, why,
 	    sizeof(why))) {
 	case AUTH_OK:

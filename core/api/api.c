@@ -1,4 +1,6 @@
 /* api: registers the built-in endpoints, in one place. */
+#include <stdio.h>
+
 #include "api.h"
 
 int
@@ -10,6 +12,19 @@ api_routes_add(const struct http_route *rt, size_t n, struct erp_err *err)
 		if (http_route_add(&rt[i], err) == -1)
 			return -1;
 	return 0;
+}
+
+bool
+api_password_rule(const char *pw, const char *email, char *why,
+    size_t whylen)
+{
+	struct policy	*base = policy_get(0, 0, NULL, NULL);
+
+	if (base == NULL) {
+		snprintf(why, whylen, "cannot be checked right now");
+		return false;
+	}
+	return policy_password_ok(base, pw, email, why, whylen);
 }
 
 int

@@ -22,6 +22,10 @@
  */
 int	api_register(const struct config *cf, struct erp_err *err);
 
+/* The base policy's password_ok, for auth_password_set_rule. */
+bool	api_password_rule(const char *pw, const char *email, char *why,
+	    size_t whylen);
+
 /* One route table per file, registered in one call. */
 int	api_routes_add(const struct http_route *, size_t n,
 	    struct erp_err *err);
@@ -79,6 +83,12 @@ int	api_record(const struct audit_event *ev);
 int	api_audit_failed(struct http_req *);
 /* true the first time kind+key is seen in the current window. */
 bool	api_once(const char *kind, const char *key);
+/*
+ * Records the denial of action (once per subject, action and window) and
+ * raises the denial-burst alert; the pipeline's denials come here too.
+ */
+void	api_denied(struct http_req *, const char *action, int64_t org_id,
+	    const char *reason);
 /*
  * Answers 403 with message, records the denial of action (once per
  * subject, action and window) and raises the denial-burst alert.

@@ -166,7 +166,8 @@ system_audit(struct http_req *req)
 }
 
 static const struct http_route routes[] = {
-	{ HTTP_GET, "/api/v1/audit", 0, system_audit, NULL },
+	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/audit",
+	  .rt_handler = system_audit },
 };
 
 int

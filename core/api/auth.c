@@ -315,9 +315,12 @@ change_password(struct http_req *req)
 }
 
 static const struct http_route routes[] = {
-	{ HTTP_POST, "/api/v1/auth/token", HTTP_ROUTE_PUBLIC, login, NULL },
-	{ HTTP_POST, "/api/v1/auth/logout", 0, logout, NULL },
-	{ HTTP_PUT, "/api/v1/users/me/password", 0, change_password, NULL },
+	{ .rt_methods = HTTP_POST, .rt_path = "/api/v1/auth/token",
+	  .rt_flags = HTTP_ROUTE_PUBLIC, .rt_handler = login },
+	{ .rt_methods = HTTP_POST, .rt_path = "/api/v1/auth/logout",
+	  .rt_handler = logout },
+	{ .rt_methods = HTTP_PUT, .rt_path = "/api/v1/users/me/password",
+	  .rt_handler = change_password },
 };
 
 int

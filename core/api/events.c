@@ -21,6 +21,7 @@ api_events_init(void)
 {
 	once = auth_rl_new(1, WINDOW, AUTH_RL_SLOTS);
 	denials = auth_rl_new(DENIAL_BURST - 1, WINDOW, AUTH_RL_SLOTS);
+	http_on_denial(api_denied);
 	return once != NULL && denials != NULL ? 0 : -1;
 }
 
@@ -82,9 +83,9 @@ api_once(const char *kind, const char *key)
 	return auth_rl_hit(once, k, time_now()) == 0;
 }
 
-int
-api_forbidden(struct http_req *req, const char *action, int64_t org_id,
-    const char *message)
+void
+api_denied(struct http_req *req, const char *action, int64_t org_id,
+    const char *reason)
 {
 	const struct auth_subject	*sub = http_subject(req);
 	struct audit_event		 ev;
@@ -104,10 +105,22 @@ api_forbidden(struct http_req *req, const char *action, int64_t org_id,
 	snprintf(key + strlen(key), sizeof(key) - strlen(key), "|%s|%lld",
 	    action, (long long)org_id);
 	if (api_once("denied", key)) {
+		cJSON	*details = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(details, "reason", reason);
 		api_event_init(&ev, req, action, "denied");
 		ev.ae_org_id = org_id;
+		ev.ae_details = details;
 		api_record(&ev);
+		cJSON_Delete(details);
 	}
+}
+
+int
+api_forbidden(struct http_req *req, const char *action, int64_t org_id,
+    const char *message)
+{
+	api_denied(req, action, org_id, message);
 	return http_reply_error(req, 403, "forbidden", message);
 }
 

@@ -26,8 +26,10 @@ readyz(struct http_req *req)
 }
 
 static const struct http_route routes[] = {
-	{ HTTP_GET, "/healthz", HTTP_ROUTE_PUBLIC, healthz, NULL },
-	{ HTTP_GET, "/readyz", HTTP_ROUTE_PUBLIC, readyz, NULL },
+	{ .rt_methods = HTTP_GET, .rt_path = "/healthz",
+	  .rt_flags = HTTP_ROUTE_PUBLIC, .rt_handler = healthz },
+	{ .rt_methods = HTTP_GET, .rt_path = "/readyz",
+	  .rt_flags = HTTP_ROUTE_PUBLIC, .rt_handler = readyz },
 };
 
 int

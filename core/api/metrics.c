@@ -51,7 +51,8 @@ metrics(struct http_req *req)
 }
 
 static const struct http_route routes[] = {
-	{ HTTP_GET, "/metrics", HTTP_ROUTE_AUTH_OPTIONAL, metrics, NULL },
+	{ .rt_methods = HTTP_GET, .rt_path = "/metrics",
+	  .rt_flags = HTTP_ROUTE_AUTH_OPTIONAL, .rt_handler = metrics },
 };
 
 int

@@ -264,10 +264,14 @@ patch(struct http_req *req)
 }
 
 static const struct http_route routes[] = {
-	{ HTTP_GET, "/api/v1/users/me", 0, me, NULL },
-	{ HTTP_GET, "/api/v1/users", 0, list, NULL },
-	{ HTTP_POST, "/api/v1/users", 0, create, NULL },
-	{ HTTP_PATCH, "/api/v1/users/{id}", 0, patch, NULL },
+	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/users/me",
+	  .rt_handler = me },
+	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/users",
+	  .rt_handler = list },
+	{ .rt_methods = HTTP_POST, .rt_path = "/api/v1/users",
+	  .rt_handler = create },
+	{ .rt_methods = HTTP_PATCH, .rt_path = "/api/v1/users/{id}",
+	  .rt_handler = patch },
 };
 
 int

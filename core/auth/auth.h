@@ -53,6 +53,13 @@ enum auth_pw_result auth_password_verify(const char *hash, const char *pw,
 /* How many hashes run or wait right now (for metrics and tests). */
 int	auth_password_queue_depth(void);
 
+/* The policy's password_ok, consulted by auth_password_ok when set. */
+typedef bool (*auth_password_rule_fn)(const char *pw, const char *email,
+	    char *why, size_t whylen);
+void	auth_password_set_rule(auth_password_rule_fn);
+/* true for a shipped common password or a trivial run ("aaaa", "1234"). */
+bool	auth_password_common(const char *pw);
+
 /*
  * The password rule: at least AUTH_PASSWORD_MIN characters, at most
  * AUTH_PASSWORD_MAX bytes, valid UTF-8, not the email, not a common
@@ -93,6 +100,8 @@ char	*auth_jwt_issue(const struct config *cf, int64_t sub, int64_t ver,
  */
 int	auth_jwt_verify(const struct config *cf, const char *token,
 	    int64_t now, struct auth_claims *claims, char *why, size_t whylen);
+
+struct auth_subject;
 
 /* user.c ---------------------------------------------------------------- */
 
@@ -173,6 +182,61 @@ int64_t	auth_user_count(void);
 /* Wipes the password hash of a struct auth_user. */
 void	auth_user_clear(struct auth_user *);
 
+/* org.c ----------------------------------------------------------------- */
+
+struct auth_org {
+	int64_t		 og_id;
+	char		 og_name[801];
+	char		 og_slug[65];
+	char		 og_created_at[21];
+};
+
+/* user's role in org into role: 1, 0 when not a member, -1 on error. */
+int	auth_member_role(int64_t org, int64_t user, char *role, size_t rolelen);
+enum auth_result auth_org_get(int64_t id, struct auth_org *);
+/* Creates an org with creator as its first member (admin). Call in a tx. */
+enum auth_result auth_org_create(const char *name, const char *slug,
+	    int64_t creator, int64_t *id);
+/* Adds user to org or changes the role; *created (may be NULL) says which. */
+enum auth_result auth_member_set(int64_t org, int64_t user, const char *role,
+	    bool *created);
+enum auth_result auth_member_remove(int64_t org, int64_t user);
+/* The newest version of org's own policy (0: none), or -1 on error. */
+int64_t	auth_org_policy_version(int64_t org);
+/* That version's source (xmalloc'd), or NULL. */
+char	*auth_org_policy_source(int64_t org, int64_t version);
+
+/* apikey.c -------------------------------------------------------------- */
+
+struct auth_apikey {
+	int64_t		 ak_id;
+	int64_t		 ak_org;
+	char		 ak_name[401];
+	char		 ak_prefix[13];
+	char		 ak_key[80];		/* the full key: shown once */
+	char		 ak_role[64];
+	int64_t		 ak_expires_at;		/* 0: never */
+	char		 ak_created_at[21];
+};
+
+/* Derives the pepper from ERP_SECRET_KEY; 0 or -1. */
+int	auth_apikey_init(const struct config *cf);
+/*
+ * Makes a key for org with role, expiring at expires_at (0: never), and
+ * stores only its hash. out->ak_key holds the key to show once; wipe it.
+ */
+enum auth_result auth_apikey_create(int64_t org, const char *name,
+	    const char *role, int64_t expires_at, int64_t creator,
+	    struct auth_apikey *out);
+/*
+ * Authenticates an X-API-Key value: 0 with sub (kind API_KEY, its org
+ * and role), -1 refused (why for the log), -2 internal error.
+ */
+int	auth_apikey_verify(const char *key, int64_t now,
+	    struct auth_subject *sub, char *why, size_t whylen);
+/* Revokes key id of org; AUTH_ERR_NOT_FOUND if none or already revoked. */
+enum auth_result auth_apikey_revoke(int64_t org, int64_t id);
+
 /* bootstrap.c ----------------------------------------------------------- */
 
 /*
@@ -198,7 +262,9 @@ enum auth_kind { AUTH_KIND_USER = 1, AUTH_KIND_API_KEY };
 /* Who an authenticated request acts as. */
 struct auth_subject {
 	enum auth_kind	 su_kind;
-	int64_t		 su_user_id;
+	int64_t		 su_user_id;	/* the user, or the API key's id */
+	int64_t		 su_key_org;	/* API key: its organization */
+	char		 su_key_role[64];	/* API key: its role */
 	bool		 su_is_admin;
 	char		 su_email[AUTH_EMAIL_MAX + 1];
 	struct auth_claims su_claims;		/* the bearer token's */

@@ -149,6 +149,20 @@ is_trivial(const char *pw)
 	return same || up || down;
 }
 
+static auth_password_rule_fn	 rule;
+
+void
+auth_password_set_rule(auth_password_rule_fn fn)
+{
+	rule = fn;
+}
+
+bool
+auth_password_common(const char *pw)
+{
+	return is_common(pw) || is_trivial(pw);
+}
+
 bool
 auth_password_ok(const char *pw, const char *email, char *why, size_t whylen)
 {
@@ -181,5 +195,6 @@ auth_password_ok(const char *pw, const char *email, char *why, size_t whylen)
 		snprintf(why, whylen, "is too common");
 		return false;
 	}
-	return true;
+	/* the base policy's password_ok decides the rest */
+	return rule == NULL || rule(pw, email, why, whylen);
 }

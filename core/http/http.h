@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "auth/auth.h"
+#include "policy/policy.h"
 #include "base/base.h"
 #include "config/config.h"
 
@@ -41,13 +42,35 @@ struct http_req;
  */
 typedef int (*http_handler_fn)(struct http_req *);
 
+/*
+ * Loads the record a route acts on, for the policy's resource: returns 1
+ * with *attrs (a JSON object the request then owns, or NULL), 0 when
+ * there is no such record in this organization (404), -1 on error.
+ */
+typedef int (*http_load_fn)(struct http_req *, cJSON **attrs);
+
 struct http_route {
 	int		 rt_methods;	/* HTTP_GET | ... (GET implies HEAD) */
 	const char	*rt_path;	/* "/api/v1/users/{id}": static string */
 	int		 rt_flags;	/* HTTP_ROUTE_* */
 	http_handler_fn	 rt_handler;
 	void		*rt_arg;	/* handed back by http_route_arg() */
+	/*
+	 * Under /api/v1/orgs/{org} the host checks membership, then asks
+	 * the policy whether the subject may do rt_permission
+	 * ("resource:action"), then validates the body against the schema
+	 * of type rt_schema (NULL: none), refusing rt_computed names too.
+	 */
+	const char	*rt_permission;
+	const char	*rt_schema;
+	http_load_fn	 rt_load;
+	const char *const *rt_computed;	/* NULL-terminated, or NULL */
 };
+
+/* Called for every policy denial (to record it); set before serving. */
+typedef void (*http_denial_fn)(struct http_req *, const char *action,
+	    int64_t org, const char *reason);
+void	http_on_denial(http_denial_fn);
 
 /*
  * Adds a route to the one table; before http_server_start only (the table
@@ -78,6 +101,13 @@ void		*http_route_arg(const struct http_req *);
 const struct config *http_config(const struct http_req *);
 /* Who is calling; NULL on a public route. */
 const struct auth_subject *http_subject(const struct http_req *);
+/* Under /api/v1/orgs/{org}: the organization, the caller's role in it
+ * (NULL for a system admin who is not a member), the policy in force
+ * and the loaded record's attributes (may be NULL). */
+int64_t		 http_org(const struct http_req *);
+const char	*http_role(const struct http_req *);
+struct policy	*http_policy(const struct http_req *);
+const cJSON	*http_attrs(const struct http_req *);
 /*
  * Copies the decoded query parameter name into out (NUL-terminated).
  * Returns its length, or -1 when absent or longer than outlen - 1.

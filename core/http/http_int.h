@@ -29,6 +29,10 @@ struct http_req {
 	cJSON				*rq_body;
 	struct auth_subject		 rq_subject;
 	bool				 rq_authed;	/* rq_subject is set */
+	int64_t				 rq_org;	/* {org}, 0: none */
+	char				 rq_role[64];	/* "" for none */
+	struct policy			*rq_policy;	/* in force for rq_org */
+	cJSON				*rq_attrs;	/* loaded record */
 	const char			*rq_origin;	/* allowed Origin */
 	struct buf			 rq_headers;	/* extra headers */
 	int				 rq_status;	/* 0 until replied */

@@ -65,6 +65,7 @@ req_free(struct http_req *req)
 	for (i = 0; i < req->rq_nparams; i++)
 		free(req->rq_params[i].pa_value);
 	cJSON_Delete(req->rq_body);
+	cJSON_Delete(req->rq_attrs);
 	buf_free(&req->rq_headers);
 	free(req->rq_path);
 }
@@ -183,8 +184,29 @@ authenticate(struct http_req *req)
 	if (authz != NULL && key != NULL)
 		return unauthenticated(req, "send a bearer token or an API "
 		    "key, not both");
-	if (key != NULL)
-		return unauthenticated(req, "API keys are not accepted here");
+	if (key != NULL) {
+		rc = auth_apikey_verify(key, time_now(), &req->rq_subject, why,
+		    sizeof(why));
+		if (rc == -2) {
+			http_reply_error(req, 500, "internal",
+			    "internal error");
+			return -1;
+		}
+		if (rc == -1) {
+			log_msg(LOG_INFO, req->rq_id, "API key refused: %s",
+			    why);
+			return unauthenticated(req,
+			    "invalid or expired credentials");
+		}
+		req->rq_authed = true;
+		/* a key acts only under its own organization */
+		if (http_param(req, "org") == NULL) {
+			http_reply_error(req, 403, "forbidden",
+			    "API keys act only under their organization");
+			return -1;
+		}
+		return 0;
+	}
 	if (authz == NULL)
 		return unauthenticated(req, "credentials required");
 	if (strncasecmp(authz, "Bearer ", 7) != 0)
@@ -203,6 +225,168 @@ authenticate(struct http_req *req)
 		return unauthenticated(req, "invalid or expired credentials");
 	}
 	req->rq_authed = true;
+	return 0;
+}
+
+static http_denial_fn	on_denial;
+
+void
+http_on_denial(http_denial_fn fn)
+{
+	on_denial = fn;
+}
+
+static char *
+fetch_source(int64_t org, int64_t version, void *arg)
+{
+	return auth_org_policy_source(org, version);
+}
+
+static int
+internal(struct http_req *req)
+{
+	http_reply_error(req, 500, "internal", "internal error");
+	return -1;
+}
+
+static int
+deny(struct http_req *req, const char *action, const char *reason)
+{
+	if (on_denial != NULL)
+		on_denial(req, action, req->rq_org, reason);
+	http_reply_error(req, 403, "forbidden", reason);
+	return -1;
+}
+
+/*
+ * Membership: the caller's role in {org}, and the policy in force there.
+ * A non-member gets 403 whether the organization exists or not; a system
+ * admin who is not a member goes on without a role (recovery).
+ */
+static int
+membership(struct http_req *req)
+{
+	struct auth_subject	*sub = &req->rq_subject;
+	const char		*o = http_param(req, "org");
+	char			*end;
+	int64_t			 version;
+	int			 r;
+
+	if (o == NULL)
+		return 0;
+	req->rq_org = (o[0] >= '1' && o[0] <= '9' && strlen(o) <= 18) ?
+	    strtoll(o, &end, 10) : 0;
+	if (req->rq_org <= 0 || *end != '\0') {
+		req->rq_org = 0;
+		http_reply_error(req, 404, "not_found", "no such organization");
+		return -1;
+	}
+	if (sub->su_kind == AUTH_KIND_API_KEY) {
+		if (sub->su_key_org != req->rq_org) {
+			http_reply_error(req, 403, "forbidden",
+			    "API keys act only under their organization");
+			return -1;
+		}
+		snprintf(req->rq_role, sizeof(req->rq_role), "%s",
+		    sub->su_key_role);
+	} else if ((r = auth_member_role(req->rq_org, sub->su_user_id,
+	    req->rq_role, sizeof(req->rq_role))) == -1)
+		return internal(req);
+	else if (r == 0 && !sub->su_is_admin) {
+		http_reply_error(req, 403, "forbidden",
+		    "not a member of this organization");
+		return -1;
+	}
+	if ((version = auth_org_policy_version(req->rq_org)) == -1)
+		return internal(req);
+	if ((req->rq_policy = policy_get(req->rq_org, version, fetch_source,
+	    NULL)) == NULL)
+		return internal(req);
+	return 0;
+}
+
+/* The record, then the policy, then the body's schema. */
+static int
+authorize(struct http_req *req)
+{
+	const struct http_route	*rt = req->rq_route;
+	struct policy_subject	 ps;
+	struct policy_resource	 res;
+	struct policy_decision	 d;
+	const char		*id, *colon;
+	char			 type[64];
+	cJSON			*fields;
+	int			 r;
+
+	if (rt->rt_load != NULL) {
+		if ((r = rt->rt_load(req, &req->rq_attrs)) == -1)
+			return internal(req);
+		if (r == 0) {
+			http_reply_error(req, 404, "not_found",
+			    "no such record in this organization");
+			return -1;
+		}
+	}
+	colon = strchr(rt->rt_permission, ':');
+	snprintf(type, sizeof(type), "%.*s", (int)(colon - rt->rt_permission),
+	    rt->rt_permission);
+	if (req->rq_role[0] == '\0') {
+		/* a system admin here only to recover the organization */
+		if (strncmp(rt->rt_permission, "member:", 7) != 0 &&
+		    strncmp(rt->rt_permission, "policy:", 7) != 0)
+			return deny(req, rt->rt_permission, "system admins who "
+			    "are not members may only manage members and "
+			    "policies");
+	} else {
+		ps.ps_id = req->rq_subject.su_user_id;
+		ps.ps_kind = req->rq_subject.su_kind == AUTH_KIND_API_KEY ?
+		    "api_key" : "user";
+		ps.ps_role = req->rq_role;
+		ps.ps_is_admin = req->rq_subject.su_is_admin;
+		id = http_param(req, "id");
+		res.pr_type = type;
+		res.pr_org_id = req->rq_org;
+		res.pr_id = id != NULL ? strtoll(id, NULL, 10) : 0;
+		res.pr_attrs = req->rq_attrs;
+		policy_decide(req->rq_policy, &ps, rt->rt_permission, &res,
+		    time_now(), http_client_ip(req), &d);
+		metrics_inc(METRIC_POLICY_EVALS);
+		if (d.pd_error) {
+			metrics_inc(METRIC_POLICY_ERRORS);
+			log_msg(LOG_WARN, req->rq_id, "policy of organization "
+			    "%lld failed, denying: %s", (long long)req->rq_org,
+			    d.pd_reason);
+			if (strstr(d.pd_reason, "budget") != NULL) {
+				metrics_inc(METRIC_POLICY_BUDGET);
+				metrics_inc(METRIC_ALERT_POLICY_BUDGET);
+			}
+			return deny(req, rt->rt_permission,
+			    "denied: the policy failed");
+		}
+		if (!d.pd_allow)
+			return deny(req, rt->rt_permission, d.pd_reason);
+	}
+	if (rt->rt_schema != NULL && req->rq_body != NULL) {
+		static const char *const always[] = { "id", "org_id",
+		    "created_at", "updated_at", NULL };
+		const char	*const *reserved = rt->rt_computed ?
+				    rt->rt_computed : always;
+
+		fields = cJSON_CreateArray();
+		if (policy_validate(req->rq_policy, rt->rt_schema,
+		    req->rq_body, req->rq_method == HTTP_PATCH, reserved,
+		    fields) == -1) {
+			cJSON_Delete(fields);
+			return deny(req, rt->rt_permission,
+			    "denied: the policy's validation failed");
+		}
+		if (cJSON_GetArraySize(fields) > 0) {
+			http_reply_fields(req, 422, "validation_failed",
+			    "the body breaks the validation rules", fields);
+			return -1;
+		}
+		cJSON_Delete(fields);
+	}
 	return 0;
 }
 
@@ -242,9 +426,14 @@ run(struct http_req *req)
 	    ((route->rt_flags & HTTP_ROUTE_AUTH_OPTIONAL) == 0 ||
 	    has_credentials(req)) && authenticate(req) == -1)
 		return;
+	if (req->rq_authed && membership(req) == -1)
+		return;
 	if (body_read_json(req) == -1)
 		return;
 	req->rq_close = false;	/* the body was read whole */
+	if (req->rq_org != 0 && route->rt_permission != NULL &&
+	    authorize(req) == -1)
+		return;
 	route->rt_handler(req);
 	if (req->rq_status == 0) {
 		log_msg(LOG_ERROR, req->rq_id, "handler for %s replied nothing",
@@ -387,6 +576,30 @@ const struct auth_subject *
 http_subject(const struct http_req *req)
 {
 	return req->rq_authed ? &req->rq_subject : NULL;
+}
+
+int64_t
+http_org(const struct http_req *req)
+{
+	return req->rq_org;
+}
+
+const char *
+http_role(const struct http_req *req)
+{
+	return req->rq_role[0] != '\0' ? req->rq_role : NULL;
+}
+
+struct policy *
+http_policy(const struct http_req *req)
+{
+	return req->rq_policy;
+}
+
+const cJSON *
+http_attrs(const struct http_req *req)
+{
+	return req->rq_attrs;
 }
 
 int

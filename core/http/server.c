@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/db.h"
 #include "http_int.h"
 
 #define REQUEST_TIMEOUT_MS	"10000"	/* a slow client loses its thread */
@@ -21,6 +22,14 @@ on_log(const struct mg_connection *conn, const char *message)
 	/* civetweb's messages may hold paths; they stay operator-only */
 	log_msg(LOG_WARN, NULL, "civetweb: %.200s", message);
 	return 1;
+}
+
+/* A worker leaves: what it kept per thread goes with it. */
+static void
+on_exit_thread(const struct mg_context *c, int type, void *user)
+{
+	policy_cache_thread_free();
+	db_thread_close();
 }
 
 int
@@ -57,6 +66,7 @@ http_server_start(const struct config *cf, struct erp_err *err)
 	snprintf(threads, sizeof(threads), "%d", cf->cf_threads);
 	memset(&cb, 0, sizeof(cb));
 	cb.log_message = on_log;
+	cb.exit_thread = on_exit_thread;
 	cb.http_error = pipeline_civetweb_error;
 	init.callbacks = &cb;
 	init.user_data = (void *)(uintptr_t)cf;

@@ -185,6 +185,9 @@ typedef char *(*policy_source_fn)(int64_t org, int64_t version, void *arg);
 struct policy *policy_get(int64_t org, int64_t version, policy_source_fn fetch,
 	    void *arg);
 
+/* Frees this thread's cached policies (at thread exit). */
+void	policy_cache_thread_free(void);
+
 /*
  * Decides action on res for sub at time now from ip. Never fails open:
  * any error denies with pd_error set (and is logged by the caller).

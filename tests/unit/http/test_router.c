@@ -7,6 +7,9 @@
 #include "http/http_int.h"
 #include "suites.h"
 
+#define R(m, p, f, h)	{ .rt_methods = (m), .rt_path = (p), .rt_flags = (f), \
+			  .rt_handler = (h) }
+
 static int
 h(struct http_req *req)
 {
@@ -17,12 +20,11 @@ static void
 setup(void)
 {
 	static const struct http_route rt[] = {
-		{ HTTP_GET | HTTP_POST, "/api/v1/users", 0, h, NULL },
-		{ HTTP_GET | HTTP_PATCH, "/api/v1/users/{id}", 0, h, NULL },
-		{ HTTP_GET, "/api/v1/users/me", 0, h, NULL },
-		{ HTTP_DELETE, "/api/v1/orgs/{org}/members/{user_id}", 0, h,
-		    NULL },
-		{ HTTP_GET, "/healthz", HTTP_ROUTE_PUBLIC, h, NULL },
+		R(HTTP_GET | HTTP_POST, "/api/v1/users", 0, h),
+		R(HTTP_GET | HTTP_PATCH, "/api/v1/users/{id}", 0, h),
+		R(HTTP_GET, "/api/v1/users/me", 0, h),
+		R(HTTP_DELETE, "/api/v1/orgs/{org}/members/{user_id}", 0, h),
+		R(HTTP_GET, "/healthz", HTTP_ROUTE_PUBLIC, h),
 	};
 	struct erp_err	 err;
 	size_t		 i;
@@ -159,21 +161,20 @@ END_TEST
 START_TEST(test_add_refuses)
 {
 	static const struct http_route bad[] = {
-		{ HTTP_GET, "/healthz", 0, h, NULL },		/* clash */
-		{ HTTP_PATCH, "/api/v1/users/{uid}", 0, h, NULL },/* clash */
-		{ HTTP_GET, "healthz", 0, h, NULL },
-		{ HTTP_GET, "/a//b", 0, h, NULL },
-		{ HTTP_GET, "/a/{b", 0, h, NULL },
-		{ HTTP_GET, "/a/{}", 0, h, NULL },
-		{ HTTP_GET, "/a/%41", 0, h, NULL },
-		{ 0, "/a", 0, h, NULL },
-		{ HTTP_OPTIONS, "/a", 0, h, NULL },
-		{ HTTP_GET, "/a", 0, NULL, NULL },
-		{ HTTP_GET, "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}", 0, h,
-		    NULL },
+		R(HTTP_GET, "/healthz", 0, h),		/* clash */
+		R(HTTP_PATCH, "/api/v1/users/{uid}", 0, h),/* clash */
+		R(HTTP_GET, "healthz", 0, h),
+		R(HTTP_GET, "/a//b", 0, h),
+		R(HTTP_GET, "/a/{b", 0, h),
+		R(HTTP_GET, "/a/{}", 0, h),
+		R(HTTP_GET, "/a/%41", 0, h),
+		R(0, "/a", 0, h),
+		R(HTTP_OPTIONS, "/a", 0, h),
+		R(HTTP_GET, "/a", 0, NULL),
+		R(HTTP_GET, "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}", 0, h),
 	};
 	static const struct http_route good =
-		{ HTTP_DELETE, "/api/v1/users/{id}", 0, h, NULL };
+		R(HTTP_DELETE, "/api/v1/users/{id}", 0, h);
 	struct erp_err	 err;
 	size_t		 i;
 

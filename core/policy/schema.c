@@ -1,0 +1,796 @@
+/*
+ * schema: checks create and update bodies against a policy's schemas
+ * (API.md section 5), one {field, code, message} per broken field in a
+ * fixed order; a broken schema or a failing check makes the policy fail.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "policy.h"
+
+#define DEPTH_MAX	32	/* levels of nested rules (items, fields) */
+#define VALUE_DEPTH	100	/* nesting of a value handed to a check */
+#define FIELD_MAX	128	/* bytes of a reported path, as http/json.c */
+#define MSG_MAX		POLICY_REASON_MAX	/* bytes of a message */
+#define SAFE_INT	9007199254740991.0	/* 2^53 - 1 */
+#define BODY_SLOT	3	/* run()'s stack slot of the body for checks */
+
+/* The rule types, one bit each so attributes can name where they apply. */
+enum rtype {
+	T_STRING	= 1 << 0,
+	T_INTEGER	= 1 << 1,
+	T_NUMBER	= 1 << 2,
+	T_BOOLEAN	= 1 << 3,
+	T_ARRAY		= 1 << 4,
+	T_OBJECT	= 1 << 5
+};
+#define T_NUMERIC	(T_INTEGER | T_NUMBER)
+#define T_SCALAR	(T_STRING | T_NUMERIC | T_BOOLEAN)
+#define T_ANY		(T_SCALAR | T_ARRAY | T_OBJECT)
+
+static const struct {
+	const char	*tn_name;
+	enum rtype	 tn_type;
+	const char	*tn_msg;	/* the type error */
+} tnames[] = {
+	{ "string", T_STRING, "must be a string" },
+	{ "integer", T_INTEGER, "must be an integer" },
+	{ "number", T_NUMBER, "must be a number" },
+	{ "boolean", T_BOOLEAN, "must be true or false" },
+	{ "array", T_ARRAY, "must be an array" },
+	{ "object", T_OBJECT, "must be an object" },
+};
+
+/* The attributes of a rule besides type, required and nullable. */
+enum attr {
+	A_MIN, A_MAX, A_MIN_LEN, A_MAX_LEN, A_MIN_ITEMS, A_MAX_ITEMS,
+	A_PATTERN, A_ENUM, A_ITEMS, A_FIELDS, A_CHECK, A_N
+};
+#define A_NBOUNDS	(A_MAX_ITEMS + 1)	/* the numeric ones come first */
+
+static const struct {
+	const char	*at_name;
+	int		 at_ltype;	/* the Lua type it must have */
+	unsigned int	 at_types;	/* the rule types it applies to */
+	bool		 at_count;	/* a non-negative whole number */
+} attrs[A_N] = {
+	[A_MIN] = { "min", LUA_TNUMBER, T_NUMERIC, false },
+	[A_MAX] = { "max", LUA_TNUMBER, T_NUMERIC, false },
+	[A_MIN_LEN] = { "min_len", LUA_TNUMBER, T_STRING, true },
+	[A_MAX_LEN] = { "max_len", LUA_TNUMBER, T_STRING, true },
+	[A_MIN_ITEMS] = { "min_items", LUA_TNUMBER, T_ARRAY, true },
+	[A_MAX_ITEMS] = { "max_items", LUA_TNUMBER, T_ARRAY, true },
+	[A_PATTERN] = { "pattern", LUA_TSTRING, T_STRING, false },
+	[A_ENUM] = { "enum", LUA_TTABLE, T_SCALAR, false },
+	[A_ITEMS] = { "items", LUA_TTABLE, T_ARRAY, false },
+	[A_FIELDS] = { "fields", LUA_TTABLE, T_OBJECT, false },
+	[A_CHECK] = { "check", LUA_TFUNCTION, T_ANY, false },
+};
+
+/* One rule table, read. */
+struct rule {
+	enum rtype	 ru_type;
+	const char	*ru_tmsg;		/* its type error */
+	bool		 ru_required;
+	bool		 ru_nullable;
+	int		 ru_at[A_N];		/* stack slot of each; 0: none */
+	double		 ru_bound[A_NBOUNDS];	/* the numeric ones' values */
+};
+
+/* One validation. */
+struct vctx {
+	const cJSON	*vc_body;
+	bool		 vc_patch;
+	const char *const *vc_reserved;	/* NULL-terminated, or NULL */
+	cJSON		*vc_fields;	/* where entries go */
+	size_t		 vc_nerr;	/* entries appended */
+	bool		 vc_nomem;	/* cJSON could not allocate */
+	bool		 vc_lbody;	/* BODY_SLOT holds the body */
+	char		 vc_path[FIELD_MAX];	/* of the field at hand */
+	size_t		 vc_plen;
+};
+
+/* A message being built, cut at a UTF-8 boundary when it does not fit. */
+struct msg {
+	char		 m_s[MSG_MAX];
+	size_t		 m_len;
+	bool		 m_full;
+};
+
+static void	field(lua_State *, struct vctx *, int, const cJSON *, int,
+		    bool);
+static void	object(lua_State *, struct vctx *, int, const cJSON *, int,
+		    bool);
+
+/* Raises a policy error naming the field at hand. */
+static void __attribute__((noreturn, format(printf, 3, 4)))
+fail(lua_State *L, struct vctx *vc, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 why[256];
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (vc->vc_plen > 0)
+		lua_pushfstring(L, "schema: field %s: %s", vc->vc_path, why);
+	else
+		lua_pushfstring(L, "schema: %s", why);
+	lua_error(L);
+	abort();	/* not reached */
+}
+
+static void
+msg_put(struct msg *m, const char *s, size_t n)
+{
+	size_t	 room;
+
+	if (m->m_full)
+		return;
+	room = sizeof(m->m_s) - 1 - m->m_len;
+	if (n > room) {
+		n = room >= 3 ? room - 3 : 0;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(m->m_s + m->m_len, s, n);
+		memcpy(m->m_s + m->m_len + n, "...", 3);
+		m->m_len += n + 3;
+		m->m_full = true;
+	} else {
+		memcpy(m->m_s + m->m_len, s, n);
+		m->m_len += n;
+	}
+	m->m_s[m->m_len] = '\0';
+}
+
+static void
+msg_puts(struct msg *m, const char *s)
+{
+	msg_put(m, s, strlen(s));
+}
+
+/* Formats d for a message: whole numbers without a fraction. */
+static void
+fmtnum(char *dst, size_t size, double d)
+{
+	if (d == floor(d) && fabs(d) < 1e15)
+		snprintf(dst, size, "%.0f", d + 0.0);
+	else
+		snprintf(dst, size, "%.14g", d);
+}
+
+/* Appends s to the path at hand; what does not fit is cut, as json.c. */
+static void
+path_put(struct vctx *vc, const char *s, size_t n)
+{
+	size_t	 room;
+
+	if (vc->vc_plen + 1 >= sizeof(vc->vc_path))
+		return;
+	room = sizeof(vc->vc_path) - 1 - vc->vc_plen;
+	if (n > room) {
+		n = room;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+		memcpy(vc->vc_path + vc->vc_plen, s, n);
+		vc->vc_path[vc->vc_plen + n] = '\0';
+		vc->vc_plen = sizeof(vc->vc_path) - 1;	/* full */
+		return;
+	}
+	memcpy(vc->vc_path + vc->vc_plen, s, n);
+	vc->vc_plen += n;
+	vc->vc_path[vc->vc_plen] = '\0';
+}
+
+static void
+path_key(struct vctx *vc, const char *key)
+{
+	if (vc->vc_plen > 0)
+		path_put(vc, ".", 1);
+	path_put(vc, key, strlen(key));
+}
+
+static void
+path_index(struct vctx *vc, size_t i)
+{
+	char	 idx[32];
+	int	 n;
+
+	n = snprintf(idx, sizeof(idx), "[%zu]", i);
+	path_put(vc, idx, (size_t)n);
+}
+
+/* Cuts the path back to len bytes. */
+static void
+path_cut(struct vctx *vc, size_t len)
+{
+	vc->vc_plen = len;
+	vc->vc_path[len] = '\0';
+}
+
+/*
+ * Appends {field, code, message} for the field at hand. Raises nothing
+ * and holds nothing across a raise: the entry is in vc_fields at once.
+ * Returns false, so a failed rule can "return report(...)".
+ */
+static bool
+report(struct vctx *vc, const char *code, const char *message)
+{
+	cJSON	*e;
+
+	if (!utf8_valid(message, strlen(message)) || *message == '\0')
+		message = "is not valid";
+	if ((e = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(e, "field", vc->vc_path) == NULL ||
+	    cJSON_AddStringToObject(e, "code", code) == NULL ||
+	    cJSON_AddStringToObject(e, "message", message) == NULL ||
+	    !cJSON_AddItemToArray(vc->vc_fields, e)) {
+		cJSON_Delete(e);
+		vc->vc_nomem = true;
+		return false;
+	}
+	vc->vc_nerr++;
+	return false;
+}
+
+static bool
+is_reserved(const struct vctx *vc, const char *name)
+{
+	const char *const	*r;
+
+	if (vc->vc_reserved == NULL)
+		return false;
+	for (r = vc->vc_reserved; *r != NULL; r++)
+		if (strcmp(*r, name) == 0)
+			return true;
+	return false;
+}
+
+/* next() over a plain table. */
+static int
+rawnext(lua_State *L)
+{
+	lua_settop(L, 2);
+	if (lua_next(L, 1))
+		return 2;
+	lua_pushnil(L);
+	return 1;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The keys of the schema table at t (a plain table or the sandbox's
+ * read-only view of one), sorted. Pushes the list that keeps them alive
+ * and the array itself (a userdata: nothing leaks when a raise unwinds);
+ * the caller pops both. Each key costs a step of the budget.
+ */
+static const char **
+sorted_keys(lua_State *L, struct vctx *vc, int t, size_t *np)
+{
+	const char	**a;
+	const char	 *k;
+	size_t		  n = 0, i, len;
+	int		  list;
+
+	luaL_checkstack(L, 8, NULL);
+	lua_newtable(L);
+	list = lua_gettop(L);
+	if (luaL_getmetafield(L, t, "__pairs") != LUA_TNIL) {
+		/* a view: only the sandbox's own C __pairs walks it */
+		if (!lua_iscfunction(L, -1))
+			fail(L, vc, "fields table cannot be walked");
+		lua_pushvalue(L, t);
+		lua_call(L, 1, 3);
+		if (!lua_iscfunction(L, list + 1))
+			fail(L, vc, "fields table cannot be walked");
+	} else {
+		lua_pushcfunction(L, rawnext);
+		lua_pushvalue(L, t);
+		lua_pushnil(L);
+	}
+	for (;;) {			/* list f s k */
+		lua_pushvalue(L, list + 1);
+		lua_pushvalue(L, list + 2);
+		lua_pushvalue(L, -3);
+		lua_call(L, 2, 2);	/* list f s k k' v' */
+		lua_pop(L, 1);
+		lua_remove(L, -2);	/* list f s k' */
+		if (lua_isnil(L, -1))
+			break;
+		if (lua_type(L, -1) != LUA_TSTRING)
+			fail(L, vc, "field names must be strings");
+		k = lua_tolstring(L, -1, &len);
+		if (strlen(k) != len)
+			fail(L, vc, "a field name holds a NUL byte");
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, list, (lua_Integer)++n);
+		policy_budget_charge(L, 1);
+	}
+	lua_settop(L, list);
+	a = lua_newuserdatauv(L, n > 0 ? n * sizeof(*a) : 1, 0);
+	for (i = 0; i < n; i++) {
+		lua_rawgeti(L, list, (lua_Integer)i + 1);
+		a[i] = lua_tostring(L, -1);	/* kept alive by list */
+		lua_pop(L, 1);
+	}
+	qsort(a, n, sizeof(*a), cmp_str);
+	*np = n;
+	return a;
+}
+
+/*
+ * Reads the rule table at r into ru, pushing every attribute it has (so
+ * strings, tables and functions stay alive while it is used). Raises on a
+ * rule the schema language does not allow.
+ */
+static void
+parse(lua_State *L, struct vctx *vc, int r, struct rule *ru)
+{
+	const char	*t;
+	size_t		 i;
+	double		 d;
+
+	memset(ru, 0, sizeof(*ru));
+	luaL_checkstack(L, A_N + 4, NULL);
+	if (lua_getfield(L, r, "type") != LUA_TSTRING)
+		fail(L, vc, "rule has no type");
+	t = lua_tostring(L, -1);
+	for (i = 0; i < nitems(tnames); i++)
+		if (strcmp(t, tnames[i].tn_name) == 0)
+			break;
+	if (i == nitems(tnames))
+		fail(L, vc, "unknown type");
+	ru->ru_type = tnames[i].tn_type;
+	ru->ru_tmsg = tnames[i].tn_msg;
+	lua_pop(L, 1);
+	lua_getfield(L, r, "required");
+	ru->ru_required = lua_toboolean(L, -1);
+	lua_getfield(L, r, "nullable");
+	ru->ru_nullable = lua_toboolean(L, -1);
+	lua_pop(L, 2);
+	for (i = 0; i < A_N; i++) {
+		if (lua_getfield(L, r, attrs[i].at_name) == LUA_TNIL) {
+			lua_pop(L, 1);
+			continue;
+		}
+		if (lua_type(L, -1) != attrs[i].at_ltype)
+			fail(L, vc, "%s has the wrong type", attrs[i].at_name);
+		if ((attrs[i].at_types & ru->ru_type) == 0)
+			fail(L, vc, "%s does not apply to this type",
+			    attrs[i].at_name);
+		if (i < A_NBOUNDS) {
+			d = lua_tonumber(L, -1);
+			if (isnan(d) || (attrs[i].at_count && (d < 0 ||
+			    d != floor(d))))
+				fail(L, vc, "%s is not a valid bound",
+				    attrs[i].at_name);
+			ru->ru_bound[i] = d;
+		}
+		ru->ru_at[i] = lua_gettop(L);
+	}
+}
+
+/* Is v of the rule's type? Fills why when not. */
+static bool
+type_ok(const struct rule *ru, const cJSON *v, const char **why)
+{
+	double	 d;
+
+	*why = ru->ru_tmsg;
+	switch (ru->ru_type) {
+	case T_STRING:
+		if (!cJSON_IsString(v) || v->valuestring == NULL)
+			return false;
+		if (!utf8_valid(v->valuestring, strlen(v->valuestring))) {
+			*why = "must be valid UTF-8";
+			return false;
+		}
+		return true;
+	case T_INTEGER:
+		if (!cJSON_IsNumber(v))
+			return false;
+		d = v->valuedouble;
+		if (!isfinite(d) || d != floor(d))
+			return false;
+		if (fabs(d) > SAFE_INT) {
+			*why = "must be an integer between -9007199254740991 "
+			    "and 9007199254740991";
+			return false;
+		}
+		return true;
+	case T_NUMBER:
+		return cJSON_IsNumber(v) && isfinite(v->valuedouble);
+	case T_BOOLEAN:
+		return cJSON_IsBool(v);
+	case T_ARRAY:
+		return cJSON_IsArray(v);
+	case T_OBJECT:
+		return cJSON_IsObject(v);
+	}
+	return false;
+}
+
+/*
+ * Is v (of the rule's type already) in the enum list at e? Compares JSON
+ * type and value: "1" is not 1, 1 is 1.0. Every entry must be a string,
+ * a number or a boolean; each costs a step. Builds the message in m.
+ */
+static bool
+in_enum(lua_State *L, struct vctx *vc, int e, const cJSON *v, struct msg *m)
+{
+	lua_Integer	 i, n;
+	const char	*s;
+	char		 num[64];
+	size_t		 len;
+	bool		 found = false;
+
+	luaL_checkstack(L, 4, NULL);
+	n = luaL_len(L, e);
+	msg_puts(m, n > 0 ? "must be one of " : "is not an allowed value");
+	for (i = 1; i <= n; i++) {
+		policy_budget_charge(L, 1);
+		if (i > 1)
+			msg_puts(m, ", ");
+		switch (lua_geti(L, e, i)) {
+		case LUA_TSTRING:
+			s = lua_tolstring(L, -1, &len);
+			found = found || (cJSON_IsString(v) &&
+			    strlen(v->valuestring) == len &&
+			    memcmp(v->valuestring, s, len) == 0);
+			msg_put(m, s, len);
+			break;
+		case LUA_TNUMBER:
+			found = found || (cJSON_IsNumber(v) &&
+			    v->valuedouble == lua_tonumber(L, -1));
+			if (lua_isinteger(L, -1))
+				snprintf(num, sizeof(num), LUA_INTEGER_FMT,
+				    lua_tointeger(L, -1));
+			else
+				fmtnum(num, sizeof(num), lua_tonumber(L, -1));
+			msg_puts(m, num);
+			break;
+		case LUA_TBOOLEAN:
+			found = found || (cJSON_IsBool(v) &&
+			    cJSON_IsTrue(v) == lua_toboolean(L, -1));
+			msg_puts(m, lua_toboolean(L, -1) ? "true" : "false");
+			break;
+		default:
+			fail(L, vc, "enum values must be strings, numbers or "
+			    "booleans");
+		}
+		lua_pop(L, 1);
+	}
+	return found;
+}
+
+/* Pushes v as a Lua value: objects and arrays as tables, null as nil. */
+static void
+push_json(lua_State *L, struct vctx *vc, const cJSON *v, int depth)
+{
+	const cJSON	*c;
+	lua_Integer	 i;
+	double		 d;
+
+	if (depth > VALUE_DEPTH)
+		fail(L, vc, "value nested too deeply for a check");
+	luaL_checkstack(L, 4, NULL);
+	if (cJSON_IsBool(v))
+		lua_pushboolean(L, cJSON_IsTrue(v));
+	else if (cJSON_IsNumber(v)) {
+		d = v->valuedouble;
+		if (d == floor(d) && fabs(d) <= SAFE_INT)
+			lua_pushinteger(L, (lua_Integer)d);
+		else
+			lua_pushnumber(L, d);
+	} else if (cJSON_IsString(v) && v->valuestring != NULL)
+		lua_pushstring(L, v->valuestring);
+	else if (cJSON_IsArray(v)) {
+		lua_createtable(L, cJSON_GetArraySize(v), 0);
+		for (i = 1, c = v->child; c != NULL; c = c->next, i++) {
+			push_json(L, vc, c, depth + 1);
+			lua_rawseti(L, -2, i);
+		}
+	} else if (cJSON_IsObject(v)) {
+		lua_createtable(L, 0, cJSON_GetArraySize(v));
+		for (c = v->child; c != NULL; c = c->next) {
+			if (c->string == NULL)
+				continue;
+			lua_pushstring(L, c->string);
+			push_json(L, vc, c, depth + 1);
+			lua_rawset(L, -3);
+		}
+	} else
+		lua_pushnil(L);
+}
+
+/*
+ * policy_sandbox_call disarms the count hook when it returns: arm it
+ * again for the next check with the steps left and the same memory limit,
+ * so the whole validation shares the one budget.
+ */
+static void
+rearm(lua_State *L)
+{
+	struct policy_budget	*b = policy_budget(L);
+	size_t			 limit = b->pb_limit;
+
+	policy_budget_start(L, b->pb_steps);
+	b->pb_limit = limit;
+}
+
+/* Runs the rule's check on v (NULL or JSON null: nil). */
+static void
+check(lua_State *L, struct vctx *vc, const struct rule *ru, const cJSON *v)
+{
+	struct msg	 m = { .m_len = 0 };
+	const char	*s;
+	size_t		 len;
+
+	luaL_checkstack(L, 4, NULL);
+	if (!vc->vc_lbody) {
+		/* read-only, so one check cannot change what the next sees */
+		push_json(L, vc, vc->vc_body, 0);
+		policy_sandbox_freeze(L, -1);
+		lua_replace(L, BODY_SLOT);
+		lua_pop(L, 1);
+		vc->vc_lbody = true;
+	}
+	lua_pushvalue(L, ru->ru_at[A_CHECK]);
+	if (v == NULL || cJSON_IsNull(v))
+		lua_pushnil(L);
+	else
+		push_json(L, vc, v, 0);
+	lua_pushvalue(L, BODY_SLOT);
+	rearm(L);
+	if (policy_sandbox_call(L, 2, 1) != LUA_OK) {
+		s = lua_tostring(L, -1);
+		fail(L, vc, "check failed: %s", s != NULL ? s : "?");
+	}
+	switch (lua_type(L, -1)) {
+	case LUA_TNIL:
+		break;
+	case LUA_TBOOLEAN:
+		if (lua_toboolean(L, -1))
+			fail(L, vc, "check returned true, not nil or a "
+			    "message");
+		break;
+	case LUA_TSTRING:
+		s = lua_tolstring(L, -1, &len);
+		msg_put(&m, s, strnlen(s, len));
+		report(vc, "check", m.m_s);
+		break;
+	default:
+		fail(L, vc, "check returned %s, not nil or a message",
+		    luaL_typename(L, -1));
+	}
+	lua_pop(L, 1);
+}
+
+/* Reports a bound: "must be at least 3 characters". */
+static bool
+report_bound(struct vctx *vc, const char *code, const char *what,
+    double bound, const char *unit)
+{
+	char	 num[64], msg[MSG_MAX];
+
+	fmtnum(num, sizeof(num), bound);
+	snprintf(msg, sizeof(msg), "must %s %s%s%s%s", what, num,
+	    *unit != '\0' ? " " : "", unit,
+	    *unit != '\0' && bound != 1 ? "s" : "");
+	return report(vc, code, msg);
+}
+
+/*
+ * Applies the rule's value checks to v (not null, of any type) in the
+ * order type, enum, bounds, lengths, pattern, item counts, items and
+ * fields; true when v passed them all.
+ */
+static bool
+apply(lua_State *L, struct vctx *vc, const struct rule *ru, const cJSON *v,
+    int depth)
+{
+	struct msg	 m = { .m_len = 0 };
+	const cJSON	*c;
+	const char	*why, *p;
+	size_t		 mark = vc->vc_plen, nerr = vc->vc_nerr, plen, i;
+	double		 d;
+	int		 rc;
+
+	if (!type_ok(ru, v, &why))
+		return report(vc, "type", why);
+	if (ru->ru_at[A_ENUM] && !in_enum(L, vc, ru->ru_at[A_ENUM], v, &m))
+		return report(vc, "enum", m.m_s);
+	if (ru->ru_type & T_NUMERIC) {
+		if (ru->ru_at[A_MIN] && v->valuedouble < ru->ru_bound[A_MIN])
+			return report_bound(vc, "min", "be at least",
+			    ru->ru_bound[A_MIN], "");
+		if (ru->ru_at[A_MAX] && v->valuedouble > ru->ru_bound[A_MAX])
+			return report_bound(vc, "max", "be at most",
+			    ru->ru_bound[A_MAX], "");
+	}
+	if (ru->ru_type == T_STRING) {
+		d = (double)utf8_count(v->valuestring,
+		    strlen(v->valuestring));
+		if (ru->ru_at[A_MIN_LEN] && d < ru->ru_bound[A_MIN_LEN])
+			return report_bound(vc, "min_len", "be at least",
+			    ru->ru_bound[A_MIN_LEN], "character");
+		if (ru->ru_at[A_MAX_LEN] && d > ru->ru_bound[A_MAX_LEN])
+			return report_bound(vc, "max_len", "be at most",
+			    ru->ru_bound[A_MAX_LEN], "character");
+		if (ru->ru_at[A_PATTERN]) {
+			p = lua_tolstring(L, ru->ru_at[A_PATTERN], &plen);
+			rc = policy_match_full(L, v->valuestring,
+			    strlen(v->valuestring), p, plen);
+			if (rc == -1)
+				fail(L, vc, "pattern is malformed or ran over "
+				    "the budget");
+			if (rc == 0)
+				return report(vc, "pattern",
+				    "is not in the expected format");
+		}
+	}
+	if (ru->ru_type == T_ARRAY) {
+		d = (double)cJSON_GetArraySize(v);
+		if (ru->ru_at[A_MIN_ITEMS] && d < ru->ru_bound[A_MIN_ITEMS])
+			return report_bound(vc, "min", "have at least",
+			    ru->ru_bound[A_MIN_ITEMS], "item");
+		if (ru->ru_at[A_MAX_ITEMS] && d > ru->ru_bound[A_MAX_ITEMS])
+			return report_bound(vc, "max", "have at most",
+			    ru->ru_bound[A_MAX_ITEMS], "item");
+	}
+	if (ru->ru_at[A_ITEMS] && ru->ru_type == T_ARRAY) {
+		for (i = 0, c = v->child; c != NULL; c = c->next, i++) {
+			path_index(vc, i);
+			field(L, vc, ru->ru_at[A_ITEMS], c, depth + 1, false);
+			path_cut(vc, mark);
+		}
+	}
+	if (ru->ru_at[A_FIELDS] && ru->ru_type == T_OBJECT)
+		object(L, vc, ru->ru_at[A_FIELDS], v, depth + 1, false);
+	return vc->vc_nerr == nerr;
+}
+
+/*
+ * Validates v (NULL when absent) against the rule table at r, reporting
+ * at most one entry for the field itself. depth counts nested rules.
+ */
+static void
+field(lua_State *L, struct vctx *vc, int r, const cJSON *v, int depth,
+    bool top)
+{
+	struct rule	 ru;
+	int		 base = lua_gettop(L);
+
+	if (depth > DEPTH_MAX)
+		fail(L, vc, "rules nested deeper than %d levels", DEPTH_MAX);
+	if (lua_type(L, r) != LUA_TTABLE)
+		fail(L, vc, "rule is not a table");
+	parse(L, vc, r, &ru);
+	if (v == NULL) {
+		/* a PATCH leaves out what it keeps; nested values are whole */
+		if (ru.ru_required && !(vc->vc_patch && top))
+			report(vc, "required", "is required");
+	} else if (cJSON_IsNull(v)) {
+		if (!ru.ru_nullable)
+			report(vc, "type", "must not be null");
+		else if (ru.ru_at[A_CHECK])
+			check(L, vc, &ru, v);
+	} else if (apply(L, vc, &ru, v, depth) && ru.ru_at[A_CHECK])
+		check(L, vc, &ru, v);
+	lua_settop(L, base);
+}
+
+/*
+ * Validates the object obj against the schema table at s: its fields in
+ * name order, then the fields the schema does not know (and, at the top,
+ * the reserved ones) in body order.
+ */
+static void
+object(lua_State *L, struct vctx *vc, int s, const cJSON *obj, int depth,
+    bool top)
+{
+	const char	**keys;
+	const cJSON	 *c;
+	const char	 *name;
+	size_t		  n, i, mark = vc->vc_plen;
+	int		  base = lua_gettop(L);
+	bool		  res, known;
+
+	keys = sorted_keys(L, vc, s, &n);
+	for (i = 0; i < n; i++) {
+		if (top && is_reserved(vc, keys[i]))
+			continue;
+		path_key(vc, keys[i]);
+		lua_getfield(L, s, keys[i]);
+		field(L, vc, lua_gettop(L), cJSON_GetObjectItemCaseSensitive(
+		    obj, keys[i]), depth, top);
+		lua_pop(L, 1);
+		path_cut(vc, mark);
+	}
+	for (c = obj->child; c != NULL; c = c->next) {
+		name = c->string != NULL ? c->string : "";
+		res = top && is_reserved(vc, name);
+		known = false;
+		if (!res) {
+			known = lua_getfield(L, s, name) != LUA_TNIL;
+			lua_pop(L, 1);
+		}
+		if (res || !known) {
+			path_key(vc, name);
+			report(vc, "unknown", res ? "is set by the server" :
+			    "is not a known field");
+			path_cut(vc, mark);
+		}
+	}
+	lua_settop(L, base);
+}
+
+/* The protected part: 1 the vctx, 2 the schema, 3 the body for checks. */
+static int
+run(lua_State *L)
+{
+	struct vctx	*vc = lua_touserdata(L, 1);
+
+	lua_settop(L, BODY_SLOT);
+	if (lua_type(L, 2) != LUA_TTABLE)
+		fail(L, vc, "schema is not a table");
+	if (!cJSON_IsObject(vc->vc_body)) {
+		report(vc, "type", "must be an object");
+		return 0;
+	}
+	object(L, vc, 2, vc->vc_body, 1, true);
+	return 0;
+}
+
+int
+policy_schema_validate(lua_State *L, int idx, const cJSON *body, bool patch,
+    const char *const *reserved, cJSON *fields)
+{
+	struct vctx	 vc;
+	const char	*why;
+	int		 n0, rc;
+
+	if (!cJSON_IsArray(fields))
+		return -1;
+	memset(&vc, 0, sizeof(vc));
+	vc.vc_body = body;
+	vc.vc_patch = patch;
+	vc.vc_reserved = reserved;
+	vc.vc_fields = fields;
+	n0 = cJSON_GetArraySize(fields);
+	idx = lua_absindex(L, idx);
+	if (!lua_checkstack(L, 4))
+		return -1;
+	policy_budget_start(L, POLICY_INSTRUCTIONS);
+	lua_pushcfunction(L, run);
+	lua_pushlightuserdata(L, &vc);
+	lua_pushvalue(L, idx);
+	rc = lua_pcall(L, 2, 0, 0);
+	lua_sethook(L, NULL, 0, 0);
+	if (rc == LUA_OK && !vc.vc_nomem && !policy_budget_exceeded(L))
+		return 0;
+	if (rc != LUA_OK) {
+		why = lua_tostring(L, -1);
+		log_warn("policy: %s", why != NULL ? why : "schema failed");
+		lua_pop(L, 1);
+	} else
+		log_warn("policy: schema: %s", vc.vc_nomem ? "out of memory" :
+		    "budget exceeded");
+	/* nothing half-done: the caller denies */
+	while (cJSON_GetArraySize(fields) > n0)
+		cJSON_DeleteItemFromArray(fields, cJSON_GetArraySize(fields) -
+		    1);
+	return -1;
+}
