@@ -1,8 +1,16 @@
 # Turns numbered SQL files into a C array, so the binary carries its own
 # migrations. Invoked as: cmake -DOUT=file.c -DSYMBOL=name -DFILES="a|b" -P
-set(body "/* generated from db/migrations by cmake/embed_sql.cmake */\n")
-string(APPEND body "#include <stddef.h>\n#include \"db/db.h\"\n\n")
-string(APPEND body "const struct db_migration ${SYMBOL}[] = {\n")
+# HEADER and TYPE default to the core's; modules pass erp/module.h and
+# erp_migration (the same layout).
+if(NOT HEADER)
+	set(HEADER "db/db.h")
+endif()
+if(NOT TYPE)
+	set(TYPE "db_migration")
+endif()
+set(body "/* generated from numbered migrations by cmake/embed_sql.cmake */\n")
+string(APPEND body "#include <stddef.h>\n#include \"${HEADER}\"\n\n")
+string(APPEND body "const struct ${TYPE} ${SYMBOL}[] = {\n")
 string(REPLACE "|" ";" FILES "${FILES}")
 list(SORT FILES)
 foreach(f IN LISTS FILES)

@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "module/module.h"
 #include "policy/policy.h"
 
 static const char usage[] =
@@ -139,6 +140,8 @@ cmd_serve(struct config *cf)
 	open_db(cf);
 	if (audit_init(cf, &err) == -1)
 		fatal("%s", err.e_msg);
+	if (module_load_all(cf, &err) == -1)
+		fatal("%s", err.e_msg);
 	open_policy(cf);
 	if (auth_password_init() == -1)
 		fatal("libsodium: cannot hash passwords (out of memory?)");
@@ -146,7 +149,7 @@ cmd_serve(struct config *cf)
 		fatal("%s", err.e_msg);
 	if (created != 0)
 		record_user_created(created, "bootstrap");
-	if (api_register(cf, &err) == -1)
+	if (api_register(cf, &err) == -1 || module_start_all(&err) == -1)
 		fatal("%s", err.e_msg);
 
 	/* workers inherit this mask: only the main thread takes signals */
@@ -182,7 +185,11 @@ cmd_serve(struct config *cf)
 static int
 cmd_migrate(struct config *cf)
 {
+	struct erp_err	 err;
+
 	open_db(cf);
+	if (module_load_all(cf, &err) == -1)
+		fatal("%s", err.e_msg);
 	db_thread_close();
 	log_info("database %s is up to date", cf->cf_db_path);
 	return 0;

@@ -327,14 +327,64 @@ same_text(const struct slot *s, const char *sql)
 	    is_blank(sql + s->s_len);
 }
 
+/* Set while a module's statement is prepared (db_stmt_restricted). */
+static __thread bool	 restricted;
+
+/*
+ * The authorizer for modules' statements: no transaction control (the
+ * host owns the transaction), no ATTACH, no PRAGMA, no schema changes.
+ */
+static int
+module_authorizer(void *arg, int action, const char *a, const char *b,
+    const char *c, const char *d)
+{
+	switch (action) {
+	case SQLITE_TRANSACTION:
+	case SQLITE_SAVEPOINT:
+	case SQLITE_ATTACH:
+	case SQLITE_DETACH:
+	case SQLITE_PRAGMA:
+	case SQLITE_ALTER_TABLE:
+	case SQLITE_REINDEX:
+	case SQLITE_ANALYZE:
+	case SQLITE_CREATE_INDEX:
+	case SQLITE_CREATE_TABLE:
+	case SQLITE_CREATE_TEMP_INDEX:
+	case SQLITE_CREATE_TEMP_TABLE:
+	case SQLITE_CREATE_TEMP_TRIGGER:
+	case SQLITE_CREATE_TEMP_VIEW:
+	case SQLITE_CREATE_TRIGGER:
+	case SQLITE_CREATE_VIEW:
+	case SQLITE_CREATE_VTABLE:
+	case SQLITE_DROP_INDEX:
+	case SQLITE_DROP_TABLE:
+	case SQLITE_DROP_TEMP_INDEX:
+	case SQLITE_DROP_TEMP_TABLE:
+	case SQLITE_DROP_TEMP_TRIGGER:
+	case SQLITE_DROP_TEMP_VIEW:
+	case SQLITE_DROP_TRIGGER:
+	case SQLITE_DROP_VIEW:
+	case SQLITE_DROP_VTABLE:
+		return SQLITE_DENY;
+	default:
+		return SQLITE_OK;
+	}
+}
+
 static sqlite3_stmt *
 prepare(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt	*st = NULL;
 	const char	*tail = NULL;
+	int		 rc;
 
-	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-	    &tail) != SQLITE_OK) {
+	if (restricted)
+		sqlite3_set_authorizer(db, module_authorizer, NULL);
+	rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	    &tail);
+	if (restricted)
+		sqlite3_set_authorizer(db, NULL, NULL);
+	if (rc != SQLITE_OK) {
 		log_error("db: cannot prepare \"%.*s\": %s", LOG_SQL_MAX, sql,
 		    sqlite3_errmsg(db));
 		return NULL;
@@ -345,6 +395,17 @@ prepare(sqlite3 *db, const char *sql)
 		sqlite3_finalize(st);
 		return NULL;
 	}
+	return st;
+}
+
+sqlite3_stmt *
+db_stmt_restricted(const char *sql)
+{
+	sqlite3_stmt	*st;
+
+	restricted = true;
+	st = db_stmt(sql);
+	restricted = false;
 	return st;
 }
 

@@ -47,6 +47,12 @@ sqlite3	*db_get(void);
  */
 sqlite3_stmt *db_stmt(const char *sql);
 
+/*
+ * db_stmt for modules' SQL: prepared under an authorizer that refuses
+ * transaction control, ATTACH, PRAGMA and schema changes (NULL, logged).
+ */
+sqlite3_stmt *db_stmt_restricted(const char *sql);
+
 /* Closes this thread's connection and statements (also done at exit). */
 void	db_thread_close(void);
 

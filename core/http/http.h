@@ -29,6 +29,7 @@
 /* Route flags. */
 #define HTTP_ROUTE_PUBLIC	0x01	/* no credentials needed */
 #define HTTP_ROUTE_AUTH_OPTIONAL 0x02	/* credentials checked when sent */
+#define HTTP_ROUTE_RAW_BODY	0x08	/* the handler reads the body */
 
 #define HTTP_MAX_ROUTES		256
 #define HTTP_MAX_PARAMS		8
@@ -84,6 +85,19 @@ int	http_route_add(const struct http_route *, struct erp_err *err);
 int	http_server_start(const struct config *cf, struct erp_err *err);
 /* Stops accepting, lets in-flight requests finish, then returns. */
 void	http_server_stop(void);
+
+/*
+ * May the caller do action on a record with attrs (may be NULL) in the
+ * request's organization? 1 or 0 (a denial is recorded like any other).
+ */
+int	http_allowed(struct http_req *, const char *action, const cJSON *attrs);
+
+/* Raw bodies (HTTP_ROUTE_RAW_BODY): declared length (-1: chunked). */
+int64_t	http_body_length(const struct http_req *);
+/* Reads up to len body bytes: the count, 0 at the end, or -1. */
+int	http_read(struct http_req *, void *buf, size_t len);
+/* Reads and discards the rest of the body up to a bound (after a 413). */
+void	http_discard_body(struct http_req *);
 
 /* What a handler may read. Every pointer is borrowed from the request. */
 const char	*http_request_id(const struct http_req *);
@@ -151,6 +165,17 @@ int	http_reply_field_error(struct http_req *, int status,
 /* Replies with an error envelope whose fields array the callee owns. */
 int	http_reply_fields(struct http_req *, int status, const char *code,
 	    const char *message, cJSON *fields);
+
+/*
+ * Holding a reply until the request's transaction commits: after defer,
+ * replies are built but not sent; flush sends the held one, discard
+ * drops it (and any added headers) so another reply can be made.
+ */
+void	http_reply_defer(struct http_req *);
+int	http_reply_flush(struct http_req *);
+void	http_reply_discard(struct http_req *);
+/* The status replied so far, 0 if none. */
+int	http_status(const struct http_req *);
 
 /* headers.c: decisions, exposed for the tests. */
 /* true if origin is one of cf's ERP_CORS_ORIGINS (exact match). */

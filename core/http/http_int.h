@@ -37,6 +37,9 @@ struct http_req {
 	struct buf			 rq_headers;	/* extra headers */
 	int				 rq_status;	/* 0 until replied */
 	bool				 rq_close;	/* close after reply */
+	bool				 rq_body_done;	/* raw body read to its end */
+	bool				 rq_defer;	/* hold the reply */
+	struct buf			 rq_deferred;	/* the held reply */
 	bool				 rq_html;	/* an HTML page: UI CSP */
 	bool				 rq_static;	/* served from www */
 	const char			*rq_cache;	/* Cache-Control */

@@ -67,6 +67,7 @@ req_free(struct http_req *req)
 	cJSON_Delete(req->rq_body);
 	cJSON_Delete(req->rq_attrs);
 	buf_free(&req->rq_headers);
+	buf_free(&req->rq_deferred);
 	free(req->rq_path);
 }
 
@@ -305,16 +306,85 @@ membership(struct http_req *req)
 	return 0;
 }
 
+/*
+ * May the caller do action on a record with attrs here? 0 yes, -1 no
+ * with the reason in d. A system admin who is not a member holds only
+ * member:* and policy:*; a failing policy denies.
+ */
+static int
+check(struct http_req *req, const char *action, const cJSON *attrs,
+    struct policy_decision *d)
+{
+	struct policy_subject	 ps;
+	struct policy_resource	 res;
+	const char		*id, *colon = strchr(action, ':');
+	char			 type[64];
+
+	memset(d, 0, sizeof(*d));
+	if (req->rq_role[0] == '\0') {
+		if (strncmp(action, "member:", 7) == 0 ||
+		    strncmp(action, "policy:", 7) == 0)
+			return 0;
+		snprintf(d->pd_reason, sizeof(d->pd_reason), "system admins "
+		    "who are not members may only manage members and "
+		    "policies");
+		return -1;
+	}
+	snprintf(type, sizeof(type), "%.*s", colon ?
+	    (int)(colon - action) : 0, action);
+	ps.ps_id = req->rq_subject.su_user_id;
+	ps.ps_kind = req->rq_subject.su_kind == AUTH_KIND_API_KEY ?
+	    "api_key" : "user";
+	ps.ps_role = req->rq_role;
+	ps.ps_is_admin = req->rq_subject.su_is_admin;
+	id = http_param(req, "id");
+	res.pr_type = type;
+	res.pr_org_id = req->rq_org;
+	res.pr_id = id != NULL ? strtoll(id, NULL, 10) : 0;
+	res.pr_attrs = attrs;
+	policy_decide(req->rq_policy, &ps, action, &res, time_now(),
+	    http_client_ip(req), d);
+	metrics_inc(METRIC_POLICY_EVALS);
+	if (d->pd_error) {
+		metrics_inc(METRIC_POLICY_ERRORS);
+		log_msg(LOG_WARN, req->rq_id, "policy of organization %lld "
+		    "failed, denying: %s", (long long)req->rq_org,
+		    d->pd_reason);
+		if (strstr(d->pd_reason, "budget") != NULL) {
+			metrics_inc(METRIC_POLICY_BUDGET);
+			metrics_inc(METRIC_ALERT_POLICY_BUDGET);
+			log_msg(LOG_WARN, req->rq_id, "alert: policy budget "
+			    "overrun in organization %lld",
+			    (long long)req->rq_org);
+		}
+		snprintf(d->pd_reason, sizeof(d->pd_reason),
+		    "denied: the policy failed");
+		return -1;
+	}
+	return d->pd_allow ? 0 : -1;
+}
+
+int
+http_allowed(struct http_req *req, const char *action, const cJSON *attrs)
+{
+	struct policy_decision	 d;
+
+	if (req->rq_org == 0 || req->rq_policy == NULL)
+		return 0;
+	if (check(req, action, attrs, &d) == -1) {
+		if (on_denial != NULL)
+			on_denial(req, action, req->rq_org, d.pd_reason);
+		return 0;
+	}
+	return 1;
+}
+
 /* The record, then the policy, then the body's schema. */
 static int
 authorize(struct http_req *req)
 {
 	const struct http_route	*rt = req->rq_route;
-	struct policy_subject	 ps;
-	struct policy_resource	 res;
 	struct policy_decision	 d;
-	const char		*id, *colon;
-	char			 type[64];
 	cJSON			*fields;
 	int			 r;
 
@@ -327,45 +397,8 @@ authorize(struct http_req *req)
 			return -1;
 		}
 	}
-	colon = strchr(rt->rt_permission, ':');
-	snprintf(type, sizeof(type), "%.*s", (int)(colon - rt->rt_permission),
-	    rt->rt_permission);
-	if (req->rq_role[0] == '\0') {
-		/* a system admin here only to recover the organization */
-		if (strncmp(rt->rt_permission, "member:", 7) != 0 &&
-		    strncmp(rt->rt_permission, "policy:", 7) != 0)
-			return deny(req, rt->rt_permission, "system admins who "
-			    "are not members may only manage members and "
-			    "policies");
-	} else {
-		ps.ps_id = req->rq_subject.su_user_id;
-		ps.ps_kind = req->rq_subject.su_kind == AUTH_KIND_API_KEY ?
-		    "api_key" : "user";
-		ps.ps_role = req->rq_role;
-		ps.ps_is_admin = req->rq_subject.su_is_admin;
-		id = http_param(req, "id");
-		res.pr_type = type;
-		res.pr_org_id = req->rq_org;
-		res.pr_id = id != NULL ? strtoll(id, NULL, 10) : 0;
-		res.pr_attrs = req->rq_attrs;
-		policy_decide(req->rq_policy, &ps, rt->rt_permission, &res,
-		    time_now(), http_client_ip(req), &d);
-		metrics_inc(METRIC_POLICY_EVALS);
-		if (d.pd_error) {
-			metrics_inc(METRIC_POLICY_ERRORS);
-			log_msg(LOG_WARN, req->rq_id, "policy of organization "
-			    "%lld failed, denying: %s", (long long)req->rq_org,
-			    d.pd_reason);
-			if (strstr(d.pd_reason, "budget") != NULL) {
-				metrics_inc(METRIC_POLICY_BUDGET);
-				metrics_inc(METRIC_ALERT_POLICY_BUDGET);
-			}
-			return deny(req, rt->rt_permission,
-			    "denied: the policy failed");
-		}
-		if (!d.pd_allow)
-			return deny(req, rt->rt_permission, d.pd_reason);
-	}
+	if (check(req, rt->rt_permission, req->rq_attrs, &d) == -1)
+		return deny(req, rt->rt_permission, d.pd_reason);
 	if (rt->rt_schema != NULL && req->rq_body != NULL) {
 		static const char *const always[] = { "id", "org_id",
 		    "created_at", "updated_at", NULL };
@@ -428,13 +461,17 @@ run(struct http_req *req)
 		return;
 	if (req->rq_authed && membership(req) == -1)
 		return;
-	if (body_read_json(req) == -1)
-		return;
-	req->rq_close = false;	/* the body was read whole */
+	if ((route->rt_flags & HTTP_ROUTE_RAW_BODY) == 0) {
+		if (body_read_json(req) == -1)
+			return;
+		req->rq_close = false;	/* the body was read whole */
+	}
 	if (req->rq_org != 0 && route->rt_permission != NULL &&
 	    authorize(req) == -1)
 		return;
 	route->rt_handler(req);
+	if ((route->rt_flags & HTTP_ROUTE_RAW_BODY) && req->rq_body_done)
+		req->rq_close = false;
 	if (req->rq_status == 0) {
 		log_msg(LOG_ERROR, req->rq_id, "handler for %s replied nothing",
 		    route->rt_path);
@@ -459,6 +496,8 @@ pipeline_run(struct mg_connection *conn, void *cbdata)
 		http_reply_error(&req, 404, "not_found", "no such route");
 	else
 		run(&req);
+	if (req.rq_defer)
+		http_reply_flush(&req);	/* a held reply nobody released */
 	if (db_tx_writing()) {
 		/* a handler that forgot its transaction must not block others */
 		log_msg(LOG_ERROR, req.rq_id, "transaction left open by %s",
@@ -518,6 +557,37 @@ pipeline_civetweb_error(struct mg_connection *conn, int status,
 }
 
 /* Accessors for handlers. */
+
+int64_t
+http_body_length(const struct http_req *req)
+{
+	const char	*te = mg_get_header(req->rq_conn, "Transfer-Encoding");
+
+	if (te != NULL && *te != '\0')
+		return -1;
+	return req->rq_info->content_length > 0 ?
+	    req->rq_info->content_length : 0;
+}
+
+int
+http_read(struct http_req *req, void *buf, size_t len)
+{
+	int	 n;
+
+	if (req->rq_body_done)
+		return 0;
+	n = mg_read(req->rq_conn, buf, len);
+	if (n == 0)
+		req->rq_body_done = true;
+	return n < 0 ? -1 : n;
+}
+
+void
+http_discard_body(struct http_req *req)
+{
+	req->rq_close = true;
+	body_drain(req);
+}
 
 const char *
 http_request_id(const struct http_req *req)

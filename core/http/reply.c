@@ -80,10 +80,52 @@ reply_send(struct http_req *req, int status, const char *ctype,
 	buf_append(&b, "\r\n", 2);
 	if (!nobody && len > 0)
 		buf_append(&b, body, len);
-	rc = mg_write(req->rq_conn, b.b_data, b.b_len);
 	req->rq_bytes_out = (int64_t)b.b_len;
+	if (req->rq_defer) {
+		/* held until the request's transaction commits */
+		buf_free(&req->rq_deferred);
+		req->rq_deferred = b;
+		return status;
+	}
+	rc = mg_write(req->rq_conn, b.b_data, b.b_len);
 	buf_free(&b);
 	return rc > 0 ? status : -1;
+}
+
+void
+http_reply_defer(struct http_req *req)
+{
+	req->rq_defer = true;
+}
+
+int
+http_reply_flush(struct http_req *req)
+{
+	int	 rc;
+
+	req->rq_defer = false;
+	if (req->rq_deferred.b_len == 0)
+		return 0;
+	rc = mg_write(req->rq_conn, req->rq_deferred.b_data,
+	    req->rq_deferred.b_len);
+	buf_free(&req->rq_deferred);
+	return rc > 0 ? 0 : -1;
+}
+
+void
+http_reply_discard(struct http_req *req)
+{
+	req->rq_defer = false;
+	buf_free(&req->rq_deferred);
+	buf_reset(&req->rq_headers);
+	req->rq_status = 0;
+	req->rq_bytes_out = 0;
+}
+
+int
+http_status(const struct http_req *req)
+{
+	return req->rq_status;
 }
 
 int

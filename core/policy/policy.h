@@ -91,8 +91,9 @@ int	policy_sandbox_run(lua_State *L, const char *source, size_t len,
 
 /*
  * lua_pcall under the budget with a message handler; a budget overrun is
- * an error even if the policy's own pcall caught it. Returns LUA_OK or an
- * error status with the message pushed.
+ * an error even if the policy's own pcall caught it. The budget stays
+ * armed afterwards, so several calls can share one policy_budget_start.
+ * Returns LUA_OK or an error status with the message pushed.
  */
 int	policy_sandbox_call(lua_State *L, int nargs, int nresults);
 
@@ -107,8 +108,9 @@ int	policy_sandbox_call(lua_State *L, int nargs, int nresults);
 void	policy_match_install(lua_State *L, int idx);
 
 /*
- * Whether subject s matches Lua pattern p entirely? For schema "pattern"
- * rules. Returns 1 (match), 0 (no match), -1 (malformed pattern or budget
+ * Whether pattern p matches somewhere in s, as string.find would (the
+ * pattern anchors itself with ^ and $). For schema "pattern" rules.
+ * Returns 1 (match), 0 (no match), -1 (malformed pattern or budget
  * exceeded: the caller treats it as an error).
  */
 int	policy_match_full(lua_State *L, const char *s, size_t slen,

@@ -521,7 +521,7 @@ policy_sandbox_call(lua_State *L, int nargs, int nresults)
 	lua_insert(L, base);
 	rc = lua_pcall(L, nargs, nresults, base);
 	lua_remove(L, base);
-	lua_sethook(L, NULL, 0, 0);
+	/* the hook stays armed: the rest of this evaluation is budgeted too */
 	if (rc == LUA_OK && policy_budget_exceeded(L)) {
 		/* caught by the policy's own pcall: still an error */
 		lua_pop(L, nresults == LUA_MULTRET ? lua_gettop(L) - base + 1 :

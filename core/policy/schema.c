@@ -53,7 +53,7 @@ enum attr {
 	A_MIN, A_MAX, A_MIN_LEN, A_MAX_LEN, A_MIN_ITEMS, A_MAX_ITEMS,
 	A_PATTERN, A_ENUM, A_ITEMS, A_FIELDS, A_CHECK, A_N
 };
-#define A_NBOUNDS	(A_MAX_ITEMS + 1)	/* the numeric ones come first */
+#define A_NBOUNDS	(A_MAX_ITEMS + 1)	/* the numeric ones, first */
 
 static const struct {
 	const char	*at_name;
@@ -80,8 +80,8 @@ struct rule {
 	const char	*ru_tmsg;		/* its type error */
 	bool		 ru_required;
 	bool		 ru_nullable;
-	int		 ru_at[A_N];		/* stack slot of each; 0: none */
-	double		 ru_bound[A_NBOUNDS];	/* the numeric ones' values */
+	int		 ru_at[A_N];		/* stack slots, 0: absent */
+	double		 ru_bound[A_NBOUNDS];	/* values of the numeric ones */
 };
 
 /* One validation. */

@@ -1,0 +1,372 @@
+/*
+ * host: the function table modules call (include/erp/module.h), and the
+ * wrapper every module route runs in: a transaction around the handler,
+ * the reply held until the commit, so a client never sees a success that
+ * was rolled back.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "api/api.h"
+#include "audit/audit.h"
+#include "db/db.h"
+#include "host_int.h"
+
+#define REQ(r)	((struct http_req *)(void *)(r))
+
+struct erp_host		 module_host;
+static const struct config *host_cf;
+static struct {
+	char	*name;
+	char	*dir;
+} dirs[MODULES_MAX];
+static size_t		 ndirs;
+
+static const char *
+h_param(struct erp_req *r, const char *name)
+{
+	return http_param(REQ(r), name);
+}
+
+static int64_t
+h_param_id(struct erp_req *r, const char *name)
+{
+	return api_param_id(REQ(r), name);
+}
+
+static int
+h_query(struct erp_req *r, const char *name, char *out, size_t outlen)
+{
+	return http_query(REQ(r), name, out, outlen);
+}
+
+static int
+h_page(struct erp_req *r, int64_t *limit, int64_t *offset)
+{
+	return api_page(REQ(r), limit, offset);
+}
+
+static const cJSON *
+h_body(struct erp_req *r)
+{
+	return http_body(REQ(r));
+}
+
+static const cJSON *
+h_attrs(struct erp_req *r)
+{
+	return http_attrs(REQ(r));
+}
+
+static int64_t
+h_org(struct erp_req *r)
+{
+	return http_org(REQ(r));
+}
+
+static int64_t
+h_subject_id(struct erp_req *r)
+{
+	const struct auth_subject	*s = http_subject(REQ(r));
+
+	return s ? s->su_user_id : 0;
+}
+
+static const char *
+h_role(struct erp_req *r)
+{
+	return http_role(REQ(r));
+}
+
+static const char *
+h_header(struct erp_req *r, const char *name)
+{
+	return http_header(REQ(r), name);
+}
+
+static const char *
+h_request_id(struct erp_req *r)
+{
+	return http_request_id(REQ(r));
+}
+
+static sqlite3_stmt *
+h_stmt(struct erp_req *r, const char *sql)
+{
+	return db_stmt_restricted(sql);
+}
+
+static int64_t
+h_last_insert_id(struct erp_req *r)
+{
+	return sqlite3_last_insert_rowid(db_get());
+}
+
+static int
+h_changes(struct erp_req *r)
+{
+	return sqlite3_changes(db_get());
+}
+
+static int
+h_reply_json(struct erp_req *r, int status, cJSON *body)
+{
+	return http_reply_json(REQ(r), status, body);
+}
+
+static int
+h_reply_empty(struct erp_req *r, int status)
+{
+	return http_reply_empty(REQ(r), status);
+}
+
+static int
+h_reply_file(struct erp_req *r, const char *ctype, const char *filename,
+    const void *data, size_t len)
+{
+	struct buf	 cd = { 0 };
+	size_t		 i;
+	int		 rc;
+
+	/* an attachment, never rendered; the name is a label, made safe */
+	buf_puts(&cd, "attachment; filename=\"");
+	for (i = 0; filename != NULL && filename[i] != '\0' && i < 200; i++) {
+		unsigned char	 c = (unsigned char)filename[i];
+
+		buf_append(&cd, c < 0x20 || c >= 0x7f || c == '"' ||
+		    c == '\\' || c == ';' ? "_" : (const char *)&c, 1);
+	}
+	buf_puts(&cd, "\"");
+	http_add_header(REQ(r), "Content-Disposition", cd.b_data);
+	http_add_header(REQ(r), "X-Download-Options", "noopen");
+	buf_free(&cd);
+	rc = http_reply_raw(REQ(r), 200, ctype, data, len);
+	return rc;
+}
+
+static int
+h_fail(struct erp_req *r, enum erp_error e, const char *field,
+    const char *message)
+{
+	struct http_req	*req = REQ(r);
+
+	switch (e) {
+	case ERP_E_BAD_REQUEST:
+		return http_reply_error(req, 400, "malformed_json", message);
+	case ERP_E_FORBIDDEN:
+		return http_reply_error(req, 403, "forbidden", message);
+	case ERP_E_NOT_FOUND:
+		return http_reply_error(req, 404, "not_found", message);
+	case ERP_E_CONFLICT:
+		if (field != NULL)
+			return http_reply_field_error(req, 409, "conflict",
+			    message, field, "check", message);
+		return http_reply_error(req, 409, "conflict", message);
+	case ERP_E_TOO_LARGE:
+		return http_reply_error(req, 413, "payload_too_large",
+		    message);
+	case ERP_E_VALIDATION:
+		return http_reply_field_error(req, 422, "validation_failed",
+		    "the body breaks the validation rules", field ? field : "",
+		    "check", message);
+	default:
+		log_msg(LOG_ERROR, http_request_id(req), "module: %s",
+		    message ? message : "internal error");
+		return http_reply_error(req, 500, "internal",
+		    "internal error");
+	}
+}
+
+static int
+h_add_header(struct erp_req *r, const char *name, const char *value)
+{
+	return http_add_header(REQ(r), name, value);
+}
+
+static int
+h_audit(struct erp_req *r, const char *action, const char *type,
+    int64_t id, const cJSON *details)
+{
+	struct audit_event	 ev;
+	char			 rid[24];
+
+	api_event_init(&ev, REQ(r), action, "success");
+	ev.ae_org_id = http_org(REQ(r));
+	ev.ae_resource_type = type;
+	if (id > 0) {
+		snprintf(rid, sizeof(rid), "%lld", (long long)id);
+		ev.ae_resource_id = rid;
+	}
+	ev.ae_details = details;
+	return api_append(&ev);
+}
+
+static int
+h_allowed(struct erp_req *r, const char *action, const cJSON *attrs)
+{
+	return http_allowed(REQ(r), action, attrs);
+}
+
+static int64_t
+h_body_length(struct erp_req *r)
+{
+	return http_body_length(REQ(r));
+}
+
+static int
+h_read(struct erp_req *r, void *buf, size_t len)
+{
+	return http_read(REQ(r), buf, len);
+}
+
+static int64_t
+h_upload_max(void)
+{
+	return host_cf->cf_upload_max;
+}
+
+static int64_t
+h_link_ttl(void)
+{
+	return host_cf->cf_link_ttl;
+}
+
+static int
+h_derive_key(const char *purpose, unsigned char *out, size_t len)
+{
+	unsigned char	 base[32];
+	int		 rc;
+
+	if (purpose == NULL || len < 16 || len > 64)
+		return -1;
+	/* modules' keys: one subkey, then keyed by the purpose's label */
+	if (config_derive_key(host_cf, CONFIG_KEY_LINKS, base,
+	    sizeof(base)) == -1)
+		return -1;
+	rc = crypto_generichash(out, len, (const unsigned char *)purpose,
+	    strlen(purpose), base, sizeof(base));
+	sodium_memzero(base, sizeof(base));
+	return rc == 0 ? 0 : -1;
+}
+
+static const char *
+h_data_dir(const char *module)
+{
+	size_t	 i;
+
+	for (i = 0; module != NULL && i < ndirs; i++)
+		if (strcmp(dirs[i].name, module) == 0)
+			return dirs[i].dir;
+	return NULL;
+}
+
+static void
+h_log(struct erp_req *r, int level, const char *message)
+{
+	log_msg(level >= 2 ? LOG_ERROR : level == 1 ? LOG_WARN : LOG_INFO,
+	    r ? http_request_id(REQ(r)) : NULL, "module: %s", message);
+}
+
+static int64_t
+h_now(void)
+{
+	return time_now();
+}
+
+int
+host_module_dir(const char *name, struct erp_err *err)
+{
+	struct buf	 b = { 0 };
+
+	if (ndirs == MODULES_MAX)
+		return -1;
+	buf_printf(&b, "%s/modules/%s", host_cf->cf_data_dir, name);
+	if (fs_mkdirs(b.b_data, 0700) == -1) {
+		err_set(err, "module %s: cannot create %s: %s", name, b.b_data,
+		    strerror(errno));
+		buf_free(&b);
+		return -1;
+	}
+	dirs[ndirs].name = xstrdup(name);
+	dirs[ndirs].dir = b.b_data;
+	ndirs++;
+	return 0;
+}
+
+void
+host_init(const struct config *cf)
+{
+	struct erp_host	*h = &module_host;
+
+	host_cf = cf;
+	memset(h, 0, sizeof(*h));
+	h->size = sizeof(*h);
+	h->abi_minor = ERP_ABI_MINOR;
+	h->param = h_param;
+	h->param_id = h_param_id;
+	h->query = h_query;
+	h->page = h_page;
+	h->body = h_body;
+	h->attrs = h_attrs;
+	h->org = h_org;
+	h->subject_id = h_subject_id;
+	h->role = h_role;
+	h->header = h_header;
+	h->request_id = h_request_id;
+	h->stmt = h_stmt;
+	h->last_insert_id = h_last_insert_id;
+	h->changes = h_changes;
+	h->reply_json = h_reply_json;
+	h->reply_empty = h_reply_empty;
+	h->reply_file = h_reply_file;
+	h->fail = h_fail;
+	h->add_header = h_add_header;
+	h->audit = h_audit;
+	h->allowed = h_allowed;
+	h->body_length = h_body_length;
+	h->read = h_read;
+	h->upload_max = h_upload_max;
+	h->link_ttl = h_link_ttl;
+	h->derive_key = h_derive_key;
+	h->data_dir = h_data_dir;
+	h->log = h_log;
+	h->now = h_now;
+}
+
+int
+host_dispatch(struct http_req *req)
+{
+	const struct erp_route	*rt = http_route_arg(req);
+	bool			 write = rt->method != ERP_GET;
+	int			 status;
+
+	/* reads see one snapshot; writes hold the write lock throughout */
+	if ((write ? db_tx_begin() : db_tx_begin_read()) == -1)
+		return http_reply_error(req, 500, "internal", "internal error");
+	http_reply_defer(req);
+	rt->handler((struct erp_req *)(void *)req);
+	status = http_status(req);
+	if (status == 0) {
+		log_msg(LOG_ERROR, http_request_id(req), "module handler for "
+		    "%s replied nothing", rt->path);
+		status = 500;
+	}
+	if (status >= 400 || (write ? audit_tx_commit() : db_tx_commit()) ==
+	    -1) {
+		db_tx_rollback();
+		if (status < 400) {
+			/* the commit failed: the success never happened */
+			http_reply_discard(req);
+			http_reply_error(req, 500, "internal",
+			    "internal error");
+		} else if (http_status(req) == 0)
+			http_reply_error(req, 500, "internal",
+			    "internal error");
+	}
+	http_reply_flush(req);
+	return http_status(req);
+}

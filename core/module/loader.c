@@ -1,0 +1,297 @@
+/*
+ * loader: every .so in ERP_MODULES_DIR, in name order. The descriptor is
+ * checked before any of the module's code runs (nginx order): a missing
+ * symbol, another ABI, an unsafe or malformed route, a duplicate name or
+ * a route clash refuses the module with one line naming its file.
+ */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db.h"
+#include "host_int.h"
+#include "policy/policy.h"
+
+/* The smallest descriptor this host accepts: ABI 1.0's. */
+#define MODULE_V1_SIZE	(offsetof(struct erp_module, init) + \
+			    sizeof(((struct erp_module *)0)->init))
+#define ROUTES_MAX	128	/* per module */
+
+struct loaded {
+	char			*lo_path;
+	void			*lo_handle;
+	const struct erp_module	*lo_mod;
+};
+
+static struct loaded	 mods[MODULES_MAX];
+static size_t		 nmods;
+
+size_t
+module_count(void)
+{
+	return nmods;
+}
+
+static bool
+name_valid(const char *s)
+{
+	size_t	 i;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 32)
+		return false;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' &&
+		    s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* An action: "resource:action" without wildcards. */
+static bool
+permission_valid(const char *p)
+{
+	return p != NULL && strchr(p, '*') == NULL && strchr(p, ':') != NULL &&
+	    policy_perm_valid(p);
+}
+
+static int
+check_routes(const char *file, const struct erp_module *m,
+    struct erp_err *err)
+{
+	const struct erp_route	*r;
+	size_t			 n;
+
+	if (m->routes == NULL) {
+		err_set(err, "%s: module %s declares no routes", file,
+		    m->name);
+		return -1;
+	}
+	for (r = m->routes, n = 0; r->path != NULL; r++, n++) {
+		if (n == ROUTES_MAX) {
+			err_set(err, "%s: more than %d routes", file,
+			    ROUTES_MAX);
+			return -1;
+		}
+		if (r->handler == NULL || r->path[0] != '/' ||
+		    (r->method != ERP_GET && r->method != ERP_POST &&
+		    r->method != ERP_PUT && r->method != ERP_PATCH &&
+		    r->method != ERP_DELETE)) {
+			err_set(err, "%s: route %s is malformed (method, "
+			    "path or handler)", file, r->path);
+			return -1;
+		}
+		if ((r->flags & ERP_ROUTE_PUBLIC) == 0 &&
+		    r->permission == NULL) {
+			err_set(err, "%s: route %s has no permission and is "
+			    "not marked public", file, r->path);
+			return -1;
+		}
+		if (r->permission != NULL && !permission_valid(r->permission)) {
+			err_set(err, "%s: route %s: \"%s\" is not a permission "
+			    "(resource:action)", file, r->path, r->permission);
+			return -1;
+		}
+		if ((r->flags & ERP_ROUTE_PUBLIC) && r->permission != NULL) {
+			err_set(err, "%s: route %s is public but names a "
+			    "permission", file, r->path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Opens one file and checks its descriptor; nothing of it has run yet. */
+static int
+open_one(const char *path, const char *file, struct erp_err *err)
+{
+	const struct erp_module	*m;
+	void			*h;
+	size_t			 i;
+
+	/* RTLD_LOCAL: a module's symbols never satisfy another's */
+	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		err_set(err, "%s: cannot load: %.160s", file, dlerror());
+		return -1;
+	}
+	if ((m = dlsym(h, "erp_module")) == NULL) {
+		err_set(err, "%s: not an erpd module (no erp_module symbol)",
+		    file);
+		goto fail;
+	}
+	if (m->abi_major != ERP_ABI_MAJOR || m->abi_minor > ERP_ABI_MINOR) {
+		err_set(err, "%s: built for module ABI %u.%u, erpd provides "
+		    "%d.%d", file, m->abi_major, m->abi_minor, ERP_ABI_MAJOR,
+		    ERP_ABI_MINOR);
+		goto fail;
+	}
+	if (m->size < MODULE_V1_SIZE) {
+		err_set(err, "%s: descriptor of %u bytes is smaller than ABI "
+		    "%d.0's", file, m->size, ERP_ABI_MAJOR);
+		goto fail;
+	}
+	if (!name_valid(m->name)) {
+		err_set(err, "%s: module name must be 1 to 32 of a-z 0-9 _",
+		    file);
+		goto fail;
+	}
+	for (i = 0; i < nmods; i++)
+		if (strcmp(mods[i].lo_mod->name, m->name) == 0) {
+			err_set(err, "%s: a module named %s is already loaded "
+			    "(%s)", file, m->name, mods[i].lo_path);
+			goto fail;
+		}
+	if (check_routes(file, m, err) == -1)
+		goto fail;
+	if (nmods == MODULES_MAX) {
+		err_set(err, "%s: more than %d modules", file, MODULES_MAX);
+		goto fail;
+	}
+	mods[nmods].lo_path = xstrdup(file);
+	mods[nmods].lo_handle = h;
+	mods[nmods].lo_mod = m;
+	nmods++;
+	return 0;
+fail:
+	dlclose(h);
+	return -1;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+module_load_all(const struct config *cf, struct erp_err *err)
+{
+	const struct erp_module	*m;
+	struct dirent		*de;
+	DIR			*d;
+	char			*names[MODULES_MAX * 2], path[4096];
+	size_t			 n = 0, i, len;
+	int			 applied, rc = -1;
+
+	host_init(cf);
+	if ((d = opendir(cf->cf_modules_dir)) == NULL) {
+		log_warn("ERP_MODULES_DIR %s cannot be read: no modules",
+		    cf->cf_modules_dir);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL && n < nitems(names)) {
+		len = strlen(de->d_name);
+		if (len > 3 && de->d_name[0] != '.' &&
+		    strcmp(de->d_name + len - 3, ".so") == 0)
+			names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_names);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", cf->cf_modules_dir,
+		    names[i]);
+		if (open_one(path, path, err) == -1)
+			goto out;
+	}
+	for (i = 0; i < nmods; i++) {
+		m = mods[i].lo_mod;
+		if (m->migrations != NULL && db_migrate(db_get(), m->name,
+		    (const struct db_migration *)(const void *)m->migrations,
+		    &applied, err) == -1) {
+			char	 why[sizeof(err->e_msg)];
+
+			snprintf(why, sizeof(why), "%s", err->e_msg);
+			err_set(err, "%s: %s", mods[i].lo_path, why);
+			goto out;
+		}
+		if (m->policy != NULL && policy_engine_add_fragment(m->name,
+		    m->policy, err) == -1)
+			goto out;
+		if (host_module_dir(m->name, err) == -1)
+			goto out;
+		log_info("module %s loaded from %s", m->name, mods[i].lo_path);
+	}
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	return rc;
+}
+
+/* The host's loader for a module route: calls the module's. */
+static int
+host_load(struct http_req *req, cJSON **attrs)
+{
+	const struct erp_route	*rt = http_route_arg(req);
+
+	return rt->load((struct erp_req *)(void *)req, attrs);
+}
+
+/* id, org_id, created_at, updated_at and the route's computed names. */
+static const char *const *
+reserved_names(const struct erp_route *r)
+{
+	static const char *const always[] = { "id", "org_id", "created_at",
+	    "updated_at" };
+	const char	**v;
+	size_t		 n = 0, i;
+
+	while (r->computed != NULL && r->computed[n] != NULL)
+		n++;
+	v = xcalloc(nitems(always) + n + 1, sizeof(*v));
+	for (i = 0; i < nitems(always); i++)
+		v[i] = always[i];
+	for (i = 0; i < n; i++)
+		v[nitems(always) + i] = r->computed[i];
+	return v;
+}
+
+int
+module_start_all(struct erp_err *err)
+{
+	const struct erp_route	*r;
+	struct http_route	 hr;
+	struct buf		 path = { 0 };
+	size_t			 i;
+
+	for (i = 0; i < nmods; i++) {
+		for (r = mods[i].lo_mod->routes; r->path != NULL; r++) {
+			memset(&hr, 0, sizeof(hr));
+			buf_reset(&path);
+			if ((r->flags & ERP_ROUTE_SYSTEM) == 0)
+				buf_puts(&path, "/api/v1/orgs/{org}");
+			buf_puts(&path, r->path);
+			hr.rt_methods = r->method;
+			/* the table keeps it: routes live as long as erpd */
+			hr.rt_path = xstrdup(path.b_data);
+			hr.rt_flags = (r->flags & ERP_ROUTE_PUBLIC ?
+			    HTTP_ROUTE_PUBLIC : 0) |
+			    (r->flags & ERP_ROUTE_RAW_BODY ?
+			    HTTP_ROUTE_RAW_BODY : 0);
+			hr.rt_handler = host_dispatch;
+			hr.rt_arg = (void *)(uintptr_t)r;
+			hr.rt_permission = r->permission;
+			hr.rt_schema = r->schema;
+			hr.rt_load = r->load != NULL ? host_load : NULL;
+			hr.rt_computed = reserved_names(r);
+			if (http_route_add(&hr, err) == -1) {
+				char	 why[sizeof(err->e_msg)];
+
+				snprintf(why, sizeof(why), "%s", err->e_msg);
+				err_set(err, "%s: %s", mods[i].lo_path, why);
+				buf_free(&path);
+				return -1;
+			}
+		}
+		if (mods[i].lo_mod->init != NULL &&
+		    mods[i].lo_mod->init(&module_host) == -1) {
+			err_set(err, "%s: its init refused to start",
+			    mods[i].lo_path);
+			buf_free(&path);
+			return -1;
+		}
+	}
+	buf_free(&path);
+	return 0;
+}

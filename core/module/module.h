@@ -1,0 +1,32 @@
+/*
+ * module: the feature modules. The loader dlopens every .so in
+ * ERP_MODULES_DIR, checks its descriptor before running any of its code,
+ * applies its migrations, hands its policy fragment to the engine and
+ * registers its routes in the one route table; the host is the function
+ * table modules call (include/erp/module.h).
+ */
+#ifndef ERP_CORE_MODULE_H
+#define ERP_CORE_MODULE_H
+
+#include "base/base.h"
+#include "config/config.h"
+
+#define MODULES_MAX	64
+
+/*
+ * Loads, checks and migrates every module in cf->cf_modules_dir and adds
+ * their policy fragments. Call after the database is open and before
+ * policy_engine_init. Returns 0, or -1 with err naming the file.
+ */
+int	module_load_all(const struct config *cf, struct erp_err *err);
+
+/*
+ * Registers every loaded module's routes and calls its init. Call after
+ * policy_engine_init, before serving. Returns 0, or -1 with err set.
+ */
+int	module_start_all(struct erp_err *err);
+
+/* How many modules are loaded. */
+size_t	module_count(void);
+
+#endif /* ERP_CORE_MODULE_H */

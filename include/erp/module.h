@@ -1,0 +1,302 @@
+/*
+ * erp/module.h: the one public header of erpd, the ABI a feature module
+ * is written against. A module declares its routes (each with the
+ * permission it needs and the schema its body must pass), its SQL
+ * migrations and its policy fragment; the host authenticates, checks
+ * membership, loads the record, asks the policy and validates the body
+ * before any handler runs, in a transaction the host opened and commits.
+ *
+ * ABI rules: struct erp_module and struct erp_host begin with their
+ * version and size and only ever grow at the end; enum values are never
+ * renumbered; cJSON and sqlite3 types (system shared libraries) are part
+ * of the ABI, civetweb's never are. A module built for another major
+ * version, or a newer minor one, is refused before any of its code runs.
+ */
+#ifndef ERP_MODULE_H
+#define ERP_MODULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+
+#define ERP_ABI_MAJOR	1
+#define ERP_ABI_MINOR	0
+
+#if defined(__GNUC__)
+#define ERP_EXPORT	__attribute__((visibility("default")))
+#else
+#define ERP_EXPORT
+#endif
+
+/* A request as the host hands it to a module: opaque. */
+struct erp_req;
+
+/* Methods (never renumbered). */
+enum erp_method {
+	ERP_GET = 0x01,
+	ERP_POST = 0x04,
+	ERP_PUT = 0x08,
+	ERP_PATCH = 0x10,
+	ERP_DELETE = 0x20
+};
+
+/* Route flags (never renumbered). */
+#define ERP_ROUTE_PUBLIC	0x01	/* no credentials, no permission */
+#define ERP_ROUTE_SYSTEM	0x04	/* path is not under /orgs/{org} */
+#define ERP_ROUTE_RAW_BODY	0x08	/* the handler reads the body itself */
+
+/* Errors a handler answers with (never renumbered). */
+enum erp_error {
+	ERP_E_BAD_REQUEST = 1,	/* 400 malformed_json */
+	ERP_E_FORBIDDEN,	/* 403 forbidden */
+	ERP_E_NOT_FOUND,	/* 404 not_found */
+	ERP_E_CONFLICT,		/* 409 conflict, naming a field */
+	ERP_E_TOO_LARGE,	/* 413 payload_too_large */
+	ERP_E_VALIDATION,	/* 422 validation_failed, naming a field */
+	ERP_E_INTERNAL		/* 500 internal (logged, nothing leaks) */
+};
+
+/*
+ * A handler answers with exactly one reply or failure call and returns
+ * what that call returned. Returns: the HTTP status sent, or -1.
+ */
+typedef int (*erp_handler_fn)(struct erp_req *);
+
+/*
+ * Loads the record a route acts on for the policy's resource. Returns: 1
+ * with *attrs a JSON object the host then owns (or NULL), 0 when no such
+ * record exists in this organization (the host answers 404), -1 on error.
+ */
+typedef int (*erp_load_fn)(struct erp_req *, cJSON **attrs);
+
+/* One route; arrays of them end with ERP_ROUTE_END. */
+struct erp_route {
+	int			 method;	/* one enum erp_method */
+	const char		*path;		/* "/products/{id}", under
+						   /api/v1/orgs/{org} unless
+						   ERP_ROUTE_SYSTEM */
+	int			 flags;		/* ERP_ROUTE_* */
+	const char		*permission;	/* "product:read"; required
+						   unless ERP_ROUTE_PUBLIC */
+	const char		*schema;	/* body's schema type, or NULL */
+	erp_load_fn		 load;		/* record loader, or NULL */
+	erp_handler_fn		 handler;
+	const char *const	*computed;	/* names never accepted from a
+						   body besides id, org_id,
+						   created_at, updated_at */
+};
+#define ERP_ROUTE_END	{ 0, NULL, 0, NULL, NULL, NULL, NULL, NULL }
+
+/* One migration; arrays end with { 0, NULL, NULL }. Versions increase. */
+struct erp_migration {
+	int		 version;
+	const char	*name;
+	const char	*sql;
+};
+
+struct erp_host;
+
+/* The descriptor a module exports as its only symbol, erp_module. */
+struct erp_module {
+	uint32_t			 abi_major;	/* first, forever */
+	uint32_t			 abi_minor;
+	uint32_t			 size;		/* sizeof, as built */
+	const char			*name;		/* [a-z0-9_]+, unique */
+	const struct erp_route		*routes;
+	const struct erp_migration	*migrations;	/* or NULL */
+	/*
+	 * Lua run after the base policy, in its environment: it defines
+	 * the schemas of the module's resources (schemas.product = {...})
+	 * and may add to the base roles. Or NULL.
+	 */
+	const char			*policy;
+	/*
+	 * Called once after the checks, with the host table the module
+	 * keeps. Returns: 0, or -1 to refuse loading (the host stops).
+	 */
+	int				(*init)(const struct erp_host *);
+};
+
+#define ERP_MODULE_HEADER \
+	.abi_major = ERP_ABI_MAJOR, .abi_minor = ERP_ABI_MINOR, \
+	.size = sizeof(struct erp_module)
+#define ERP_MODULE_DEFINE \
+	ERP_EXPORT extern const struct erp_module erp_module; \
+	const struct erp_module erp_module
+
+/*
+ * What the host offers. Append-only; a module checks size before using a
+ * member newer than the version it was written for. Every pointer a call
+ * returns is borrowed and lives as long as the request unless it says
+ * otherwise.
+ */
+struct erp_host {
+	uint32_t	 size;		/* sizeof(struct erp_host) of the host */
+	uint32_t	 abi_minor;
+
+	/* The request. */
+	/* Returns: a {name} path parameter, or NULL. */
+	const char	*(*param)(struct erp_req *, const char *name);
+	/* Returns: a {name} parameter that is a positive integer, or -1. */
+	int64_t		 (*param_id)(struct erp_req *, const char *name);
+	/* Returns: the query parameter's length copied into out, or -1. */
+	int		 (*query)(struct erp_req *, const char *name, char *out,
+			    size_t outlen);
+	/* Returns: ?limit= and ?offset= checked (0), or -1 (422 sent). */
+	int		 (*page)(struct erp_req *, int64_t *limit,
+			    int64_t *offset);
+	/* Returns: the validated JSON body, or NULL when there was none. */
+	const cJSON	*(*body)(struct erp_req *);
+	/* Returns: the record the route's loader loaded, or NULL. */
+	const cJSON	*(*attrs)(struct erp_req *);
+	/* Returns: the organization of the request ({org}). */
+	int64_t		 (*org)(struct erp_req *);
+	/* Returns: the caller's user id (an API key's id for keys). */
+	int64_t		 (*subject_id)(struct erp_req *);
+	/* Returns: the caller's role in the organization, or NULL. */
+	const char	*(*role)(struct erp_req *);
+	/* Returns: a request header, or NULL. */
+	const char	*(*header)(struct erp_req *, const char *name);
+	/* Returns: the request id (for logs and audit). */
+	const char	*(*request_id)(struct erp_req *);
+
+	/*
+	 * The database, inside the transaction the host opened for the
+	 * request (writes: BEGIN IMMEDIATE; the host commits after a reply
+	 * below 400, else rolls back). sql must be a static string: the
+	 * statement is prepared once per thread under an authorizer that
+	 * refuses transaction control, ATTACH and PRAGMA, and comes back
+	 * reset with its bindings cleared. Returns: the statement, or NULL
+	 * (logged).
+	 */
+	sqlite3_stmt	*(*stmt)(struct erp_req *, const char *sql);
+	/* Returns: the rowid of the last insert on this connection. */
+	int64_t		 (*last_insert_id)(struct erp_req *);
+	/* Returns: rows changed by the last statement. */
+	int		 (*changes)(struct erp_req *);
+
+	/*
+	 * Replies. body is owned by the host from the call on. Returns: the
+	 * status sent, or -1.
+	 */
+	int		 (*reply_json)(struct erp_req *, int status,
+			    cJSON *body);
+	int		 (*reply_empty)(struct erp_req *, int status);
+	/* A file download: bytes as they are, with content type and name. */
+	int		 (*reply_file)(struct erp_req *, const char *ctype,
+			    const char *filename, const void *data, size_t len);
+	/*
+	 * An error in the contract's shape; field (may be NULL) names the
+	 * offending field for ERP_E_CONFLICT and ERP_E_VALIDATION. Returns:
+	 * the status sent, or -1.
+	 */
+	int		 (*fail)(struct erp_req *, enum erp_error,
+			    const char *field, const char *message);
+	/* Returns: 0, or -1 if name or value hold CR or LF. */
+	int		 (*add_header)(struct erp_req *, const char *name,
+			    const char *value);
+
+	/*
+	 * Appends to the audit log in the request's transaction: action
+	 * ("product.create"), the resource's type and id, details (changed
+	 * fields' old and new values; borrowed; never secrets). Returns: 0,
+	 * or -1 (the host then answers 500 and rolls back).
+	 */
+	int		 (*audit)(struct erp_req *, const char *action,
+			    const char *resource_type, int64_t resource_id,
+			    const cJSON *details);
+	/*
+	 * Asks the policy whether the caller may do action on a record
+	 * with attrs (borrowed, may be NULL). Returns: 1 allowed, 0 denied.
+	 */
+	int		 (*allowed)(struct erp_req *, const char *action,
+			    const cJSON *attrs);
+
+	/* Raw bodies (ERP_ROUTE_RAW_BODY routes). */
+	/* Returns: the body's declared length, or -1 when chunked. */
+	int64_t		 (*body_length)(struct erp_req *);
+	/* Returns: bytes read into buf (0 at the end), or -1. */
+	int		 (*read)(struct erp_req *, void *buf, size_t len);
+
+	/* Configuration and keys. */
+	/* Returns: ERP_UPLOAD_MAX_BYTES. */
+	int64_t		 (*upload_max)(void);
+	/* Returns: ERP_LINK_TTL_SECONDS. */
+	int64_t		 (*link_ttl)(void);
+	/*
+	 * Writes len bytes (16 to 64) of a key for the module's purpose
+	 * (a short label) derived from ERP_SECRET_KEY. Returns: 0 or -1.
+	 */
+	int		 (*derive_key)(const char *purpose, unsigned char *out,
+			    size_t len);
+	/*
+	 * Returns: the module's own directory under the data dir (created
+	 * 0700 at load), for files it keeps outside the web root; module is
+	 * the module's name. NULL for an unknown name.
+	 */
+	const char	*(*data_dir)(const char *module);
+	/* Logs for operators (never secrets); level 0 info, 1 warn, 2 error. */
+	void		 (*log)(struct erp_req *, int level, const char *message);
+	/* Returns: now, in Unix seconds. */
+	int64_t		 (*now)(void);
+};
+
+/*
+ * Each module keeps the host table in erp_host: write ERP_HOST_DEFINE;
+ * once in the module and store the table in init (erp_host = h). The
+ * wrappers below then read like plain calls.
+ */
+extern const struct erp_host	*erp_host;
+#define ERP_HOST_DEFINE		const struct erp_host *erp_host
+
+/* Returns: as erp_host->stmt. */
+static inline sqlite3_stmt *
+erp_stmt(struct erp_req *r, const char *sql)
+{
+	return erp_host->stmt(r, sql);
+}
+
+/* Returns: as erp_host->reply_json; body belongs to the host. */
+static inline int
+erp_reply_json(struct erp_req *r, int status, cJSON *body)
+{
+	return erp_host->reply_json(r, status, body);
+}
+
+/* Returns: as erp_host->fail. */
+static inline int
+erp_fail(struct erp_req *r, enum erp_error e, const char *field,
+    const char *message)
+{
+	return erp_host->fail(r, e, field, message);
+}
+
+/* Returns: as erp_host->audit. */
+static inline int
+erp_audit(struct erp_req *r, const char *action, const char *type,
+    int64_t id, const cJSON *details)
+{
+	return erp_host->audit(r, action, type, id, details);
+}
+
+/*
+ * Adds an integer member that prints exactly (cJSON keeps doubles and
+ * prints 15 digits). Returns: the new item, or NULL.
+ */
+static inline cJSON *
+erp_json_int(cJSON *obj, const char *name, int64_t v)
+{
+	char	 text[24];
+	cJSON	*item;
+
+	snprintf(text, sizeof(text), "%lld", (long long)v);
+	item = cJSON_CreateRaw(text);
+	if (item != NULL)
+		cJSON_AddItemToObject(obj, name, item);
+	return item;
+}
+
+#endif /* ERP_MODULE_H */

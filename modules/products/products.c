@@ -1,0 +1,367 @@
+/*
+ * products: the catalogue. CRUD under /api/v1/orgs/{org}/products, each
+ * action its own permission; the body rules live in the policy fragment
+ * below, so an organization can tighten them in its own policy.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <erp/module.h>
+
+ERP_HOST_DEFINE;
+
+#define COLUMNS	"id, sku, name, description, price_cents, currency, " \
+		"active, created_at, updated_at"
+
+static const char policy[] =
+    "schemas.product = {\n"
+    "  sku = { type = 'string', required = true, min_len = 3,\n"
+    "    max_len = 32, pattern = '^[A-Z0-9%-]+$' },\n"
+    "  name = { type = 'string', required = true, min_len = 1,\n"
+    "    max_len = 200 },\n"
+    "  description = { type = 'string', max_len = 2000, nullable = true },\n"
+    "  price_cents = { type = 'integer', required = true, min = 0 },\n"
+    "  currency = { type = 'string', pattern = '^[A-Z][A-Z][A-Z]$' },\n"
+    "  active = { type = 'boolean' },\n"
+    "}\n";
+
+static void
+now_text(char out[21])
+{
+	time_t		 t = (time_t)erp_host->now();
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The row at the statement's cursor as the API's JSON. */
+static cJSON *
+row_json(sqlite3_stmt *st)
+{
+	cJSON		*o = cJSON_CreateObject();
+	const char	*desc = (const char *)sqlite3_column_text(st, 3);
+
+	erp_json_int(o, "id", sqlite3_column_int64(st, 0));
+	cJSON_AddStringToObject(o, "sku",
+	    (const char *)sqlite3_column_text(st, 1));
+	cJSON_AddStringToObject(o, "name",
+	    (const char *)sqlite3_column_text(st, 2));
+	if (desc != NULL)
+		cJSON_AddStringToObject(o, "description", desc);
+	else
+		cJSON_AddNullToObject(o, "description");
+	erp_json_int(o, "price_cents", sqlite3_column_int64(st, 4));
+	cJSON_AddStringToObject(o, "currency",
+	    (const char *)sqlite3_column_text(st, 5));
+	cJSON_AddBoolToObject(o, "active", sqlite3_column_int(st, 6));
+	cJSON_AddStringToObject(o, "created_at",
+	    (const char *)sqlite3_column_text(st, 7));
+	cJSON_AddStringToObject(o, "updated_at",
+	    (const char *)sqlite3_column_text(st, 8));
+	return o;
+}
+
+/* Loads {id} of this organization for the policy and the handlers. */
+static int
+product_load(struct erp_req *r, cJSON **attrs)
+{
+	static const char	 sql[] = "SELECT " COLUMNS " FROM products "
+				    "WHERE id = ? AND org_id = ?";
+	sqlite3_stmt		*st;
+	int64_t			 id = erp_host->param_id(r, "id");
+	int			 rc;
+
+	if (id <= 0)
+		return 0;
+	if ((st = erp_stmt(r, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, erp_host->org(r));
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*attrs = row_json(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+product_get(struct erp_req *r)
+{
+	return erp_reply_json(r, 200, cJSON_Duplicate(erp_host->attrs(r), 1));
+}
+
+static int
+product_list(struct erp_req *r)
+{
+	static const char	 count_sql[] = "SELECT count(*) FROM products "
+				    "WHERE org_id = ?1 AND (?2 IS NULL OR "
+				    "instr(lower(sku), lower(?2)) > 0 OR "
+				    "instr(lower(name), lower(?2)) > 0)";
+	static const char	 page_sql[] = "SELECT " COLUMNS " FROM products "
+				    "WHERE org_id = ?1 AND (?2 IS NULL OR "
+				    "instr(lower(sku), lower(?2)) > 0 OR "
+				    "instr(lower(name), lower(?2)) > 0) "
+				    "ORDER BY id LIMIT ?3 OFFSET ?4";
+	sqlite3_stmt		*st;
+	cJSON			*page, *items;
+	char			 q[201];
+	int64_t			 limit, offset, total = 0;
+	int			 hasq;
+
+	if (erp_host->page(r, &limit, &offset) == -1)
+		return -1;
+	hasq = erp_host->query(r, "q", q, sizeof(q)) > 0;
+	if ((st = erp_stmt(r, count_sql)) == NULL)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: count");
+	sqlite3_bind_int64(st, 1, erp_host->org(r));
+	if (hasq)
+		sqlite3_bind_text(st, 2, q, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if ((st = erp_stmt(r, page_sql)) == NULL)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: list");
+	sqlite3_bind_int64(st, 1, erp_host->org(r));
+	if (hasq)
+		sqlite3_bind_text(st, 2, q, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, limit);
+	sqlite3_bind_int64(st, 4, offset);
+	items = cJSON_CreateArray();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		cJSON_AddItemToArray(items, row_json(st));
+	sqlite3_reset(st);
+	page = cJSON_CreateObject();
+	cJSON_AddItemToObject(page, "items", items);
+	erp_json_int(page, "total", total);
+	erp_json_int(page, "limit", limit);
+	erp_json_int(page, "offset", offset);
+	return erp_reply_json(r, 200, page);
+}
+
+static const char *
+text_or(const cJSON *body, const char *name, const char *dflt)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(body, name);
+
+	return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+static int
+bool_or(const cJSON *body, const char *name, int dflt)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(body, name);
+
+	return cJSON_IsBool(v) ? cJSON_IsTrue(v) : dflt;
+}
+
+/* Answers the product with id as it is now. */
+static int
+reply_product(struct erp_req *r, int status, int64_t id)
+{
+	static const char	 sql[] = "SELECT " COLUMNS " FROM products "
+				    "WHERE id = ?";
+	sqlite3_stmt		*st;
+	cJSON			*o = NULL;
+
+	if ((st = erp_stmt(r, sql)) == NULL)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: read");
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = row_json(st);
+	sqlite3_reset(st);
+	if (o == NULL)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: vanished");
+	return erp_reply_json(r, status, o);
+}
+
+static int
+product_create(struct erp_req *r)
+{
+	static const char	 sql[] = "INSERT INTO products (org_id, sku, "
+				    "name, description, price_cents, currency, "
+				    "active, created_at, updated_at) "
+				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	const cJSON		*b = erp_host->body(r);
+	sqlite3_stmt		*st;
+	cJSON			*details;
+	const char		*desc;
+	char			 now[21];
+	int64_t			 id;
+	int			 rc;
+
+	if ((st = erp_stmt(r, sql)) == NULL)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: insert");
+	now_text(now);
+	desc = text_or(b, "description", NULL);
+	sqlite3_bind_int64(st, 1, erp_host->org(r));
+	sqlite3_bind_text(st, 2, text_or(b, "sku", ""), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, text_or(b, "name", ""), -1,
+	    SQLITE_TRANSIENT);
+	if (desc != NULL)
+		sqlite3_bind_text(st, 4, desc, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, (int64_t)cJSON_GetObjectItemCaseSensitive(b,
+	    "price_cents")->valuedouble);
+	sqlite3_bind_text(st, 6, text_or(b, "currency", "EUR"), -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 7, bool_or(b, "active", 1));
+	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 9, now, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return erp_fail(r, ERP_E_CONFLICT, "sku",
+		    "a product with this SKU exists in this organization");
+	if (rc != SQLITE_DONE)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: insert");
+	id = erp_host->last_insert_id(r);
+	details = cJSON_CreateObject();
+	cJSON_AddStringToObject(details, "sku", text_or(b, "sku", ""));
+	rc = erp_audit(r, "product.create", "product", id, details);
+	cJSON_Delete(details);
+	if (rc == -1)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: audit");
+	return reply_product(r, 201, id);
+}
+
+/* Fields a PATCH may change, in the order of the UPDATE below. */
+static const char *const patchable[] = {
+	"sku", "name", "description", "price_cents", "currency", "active"
+};
+
+static int
+product_patch(struct erp_req *r)
+{
+	static const char	 sql[] = "UPDATE products SET "
+				    "sku = coalesce(?1, sku), "
+				    "name = coalesce(?2, name), "
+				    "description = CASE WHEN ?3 THEN ?4 "
+				    "ELSE description END, "
+				    "price_cents = coalesce(?5, price_cents), "
+				    "currency = coalesce(?6, currency), "
+				    "active = coalesce(?7, active), "
+				    "updated_at = ?8 "
+				    "WHERE id = ?9 AND org_id = ?10";
+	const cJSON		*b = erp_host->body(r), *old = erp_host->attrs(r);
+	const cJSON		*v, *was;
+	sqlite3_stmt		*st;
+	cJSON			*details, *change;
+	char			 now[21];
+	int64_t			 id = erp_host->param_id(r, "id");
+	size_t			 i;
+	int			 rc;
+
+	if ((st = erp_stmt(r, sql)) == NULL)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: update");
+	now_text(now);
+	if ((v = cJSON_GetObjectItemCaseSensitive(b, "sku")) != NULL)
+		sqlite3_bind_text(st, 1, v->valuestring, -1, SQLITE_TRANSIENT);
+	if ((v = cJSON_GetObjectItemCaseSensitive(b, "name")) != NULL)
+		sqlite3_bind_text(st, 2, v->valuestring, -1, SQLITE_TRANSIENT);
+	if ((v = cJSON_GetObjectItemCaseSensitive(b, "description")) !=
+	    NULL) {
+		sqlite3_bind_int(st, 3, 1);
+		if (cJSON_IsString(v))
+			sqlite3_bind_text(st, 4, v->valuestring, -1,
+			    SQLITE_TRANSIENT);
+	} else
+		sqlite3_bind_int(st, 3, 0);
+	if ((v = cJSON_GetObjectItemCaseSensitive(b, "price_cents")) != NULL)
+		sqlite3_bind_int64(st, 5, (int64_t)v->valuedouble);
+	if ((v = cJSON_GetObjectItemCaseSensitive(b, "currency")) != NULL)
+		sqlite3_bind_text(st, 6, v->valuestring, -1, SQLITE_TRANSIENT);
+	if ((v = cJSON_GetObjectItemCaseSensitive(b, "active")) != NULL)
+		sqlite3_bind_int(st, 7, cJSON_IsTrue(v));
+	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 9, id);
+	sqlite3_bind_int64(st, 10, erp_host->org(r));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return erp_fail(r, ERP_E_CONFLICT, "sku",
+		    "a product with this SKU exists in this organization");
+	if (rc != SQLITE_DONE)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: update");
+	/* the changed fields' old and new values */
+	details = cJSON_CreateObject();
+	for (i = 0; i < sizeof(patchable) / sizeof(patchable[0]); i++) {
+		v = cJSON_GetObjectItemCaseSensitive(b, patchable[i]);
+		was = cJSON_GetObjectItemCaseSensitive(old, patchable[i]);
+		if (v == NULL || cJSON_Compare(v, was, 1))
+			continue;
+		change = cJSON_CreateObject();
+		cJSON_AddItemToObject(change, "old", cJSON_Duplicate(was, 1));
+		cJSON_AddItemToObject(change, "new", cJSON_Duplicate(v, 1));
+		cJSON_AddItemToObject(details, patchable[i], change);
+	}
+	rc = erp_audit(r, "product.update", "product", id, details);
+	cJSON_Delete(details);
+	if (rc == -1)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: audit");
+	return reply_product(r, 200, id);
+}
+
+static int
+product_delete(struct erp_req *r)
+{
+	static const char	 sql[] = "DELETE FROM products "
+				    "WHERE id = ? AND org_id = ?";
+	sqlite3_stmt		*st;
+	int64_t			 id = erp_host->param_id(r, "id");
+	int			 rc;
+
+	if ((st = erp_stmt(r, sql)) == NULL)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: delete");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, erp_host->org(r));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	/* an order line still points at it */
+	if (rc == SQLITE_CONSTRAINT)
+		return erp_fail(r, ERP_E_CONFLICT, NULL,
+		    "the product is used by an order");
+	if (rc != SQLITE_DONE)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: delete");
+	if (erp_audit(r, "product.delete", "product", id,
+	    erp_host->attrs(r)) == -1)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: audit");
+	return erp_host->reply_empty(r, 204);
+}
+
+static const struct erp_route routes[] = {
+	{ .method = ERP_GET, .path = "/products",
+	  .permission = "product:read", .handler = product_list },
+	{ .method = ERP_POST, .path = "/products",
+	  .permission = "product:create", .schema = "product",
+	  .handler = product_create },
+	{ .method = ERP_GET, .path = "/products/{id}",
+	  .permission = "product:read", .load = product_load,
+	  .handler = product_get },
+	{ .method = ERP_PATCH, .path = "/products/{id}",
+	  .permission = "product:update", .schema = "product",
+	  .load = product_load, .handler = product_patch },
+	{ .method = ERP_DELETE, .path = "/products/{id}",
+	  .permission = "product:delete", .load = product_load,
+	  .handler = product_delete },
+	ERP_ROUTE_END
+};
+
+extern const struct erp_migration products_migrations[];
+
+static int
+init(const struct erp_host *h)
+{
+	erp_host = h;
+	return 0;
+}
+
+ERP_MODULE_DEFINE = {
+	ERP_MODULE_HEADER,
+	.name = "products",
+	.routes = routes,
+	.migrations = products_migrations,
+	.policy = policy,
+	.init = init,
+};
