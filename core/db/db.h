@@ -66,8 +66,17 @@ int	db_tx_begin(void);
 bool	db_tx_writing(void);
 /* This thread's current write transaction, unique per thread; 0: none. */
 uint64_t db_tx_id(void);
-/* A read transaction: one consistent snapshot, no write lock. */
+/*
+ * A read transaction: one consistent snapshot, no write lock. Inside an
+ * open transaction it does nothing (the outer one is shared); a later
+ * db_tx_begin ends it first.
+ */
 int	db_tx_begin_read(void);
+/*
+ * Ends whatever this thread left open: commits a read transaction, rolls
+ * back (and logs) a write transaction. For the end of a request.
+ */
+void	db_tx_end(void);
 int	db_tx_commit(void);
 int	db_tx_rollback(void);
 

@@ -455,6 +455,9 @@ run(struct http_req *req)
 		return;
 	}
 	req->rq_route = route;
+	/* one snapshot for every read of the request (one lock, not six) */
+	if ((route->rt_flags & HTTP_ROUTE_PUBLIC) == 0)
+		db_tx_begin_read();
 	if ((route->rt_flags & HTTP_ROUTE_PUBLIC) == 0 &&
 	    ((route->rt_flags & HTTP_ROUTE_AUTH_OPTIONAL) == 0 ||
 	    has_credentials(req)) && authenticate(req) == -1)
@@ -498,12 +501,11 @@ pipeline_run(struct mg_connection *conn, void *cbdata)
 		run(&req);
 	if (req.rq_defer)
 		http_reply_flush(&req);	/* a held reply nobody released */
-	if (db_tx_writing()) {
+	if (db_tx_writing())
 		/* a handler that forgot its transaction must not block others */
 		log_msg(LOG_ERROR, req.rq_id, "transaction left open by %s",
 		    req.rq_route ? req.rq_route->rt_path : "?");
-		db_tx_rollback();
-	}
+	db_tx_end();
 	if (req.rq_close) {
 		mg_disable_keep_alive(conn);
 		if (body && req.rq_status != 413)

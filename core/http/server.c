@@ -29,6 +29,7 @@ static void
 on_exit_thread(const struct mg_context *c, int type, void *user)
 {
 	policy_cache_thread_free();
+	auth_jwt_thread_free();
 	db_thread_close();
 }
 

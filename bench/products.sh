@@ -1,0 +1,134 @@
+#!/bin/sh
+# bench/products.sh: the main figure. wrk on the authenticated product
+# read (token, membership, policy, SQLite read, JSON) and the audited
+# product create, side by side with /healthz (the ceiling) in the same
+# run, and the audited create against an erpd built with ERP_AUDIT=OFF.
+# Usage: bench/products.sh   (env: DURATION=10, CONNECTIONS=64,
+#        WRITE_CONNECTIONS=16, ERP_DB_SYNC=full)
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-64}
+WRITE_CONNECTIONS=${WRITE_CONNECTIONS:-16}
+export ERP_DB_SYNC=${ERP_DB_SYNC:-full}
+. "$ROOT/bench/lib.sh"
+need_wrk
+
+for v in ON OFF; do
+	cmake -S "$ROOT" -B "$ROOT/build-bench-audit-$v" -DERP_AUDIT=$v \
+		-DCMAKE_BUILD_TYPE=Release -DERP_TESTS=OFF >/dev/null 2>&1
+	cmake --build "$ROOT/build-bench-audit-$v" -j"$(nproc)" \
+		--target erpd products >/dev/null
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/erpd-bench.XXXXXX")
+PIDS=
+cleanup() {
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start NAME BUILD: serves on a free port; prints the port.
+start() {
+	port=$(free_port)
+	mkdir "$TMP/$1"
+	ERP_LISTEN="127.0.0.1:$port" ERP_THREADS=128 ERP_DATA_DIR="$TMP/$1" \
+	    ERP_MODULES_DIR="$2/modules" ERP_LOGIN_RATE=1000/minute \
+	    "$2/erpd" serve >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	wait_up "http://127.0.0.1:$port/healthz" "$1" >&2
+	echo "$port"
+}
+
+# setup PORT DATADIR: admin token, an organization and one product.
+setup() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys, urllib.request
+port, data = sys.argv[1], sys.argv[2]
+pw = [l.split(": ", 1)[1].strip() for l in open(data + "/initial-admin.txt")
+      if l.startswith("password")][0]
+def call(method, path, body, tok=None):
+    req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path),
+        data=json.dumps(body).encode(), method=method,
+        headers={"Content-Type": "application/json",
+                 **({"Authorization": "Bearer " + tok} if tok else {})})
+    return json.load(urllib.request.urlopen(req))
+tok = call("POST", "/api/v1/auth/token",
+           {"email": "admin@localhost", "password": pw})["access_token"]
+org = call("POST", "/api/v1/orgs", {"name": "Bench", "slug": "bench"}, tok)
+call("POST", "/api/v1/orgs/%d/products" % org["id"],
+     {"sku": "BENCH-1", "name": "Bench", "price_cents": 100}, tok)
+print(tok, org["id"])
+PY
+}
+
+ON_PORT=$(start on "$ROOT/build-bench-audit-ON")
+OFF_PORT=$(start off "$ROOT/build-bench-audit-OFF")
+set -- $(setup "$ON_PORT" "$TMP/on")
+ON_TOKEN=$1 ORG=$2
+set -- $(setup "$OFF_PORT" "$TMP/off")
+OFF_TOKEN=$1
+
+cat >"$TMP/create.lua" <<'LUA'
+-- a new SKU per request: each wrk thread numbers its own
+local threads = 0
+function setup(thread)
+	threads = threads + 1
+	thread:set("tid", threads)
+end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+local n = 0
+request = function()
+	n = n + 1
+	return wrk.format(nil, nil, nil, '{"sku":"B' .. tid .. '-' ..
+	    os.getenv("RUN") .. '-' .. n .. '","name":"bench",' ..
+	    '"price_cents":100}')
+end
+LUA
+
+# run NAME CONNS URL [wrk args]: one measured run into NAME.out
+run() {
+	name=$1 conns=$2 url=$3
+	shift 3
+	wrk -t2 -c"$conns" -d"${DURATION}s" --latency "$@" "$url" \
+	    >"$TMP/$name.out"
+	if grep -q 'Non-2xx' "$TMP/$name.out"; then
+		echo "products.sh: errors in $name:" >&2
+		cat "$TMP/$name.out" >&2
+		exit 1
+	fi
+}
+rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$TMP/$1.out"; }
+p99() { awk '$1 == "99%" { print $2 }' "$TMP/$1.out"; }
+
+READ="http://127.0.0.1:$ON_PORT/api/v1/orgs/$ORG/products/1"
+wrk -t2 -c8 -d2s -H "Authorization: Bearer $ON_TOKEN" "$READ" >/dev/null
+run healthz "$CONNECTIONS" "http://127.0.0.1:$ON_PORT/healthz"
+run read "$CONNECTIONS" "$READ" -H "Authorization: Bearer $ON_TOKEN"
+RUN=A TOKEN=$ON_TOKEN run create_on "$WRITE_CONNECTIONS" \
+    "http://127.0.0.1:$ON_PORT/api/v1/orgs/$ORG/products" -s "$TMP/create.lua"
+RUN=B TOKEN=$OFF_TOKEN run create_off "$WRITE_CONNECTIONS" \
+    "http://127.0.0.1:$OFF_PORT/api/v1/orgs/$ORG/products" -s "$TMP/create.lua"
+
+echo "wrk -t2 -d${DURATION}s; reads at -c$CONNECTIONS, writes at" \
+	"-c$WRITE_CONNECTIONS; ERP_DB_SYNC=$ERP_DB_SYNC; $(nproc) cores"
+printf '%-34s %8s req/s  p99 %s\n' "GET /healthz (ceiling)" "$(rps healthz)" \
+	"$(p99 healthz)"
+printf '%-34s %8s req/s  p99 %s\n' "GET …/products/{id} (bearer)" \
+	"$(rps read)" "$(p99 read)"
+printf '%-34s %8s req/s  p99 %s\n' "POST …/products (audited)" \
+	"$(rps create_on)" "$(p99 create_on)"
+printf '%-34s %8s req/s  p99 %s\n' "POST …/products (ERP_AUDIT=OFF)" \
+	"$(rps create_off)" "$(p99 create_off)"
+awk -v r="$(rps read)" -v h="$(rps healthz)" -v a="$(rps create_on)" \
+    -v u="$(rps create_off)" 'BEGIN {
+	printf "read/ceiling        %5.1f %%  (target >= 50 %%, p99 < 10 ms)\n",
+	    h ? 100 * r / h : 0
+	printf "audited/unaudited   %5.2f    (target >= 0.8)\n", u ? a / u : 0
+}'
