@@ -4,9 +4,10 @@
 # public include/ directory, its numbered migrations/*.sql embedded as
 # <NAME>_migrations. Installed with the header for out-of-tree modules.
 include_guard(GLOBAL)
-set(ERP_MODULE_CMAKE_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 function(erp_add_module name)
+	# this file's directory, wherever it was included from
+	set(ERP_MODULE_CMAKE_DIR ${CMAKE_CURRENT_FUNCTION_LIST_DIR})
 	cmake_parse_arguments(M "" "MIGRATIONS;OUTPUT_DIRECTORY;INCLUDE_DIR"
 		"SOURCES" ${ARGN})
 	set(sources ${M_SOURCES})

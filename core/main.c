@@ -31,6 +31,9 @@ static const char usage[] =
     "  migrate          apply pending database migrations and exit\n"
     "  backup PATH      write a consistent copy of the live database\n"
     "  audit verify     check the audit chain and its signed checkpoints\n"
+    "  policy check FILE [--base]\n"
+    "                   compile a policy (over the shipped base, or as the\n"
+    "                   base itself) and run its tests\n"
     "  user add --email E [--name N] [--admin]\n"
     "                   create a user; the password is read from stdin\n"
     "  --version        print the version\n"
@@ -140,7 +143,7 @@ cmd_serve(struct config *cf)
 	open_db(cf);
 	if (audit_init(cf, &err) == -1)
 		fatal("%s", err.e_msg);
-	if (module_load_all(cf, &err) == -1)
+	if (module_load_all(cf, true, &err) == -1)
 		fatal("%s", err.e_msg);
 	open_policy(cf);
 	if (auth_password_init() == -1)
@@ -188,7 +191,7 @@ cmd_migrate(struct config *cf)
 	struct erp_err	 err;
 
 	open_db(cf);
-	if (module_load_all(cf, &err) == -1)
+	if (module_load_all(cf, true, &err) == -1)
 		fatal("%s", err.e_msg);
 	db_thread_close();
 	log_info("database %s is up to date", cf->cf_db_path);
@@ -303,6 +306,113 @@ cmd_audit_verify(struct config *cf)
 	return 0;
 }
 
+/*
+ * Prints a policy error as "file:line: message": the chunk name chunk
+ * ("policy" or "base.lua") and its line, wherever they are in msg, become
+ * file's; a message without a line is printed as "file: message".
+ */
+static void
+print_policy_error(const char *file, const char *chunk, const char *msg)
+{
+	size_t		 n = strlen(chunk);
+	const char	*s, *d, *line = NULL, *end = NULL;
+
+	for (s = msg; (s = strstr(s, chunk)) != NULL; s++) {
+		d = s + n;
+		if (d[0] != ':' || d[1] < '0' || d[1] > '9')
+			continue;
+		for (d++; *d >= '0' && *d <= '9'; d++)
+			;
+		if (*d == ':') {
+			line = s + n + 1;
+			end = d;
+			break;
+		}
+	}
+	if (line != NULL)
+		/* "test 2 failed: policy:5: x" -> "FILE:5: test 2 failed: x" */
+		fprintf(stderr, "%s:%.*s: %.*s%s\n", file, (int)(end - line),
+		    line, (int)(s - msg), msg, end + 1 + (end[1] == ' '));
+	else
+		fprintf(stderr, "%s: %s\n", file, strncmp(msg, "policy: ",
+		    8) == 0 ? msg + 8 : msg);
+}
+
+/*
+ * erpd policy check FILE [--base]: compiles FILE in the sandbox as an
+ * organization's policy over the shipped base (with --base, as the base
+ * itself) and runs its tests, exactly as the server would before storing
+ * it. Needs no database and no secrets.
+ */
+static int
+cmd_policy_check(struct config *cf, int argc, char **argv)
+{
+	struct erp_err	 err;
+	struct policy	*p;
+	const char	*file = NULL;
+	char		 base[4096], *src;
+	bool		 as_base = false;
+	size_t		 len;
+	int		 i;
+
+	for (i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--base") == 0 && !as_base)
+			as_base = true;
+		else if (file == NULL && argv[i][0] != '-' && argv[i][0])
+			file = argv[i];
+		else {
+			fprintf(stderr, "erpd policy check: unexpected %s\n%s",
+			    argv[i], usage);
+			return 2;
+		}
+	}
+	if (file == NULL) {
+		fprintf(stderr, "erpd policy check: FILE is required\n%s",
+		    usage);
+		return 2;
+	}
+	/* read it here, so that its own problems name it */
+	if ((src = fs_read_file(file, POLICY_SOURCE_MAX, &len)) == NULL) {
+		if (errno == EFBIG)
+			fprintf(stderr, "%s: larger than %d bytes\n", file,
+			    POLICY_SOURCE_MAX);
+		else
+			fprintf(stderr, "%s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	if (as_base) {
+		free(src);
+		if (policy_engine_init(file, &err) == -1) {
+			print_policy_error(file, "base.lua", err.e_msg);
+			return 1;
+		}
+	} else {
+		snprintf(base, sizeof(base), "%s/base.lua",
+		    cf->cf_policies_dir);
+		/* the modules' schemas are part of the base it runs over */
+		if (module_load_all(cf, false, &err) == -1) {
+			free(src);
+			fprintf(stderr, "erpd policy check: %s\n", err.e_msg);
+			return 1;
+		}
+		if (policy_engine_init(base, &err) == -1) {
+			free(src);
+			fprintf(stderr, "erpd policy check: the base policy "
+			    "fails: %s\n", err.e_msg);
+			return 1;
+		}
+		p = policy_compile(src, len, true, &err);
+		free(src);
+		if (p == NULL) {
+			print_policy_error(file, "policy", err.e_msg);
+			return 1;
+		}
+		policy_free(p);
+	}
+	printf("ok\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -326,7 +436,9 @@ main(int argc, char **argv)
 	    (strcmp(cmd, "audit") == 0 && argc == 3 &&
 	    strcmp(argv[2], "verify") == 0) ||
 	    (strcmp(cmd, "user") == 0 && argc >= 3 &&
-	    strcmp(argv[2], "add") == 0))) {
+	    strcmp(argv[2], "add") == 0) ||
+	    (strcmp(cmd, "policy") == 0 && argc >= 3 &&
+	    strcmp(argv[2], "check") == 0))) {
 		fprintf(stderr, "erpd: unknown command or arguments: %s\n%s",
 		    cmd, usage);
 		return 2;
@@ -344,6 +456,8 @@ main(int argc, char **argv)
 		rc = cmd_user_add(&cf, argc, argv);
 	else if (strcmp(cmd, "audit") == 0)
 		rc = cmd_audit_verify(&cf);
+	else if (strcmp(cmd, "policy") == 0)
+		rc = cmd_policy_check(&cf, argc, argv);
 	else
 		rc = cmd_backup(&cf, argv[2]);
 	config_free(&cf);

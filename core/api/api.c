@@ -38,6 +38,9 @@ api_register(const struct config *cf, struct erp_err *err)
 	    api_metrics_register(err) == -1 ||
 	    api_auth_register(cf, err) == -1 ||
 	    api_users_register(err) == -1 ||
+	    api_orgs_register(err) == -1 ||
+	    api_apikeys_register(err) == -1 ||
+	    api_policy_register(err) == -1 ||
 	    api_audit_register(err) == -1)
 		return -1;
 	return 0;

@@ -35,6 +35,26 @@ int	api_metrics_register(struct erp_err *err);
 int	api_audit_register(struct erp_err *err);
 int	api_auth_register(const struct config *cf, struct erp_err *err);
 int	api_users_register(struct erp_err *err);
+int	api_orgs_register(struct erp_err *err);
+int	api_apikeys_register(struct erp_err *err);
+int	api_policy_register(struct erp_err *err);
+
+/*
+ * orgs.c: the caller's memberships as a JSON array of
+ * {"id","name","slug","role"} the caller frees, or NULL on error.
+ */
+cJSON	*api_orgs_of_user(int64_t user);
+/* true if role is a role in force in the request's organization. */
+bool	api_role_exists(struct http_req *, const char *role);
+/*
+ * The escalation rule (API.md section 3): 0 if every permission pattern
+ * of role (which must exist) is covered by one of the caller's role in
+ * this organization, or the caller is a system admin; otherwise answers
+ * 403 naming the first uncovered pattern, records the denial of action
+ * and returns -1.
+ */
+int	api_grant_check(struct http_req *, const char *role,
+	    const char *action);
 
 /* input.c: bodies and query parameters of built-in endpoints. */
 enum api_type { API_STRING, API_BOOL, API_INT };

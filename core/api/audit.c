@@ -113,6 +113,11 @@ api_audit_list(struct http_req *req, int64_t org_id)
 
 	if (api_page(req, &limit, &offset) == -1)
 		return -1;
+	if (http_query(req, "action", action, sizeof(action)) == -2 ||
+	    http_query(req, "actor_id", actor, sizeof(actor)) == -2 ||
+	    http_query(req, "since", since_in, sizeof(since_in)) == -2)
+		return http_reply_error(req, 422, "validation_failed",
+		    "a query parameter is too long");
 	has_action = http_query(req, "action", action, sizeof(action)) >= 0;
 	has_actor = http_query(req, "actor_id", actor, sizeof(actor)) >= 0;
 	has_since = http_query(req, "since", since_in, sizeof(since_in)) >= 0;

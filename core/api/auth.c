@@ -110,6 +110,7 @@ reply_token(struct http_req *req, int64_t id, int64_t ver)
 	if ((token = auth_jwt_issue(cf, id, ver, time_now(), NULL)) == NULL)
 		return http_reply_error(req, 500, "internal", "internal error");
 	o = cJSON_CreateObject();
+	http_reply_secret(req);
 	cJSON_AddStringToObject(o, "access_token", token);
 	cJSON_AddStringToObject(o, "token_type", "bearer");
 	api_json_int(o, "expires_in", cf->cf_jwt_ttl);

@@ -89,8 +89,13 @@ api_denied(struct http_req *req, const char *action, int64_t org_id,
 {
 	const struct auth_subject	*sub = http_subject(req);
 	struct audit_event		 ev;
-	char				 key[128];
+	char				 key[128], act[80], *c;
 
+	/* audit actions read "order.confirm" where permissions read ':' */
+	snprintf(act, sizeof(act), "%s", action);
+	if ((c = strchr(act, ':')) != NULL)
+		*c = '.';
+	action = act;
 	snprintf(key, sizeof(key), "%s:%lld", sub ? (sub->su_kind ==
 	    AUTH_KIND_API_KEY ? "key" : "user") : "anon",
 	    sub ? (long long)sub->su_user_id : 0LL);

@@ -118,11 +118,14 @@ query_int(struct http_req *req, const char *name, int64_t dflt, int64_t min,
 {
 	char		 buf[32], *end, msg[80];
 	long long	 v;
+	int		 got;
 
-	if (http_query(req, name, buf, sizeof(buf)) < 0) {
+	if ((got = http_query(req, name, buf, sizeof(buf))) == -1) {
 		*out = dflt;
 		return 0;
 	}
+	if (got == -2)
+		buf[0] = 'x';		/* too long: refused below */
 	errno = 0;
 	v = strtoll(buf, &end, 10);
 	/* digits only (a '-' for the error): no "+5", " 5" or "0x5" */

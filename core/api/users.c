@@ -58,18 +58,19 @@ static int
 me(struct http_req *req)
 {
 	struct auth_user	 u;
-	cJSON			*o;
+	cJSON			*o, *orgs;
 
 	if (auth_user_get(http_subject(req)->su_user_id, &u) != AUTH_OK)
 		return internal(req);
 	auth_user_clear(&u);
+	if ((orgs = api_orgs_of_user(u.us_id)) == NULL)
+		return internal(req);
 	o = cJSON_CreateObject();
 	api_json_int(o, "id", u.us_id);
 	cJSON_AddStringToObject(o, "email", u.us_email);
 	cJSON_AddStringToObject(o, "name", u.us_name);
 	cJSON_AddBoolToObject(o, "is_admin", u.us_is_admin);
-	/* memberships arrive with organizations */
-	cJSON_AddItemToObject(o, "organizations", cJSON_CreateArray());
+	cJSON_AddItemToObject(o, "organizations", orgs);
 	return http_reply_json(req, 200, o);
 }
 
@@ -215,6 +216,7 @@ patch(struct http_req *req)
 	const char			*name = NULL;
 	char				 rid[24];
 	int				 is_admin = -1, is_active = -1, rc;
+	int				 revoked = 0;
 	int64_t				 id;
 
 	if (require_admin(req, "user.update") == -1)
@@ -243,6 +245,10 @@ patch(struct http_req *req)
 		r = auth_user_update(id, name, is_admin, is_active);
 	if (r == AUTH_OK)
 		r = auth_user_get(id, &after);
+	/* a deactivated user's API keys die with their tokens, for good */
+	if (r == AUTH_OK && before.us_is_active && !after.us_is_active &&
+	    (revoked = auth_apikey_revoke_creator(id)) == -1)
+		r = AUTH_ERR_INTERNAL;
 	auth_user_clear(&before);
 	auth_user_clear(&after);
 	if (r != AUTH_OK) {
@@ -252,6 +258,8 @@ patch(struct http_req *req)
 	}
 	snprintf(rid, sizeof(rid), "%lld", (long long)id);
 	details = changes(&before, &after);
+	if (revoked > 0)
+		api_json_int(details, "api_keys_revoked", revoked);
 	api_event_init(&ev, req, "user.update", "success");
 	ev.ae_resource_type = "user";
 	ev.ae_resource_id = rid;

@@ -216,3 +216,23 @@ auth_apikey_revoke(int64_t org, int64_t id)
 		return AUTH_ERR_INTERNAL;
 	return sqlite3_changes(db_get()) > 0 ? AUTH_OK : AUTH_ERR_NOT_FOUND;
 }
+
+int
+auth_apikey_revoke_creator(int64_t user)
+{
+	static const char	 sql[] = "UPDATE api_keys SET revoked_at = ? "
+				    "WHERE created_by = ? AND revoked_at IS NULL";
+	sqlite3_stmt		*st;
+	char			 now[21];
+	int			 rc;
+
+	if ((st = db_stmt(sql)) == NULL)
+		return -1;
+	time_rfc3339(time_now(), now);
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, user);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? sqlite3_changes(db_get()) : -1;
+}

@@ -325,18 +325,12 @@ grow(struct thr *t)
 	free(old);
 }
 
-/*
- * Whether the cached statement was made from sql's current text. Only its
- * first bytes are compared: a full compare on every hit cost 2 % of a
- * request, and SQL is static by contract; this still catches a caller
- * that reuses a buffer for other statements.
- */
+/* Whether the cached statement was made from sql's current text. */
 static bool
 same_text(const struct slot *s, const char *sql)
 {
-	size_t	 n = s->s_len < 24 ? s->s_len : 24;
-
-	return strncmp(sql, sqlite3_sql(s->s_stmt), n) == 0;
+	return strncmp(sql, sqlite3_sql(s->s_stmt), s->s_len) == 0 &&
+	    is_blank(sql + s->s_len);
 }
 
 /* Set while a module's statement is prepared (db_stmt_restricted). */

@@ -30,6 +30,7 @@
 #define HTTP_ROUTE_PUBLIC	0x01	/* no credentials needed */
 #define HTTP_ROUTE_AUTH_OPTIONAL 0x02	/* credentials checked when sent */
 #define HTTP_ROUTE_RAW_BODY	0x08	/* the handler reads the body */
+#define HTTP_ROUTE_WRITE_TX	0x10	/* write lock before load and allow */
 
 #define HTTP_MAX_ROUTES		256
 #define HTTP_MAX_PARAMS		8
@@ -124,7 +125,7 @@ struct policy	*http_policy(const struct http_req *);
 const cJSON	*http_attrs(const struct http_req *);
 /*
  * Copies the decoded query parameter name into out (NUL-terminated).
- * Returns its length, or -1 when absent or longer than outlen - 1.
+ * Returns its length, -1 when absent, -2 when longer than outlen - 1.
  */
 int	http_query(const struct http_req *, const char *name, char *out,
 	    size_t outlen);
@@ -150,6 +151,11 @@ const char *http_route_name(int idx);
 /* A body the caller already has as JSON text (borrowed). */
 int	http_reply_raw_json(struct http_req *, int status, const char *json,
 	    size_t len);
+/*
+ * Marks the coming reply as carrying a secret (a token, a new API key):
+ * its buffers are wiped before they are freed.
+ */
+void	http_reply_secret(struct http_req *);
 /* An empty reply such as 204. */
 int	http_reply_empty(struct http_req *, int status);
 /*

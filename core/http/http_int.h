@@ -39,6 +39,7 @@ struct http_req {
 	bool				 rq_close;	/* close after reply */
 	bool				 rq_body_done;	/* raw body read to its end */
 	bool				 rq_defer;	/* hold the reply */
+	bool				 rq_secret;	/* wipe reply buffers */
 	struct buf			 rq_deferred;	/* the held reply */
 	bool				 rq_html;	/* an HTML page: UI CSP */
 	bool				 rq_static;	/* served from www */

@@ -5,6 +5,8 @@
  */
 #include <string.h>
 
+#include <sodium.h>
+
 #include "http_int.h"
 
 const char *
@@ -52,6 +54,15 @@ keep_alive(const struct http_req *req)
 	    strcmp(req->rq_info->http_version, "1.1") == 0;
 }
 
+/* Frees b, first wiping it if the reply carried a secret. */
+static void
+wipe(const struct http_req *req, struct buf *b)
+{
+	if (req->rq_secret && b->b_data != NULL)
+		sodium_memzero(b->b_data, b->b_cap);
+	buf_free(b);
+}
+
 int
 reply_send(struct http_req *req, int status, const char *ctype,
     const void *body, size_t len)
@@ -88,8 +99,14 @@ reply_send(struct http_req *req, int status, const char *ctype,
 		return status;
 	}
 	rc = mg_write(req->rq_conn, b.b_data, b.b_len);
-	buf_free(&b);
+	wipe(req, &b);
 	return rc > 0 ? status : -1;
+}
+
+void
+http_reply_secret(struct http_req *req)
+{
+	req->rq_secret = true;
 }
 
 void
@@ -108,7 +125,7 @@ http_reply_flush(struct http_req *req)
 		return 0;
 	rc = mg_write(req->rq_conn, req->rq_deferred.b_data,
 	    req->rq_deferred.b_len);
-	buf_free(&req->rq_deferred);
+	wipe(req, &req->rq_deferred);
 	return rc > 0 ? 0 : -1;
 }
 
@@ -116,7 +133,7 @@ void
 http_reply_discard(struct http_req *req)
 {
 	req->rq_defer = false;
-	buf_free(&req->rq_deferred);
+	wipe(req, &req->rq_deferred);
 	buf_reset(&req->rq_headers);
 	req->rq_status = 0;
 	req->rq_bytes_out = 0;
@@ -149,6 +166,8 @@ http_reply_json(struct http_req *req, int status, cJSON *body)
 		return http_reply_error(req, 500, "internal",
 		    "internal error");
 	rc = reply_send(req, status, "application/json", text, strlen(text));
+	if (req->rq_secret)
+		sodium_memzero(text, strlen(text));
 	cJSON_free(text);
 	return rc;
 }

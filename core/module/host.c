@@ -97,7 +97,16 @@ h_request_id(struct erp_req *r)
 static sqlite3_stmt *
 h_stmt(struct erp_req *r, const char *sql)
 {
-	return db_stmt_restricted(sql);
+	sqlite3_stmt	*st = db_stmt_restricted(sql);
+
+	/* a GET runs in a read transaction: it may not write */
+	if (st != NULL && !db_tx_writing() && !sqlite3_stmt_readonly(st)) {
+		log_msg(LOG_ERROR, http_request_id(REQ(r)), "module: a "
+		    "statement that writes, refused on a read-only route: "
+		    "%.60s", sql);
+		return NULL;
+	}
+	return st;
 }
 
 static int64_t
@@ -194,6 +203,11 @@ h_audit(struct erp_req *r, const char *action, const char *type,
 	struct audit_event	 ev;
 	char			 rid[24];
 
+	if (!db_tx_writing()) {
+		log_msg(LOG_ERROR, http_request_id(REQ(r)), "module: audit "
+		    "outside a write (on a read-only route)");
+		return -1;
+	}
 	api_event_init(&ev, REQ(r), action, "success");
 	ev.ae_org_id = http_org(REQ(r));
 	ev.ae_resource_type = type;
@@ -345,7 +359,8 @@ host_dispatch(struct http_req *req)
 	int			 status;
 
 	/* reads see one snapshot; writes hold the write lock throughout */
-	if ((write ? db_tx_begin() : db_tx_begin_read()) == -1)
+	if ((write ? (db_tx_writing() ? 0 : db_tx_begin()) :
+	    db_tx_begin_read()) == -1)
 		return http_reply_error(req, 500, "internal", "internal error");
 	http_reply_defer(req);
 	rt->handler((struct erp_req *)(void *)req);

@@ -131,9 +131,9 @@ open_one(const char *path, const char *file, struct erp_err *err)
 		    "%d.0's", file, m->size, ERP_ABI_MAJOR);
 		goto fail;
 	}
-	if (!name_valid(m->name)) {
-		err_set(err, "%s: module name must be 1 to 32 of a-z 0-9 _",
-		    file);
+	if (!name_valid(m->name) || strcmp(m->name, "core") == 0) {
+		err_set(err, "%s: module name must be 1 to 32 of a-z 0-9 _ "
+		    "and not \"core\"", file);
 		goto fail;
 	}
 	for (i = 0; i < nmods; i++)
@@ -165,7 +165,7 @@ cmp_names(const void *a, const void *b)
 }
 
 int
-module_load_all(const struct config *cf, struct erp_err *err)
+module_load_all(const struct config *cf, bool migrate, struct erp_err *err)
 {
 	const struct erp_module	*m;
 	struct dirent		*de;
@@ -196,7 +196,8 @@ module_load_all(const struct config *cf, struct erp_err *err)
 	}
 	for (i = 0; i < nmods; i++) {
 		m = mods[i].lo_mod;
-		if (m->migrations != NULL && db_migrate(db_get(), m->name,
+		if (migrate && m->migrations != NULL &&
+		    db_migrate(db_get(), m->name,
 		    (const struct db_migration *)(const void *)m->migrations,
 		    &applied, err) == -1) {
 			char	 why[sizeof(err->e_msg)];
@@ -208,6 +209,8 @@ module_load_all(const struct config *cf, struct erp_err *err)
 		if (m->policy != NULL && policy_engine_add_fragment(m->name,
 		    m->policy, err) == -1)
 			goto out;
+		if (!migrate)
+			continue;	/* only the policy fragments wanted */
 		if (host_module_dir(m->name, err) == -1)
 			goto out;
 		log_info("module %s loaded from %s", m->name, mods[i].lo_path);
@@ -217,6 +220,27 @@ out:
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	return rc;
+}
+
+/* Who registered a route with path before module `upto`, for messages. */
+static const char *
+owner(const char *path, size_t upto)
+{
+	const struct erp_route	*r;
+	static char		 text[512];
+	size_t			 i;
+
+	for (i = 0; i < upto; i++)
+		for (r = mods[i].lo_mod->routes; r->path != NULL; r++) {
+			const char	*tail = strstr(path, r->path);
+
+			if (tail != NULL && strcmp(tail, r->path) == 0) {
+				snprintf(text, sizeof(text), "registered by %s",
+				    mods[i].lo_path);
+				return text;
+			}
+		}
+	return "registered by erpd itself";
 }
 
 /* The host's loader for a module route: calls the module's. */
@@ -268,7 +292,8 @@ module_start_all(struct erp_err *err)
 			hr.rt_flags = (r->flags & ERP_ROUTE_PUBLIC ?
 			    HTTP_ROUTE_PUBLIC : 0) |
 			    (r->flags & ERP_ROUTE_RAW_BODY ?
-			    HTTP_ROUTE_RAW_BODY : 0);
+			    HTTP_ROUTE_RAW_BODY : 0) |
+			    (r->method != ERP_GET ? HTTP_ROUTE_WRITE_TX : 0);
 			hr.rt_handler = host_dispatch;
 			hr.rt_arg = (void *)(uintptr_t)r;
 			hr.rt_permission = r->permission;
@@ -279,7 +304,8 @@ module_start_all(struct erp_err *err)
 				char	 why[sizeof(err->e_msg)];
 
 				snprintf(why, sizeof(why), "%s", err->e_msg);
-				err_set(err, "%s: %s", mods[i].lo_path, why);
+				err_set(err, "%s: %s (%s)", mods[i].lo_path, why,
+				    owner(hr.rt_path, i));
 				buf_free(&path);
 				return -1;
 			}

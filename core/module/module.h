@@ -8,17 +8,21 @@
 #ifndef ERP_CORE_MODULE_H
 #define ERP_CORE_MODULE_H
 
+#include <stdbool.h>
+
 #include "base/base.h"
 #include "config/config.h"
 
 #define MODULES_MAX	64
 
 /*
- * Loads, checks and migrates every module in cf->cf_modules_dir and adds
- * their policy fragments. Call after the database is open and before
- * policy_engine_init. Returns 0, or -1 with err naming the file.
+ * Loads and checks every module in cf->cf_modules_dir, applies their
+ * migrations (when migrate: the database must be open) and adds their
+ * policy fragments. Call before policy_engine_init. Returns 0, or -1 with
+ * err naming the file.
  */
-int	module_load_all(const struct config *cf, struct erp_err *err);
+int	module_load_all(const struct config *cf, bool migrate,
+	    struct erp_err *err);
 
 /*
  * Registers every loaded module's routes and calls its init. Call after

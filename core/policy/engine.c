@@ -36,6 +36,7 @@ struct policy {
 	int		 po_allow;	/* allow in force */
 	int		 po_pwok;	/* base password_ok */
 	int		 po_schemas;	/* schemas in force */
+	bool		 po_own_allow;	/* the organization replaced allow */
 	char		 po_match[80];	/* what permits() matched last */
 };
 
@@ -216,7 +217,16 @@ push_json(lua_State *L, const cJSON *v, int depth)
 			lua_pushnumber(L, d);
 	} else if (cJSON_IsString(v))
 		lua_pushstring(L, v->valuestring);
-	else if (cJSON_IsArray(v)) {
+	else if (cJSON_IsRaw(v) && v->valuestring != NULL) {
+		/* an exact integer (erp_json_int, api_json_int) */
+		char		*end;
+		long long	 n = strtoll(v->valuestring, &end, 10);
+
+		if (*end == '\0' && end != v->valuestring)
+			lua_pushinteger(L, (lua_Integer)n);
+		else
+			lua_pushnil(L);
+	} else if (cJSON_IsArray(v)) {
 		lua_createtable(L, cJSON_GetArraySize(v), 0);
 		cJSON_ArrayForEach(c, v) {
 			push_json(L, c, depth + 1);
@@ -319,6 +329,19 @@ extend(lua_State *L)
 		lua_pop(L, 1);
 	}
 	return 1;
+}
+
+/* env[name] must be a table or absent; -1 with err otherwise. */
+static int
+check_table(lua_State *L, int env, const char *name, struct erp_err *err)
+{
+	int	 t = lua_getfield(L, env, name);
+
+	lua_pop(L, 1);
+	if (t == LUA_TNIL || t == LUA_TTABLE)
+		return 0;
+	err_set(err, "policy: %s must be a table", name);
+	return -1;
 }
 
 /* env[name] merged key by key: base's entries, then the org's. */
@@ -509,6 +532,12 @@ compile_protected(lua_State *L)
 			return 0;
 		}
 		/* roles and schemas key by key; other names replace */
+		if (check_table(L, envo, "roles", a->ca_err) == -1 ||
+		    check_table(L, envo, "schemas", a->ca_err) == -1)
+			return 0;
+		lua_getfield(L, envo, "allow");
+		p->po_own_allow = !lua_isnil(L, -1);
+		lua_pop(L, 1);
 		merge_table(L, envb, envo, "roles");
 		lua_pushvalue(L, -1);
 		lua_setfield(L, envo, "roles");
@@ -728,9 +757,20 @@ policy_decide(struct policy *p, const struct policy_subject *sub,
 			snprintf(out->pd_reason, sizeof(out->pd_reason), "%s",
 			    lua_type(L, -1) == LUA_TSTRING ?
 			    lua_tostring(L, -1) : "denied by policy");
-		if (p->po_match[0] != '\0')
+		/*
+		 * matched: the pattern that allowed; "allow" when the
+		 * organization's own allow decided otherwise; empty when the
+		 * base found nothing and the default deny applied.
+		 */
+		if (out->pd_allow && p->po_match[0] != '\0')
 			snprintf(out->pd_matched, sizeof(out->pd_matched),
-			    "%s", out->pd_allow ? p->po_match : "allow");
+			    "%s", p->po_match);
+		else if (p->po_own_allow && !a.da_base)
+			snprintf(out->pd_matched, sizeof(out->pd_matched),
+			    "allow");
+		else if (!out->pd_allow && p->po_match[0] != '\0')
+			snprintf(out->pd_matched, sizeof(out->pd_matched),
+			    "allow");
 	}
 	lua_settop(L, top);
 }

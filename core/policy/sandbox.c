@@ -7,6 +7,7 @@
  * functions' upvalues are restored after each call, so no request can
  * change the next one's decision.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -385,10 +386,92 @@ restore_upvalues(lua_State *L)
 	lua_pop(L, 1);
 }
 
+/* Bounded library functions -------------------------------------------- */
+
+/*
+ * xpcall(f, handler, ...). Lua runs a message handler at the point of the
+ * error, which for a budget overrun is inside the count hook, where hooks
+ * are off: a looping handler would never be stopped. This one calls the
+ * handler after unwinding, under the hook, and never after an overrun.
+ */
+static int
+sb_xpcall(lua_State *L)
+{
+	int	 n = lua_gettop(L);
+
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_pushvalue(L, 1);		/* f */
+	lua_rotate(L, 3, 1);		/* f, handler, f, args... */
+	if (lua_pcall(L, n - 2, LUA_MULTRET, 0) == LUA_OK) {
+		lua_pushboolean(L, 1);
+		lua_replace(L, 1);	/* true, handler, results... */
+		lua_remove(L, 2);
+		return lua_gettop(L);
+	}
+	if (policy_budget_exceeded(L))
+		return lua_error(L);	/* not the policy's to handle */
+	lua_pushvalue(L, 2);
+	lua_insert(L, -2);		/* handler, err */
+	lua_call(L, 1, 1);
+	lua_pushboolean(L, 0);
+	lua_insert(L, -2);
+	return 2;
+}
+
+/* The real string.rep and table.move, kept as upvalues. */
+static int
+sb_rep(lua_State *L)
+{
+	size_t		 l, lsep = 0;
+	lua_Integer	 n;
+
+	luaL_checklstring(L, 1, &l);
+	n = luaL_checkinteger(L, 2);
+	luaL_optlstring(L, 3, "", &lsep);
+	/*
+	 * An empty string repeated loops in C without using memory: it is
+	 * "" at once. Anything else allocates its whole result first, which
+	 * the memory budget bounds.
+	 */
+	if (n <= 0 || l + lsep == 0) {
+		lua_pushliteral(L, "");
+		return 1;
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
+static int
+sb_move(lua_State *L)
+{
+	lua_Integer	 f = luaL_checkinteger(L, 2);
+	lua_Integer	 e = luaL_checkinteger(L, 3);
+
+	/* one step per element moved: the loop runs inside one C call */
+	if (e >= f)
+		policy_budget_charge(L, (e - f) < INT64_MAX - 1 ?
+		    (int64_t)(e - f) + 1 : INT64_MAX);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+/* Replaces name in the table at idx by fn with the original as upvalue. */
+static void
+wrap(lua_State *L, int idx, const char *name, lua_CFunction fn)
+{
+	lua_getfield(L, idx, name);
+	lua_pushcclosure(L, fn, 1);
+	lua_setfield(L, idx, name);
+}
+
 /* The environment ------------------------------------------------------- */
 
 static const char *const base_names[] = {
-	"assert", "error", "ipairs", "pcall", "xpcall", "select",
+	"assert", "error", "ipairs", "pcall", "select",
 	"tonumber", "tostring", "type", "rawequal", NULL
 };
 static const char *const string_names[] = {
@@ -437,9 +520,11 @@ open_libs(lua_State *L)
 	/* the real string table is reachable through ("").x: harden it */
 	lua_pushnil(L);
 	lua_setfield(L, -2, "dump");
+	wrap(L, lua_gettop(L), "rep", sb_rep);
 	policy_match_install(L, lua_gettop(L));
 	lua_setfield(L, -2, "string");
 	luaL_requiref(L, "table", luaopen_table, 0);
+	wrap(L, lua_gettop(L), "move", sb_move);
 	lua_setfield(L, -2, "table");
 	luaL_requiref(L, "math", luaopen_math, 0);
 	lua_setfield(L, -2, "math");
@@ -490,6 +575,8 @@ policy_sandbox_env(lua_State *L)
 	lua_setfield(L, env, "rawget");
 	lua_pushcfunction(L, sb_rawlen);
 	lua_setfield(L, env, "rawlen");
+	lua_pushcfunction(L, sb_xpcall);
+	lua_setfield(L, env, "xpcall");
 	for (k = 0; k < sizeof(libs) / sizeof(libs[0]); k++) {
 		lua_getfield(L, libst, libs[k].name);
 		copy_names(L, libs[k].names);

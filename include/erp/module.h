@@ -142,7 +142,10 @@ struct erp_host {
 	const char	*(*param)(struct erp_req *, const char *name);
 	/* Returns: a {name} parameter that is a positive integer, or -1. */
 	int64_t		 (*param_id)(struct erp_req *, const char *name);
-	/* Returns: the query parameter's length copied into out, or -1. */
+	/*
+	 * Returns: the query parameter's length copied into out, -1 when
+	 * it is absent, -2 when it is longer than outlen - 1.
+	 */
 	int		 (*query)(struct erp_req *, const char *name, char *out,
 			    size_t outlen);
 	/* Returns: ?limit= and ?offset= checked (0), or -1 (422 sent). */

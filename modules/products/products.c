@@ -4,6 +4,7 @@
  * below, so an organization can tighten them in its own policy.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -113,7 +114,10 @@ product_list(struct erp_req *r)
 
 	if (erp_host->page(r, &limit, &offset) == -1)
 		return -1;
-	hasq = erp_host->query(r, "q", q, sizeof(q)) > 0;
+	if ((hasq = erp_host->query(r, "q", q, sizeof(q))) == -2)
+		return erp_fail(r, ERP_E_VALIDATION, "q",
+		    "must be at most 200 characters");
+	hasq = hasq > 0;
 	if ((st = erp_stmt(r, count_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: count");
 	sqlite3_bind_int64(st, 1, erp_host->org(r));
@@ -226,6 +230,16 @@ product_create(struct erp_req *r)
 	return reply_product(r, 201, id);
 }
 
+/* Whether a body value equals a stored one (integers are raw there). */
+static int
+same(const cJSON *v, const cJSON *was)
+{
+	if (cJSON_IsNumber(v) && cJSON_IsRaw(was))
+		return (double)strtoll(was->valuestring, NULL, 10) ==
+		    v->valuedouble;
+	return cJSON_Compare(v, was, 1);
+}
+
 /* Fields a PATCH may change, in the order of the UPDATE below. */
 static const char *const patchable[] = {
 	"sku", "name", "description", "price_cents", "currency", "active"
@@ -289,7 +303,7 @@ product_patch(struct erp_req *r)
 	for (i = 0; i < sizeof(patchable) / sizeof(patchable[0]); i++) {
 		v = cJSON_GetObjectItemCaseSensitive(b, patchable[i]);
 		was = cJSON_GetObjectItemCaseSensitive(old, patchable[i]);
-		if (v == NULL || cJSON_Compare(v, was, 1))
+		if (v == NULL || same(v, was))
 			continue;
 		change = cJSON_CreateObject();
 		cJSON_AddItemToObject(change, "old", cJSON_Duplicate(was, 1));

@@ -1,6 +1,6 @@
 -- Products of an organization; the SKU is unique within it.
 CREATE TABLE products (
-	id		INTEGER PRIMARY KEY,
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,	-- never reused
 	org_id		INTEGER NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
 	sku		TEXT NOT NULL,
 	name		TEXT NOT NULL,

@@ -1,0 +1,639 @@
+/*
+ * orgs endpoints: organizations (created by system admins), their members
+ * and roles, and an organization's own audit log (API.md sections 3, 4
+ * and 6). Granting a role follows the escalation rule of section 3.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+
+#define ORG_NAME_MAX	200	/* characters */
+#define ORG_SLUG_MAX	64	/* bytes of a-z 0-9 - */
+#define ROLE_MAX	63	/* bytes: the pipeline keeps roles in 64 */
+
+static const struct api_field org_fields[] = {
+	{ "name", API_STRING, true, ORG_NAME_MAX },
+	{ "slug", API_STRING, true, ORG_SLUG_MAX },
+};
+
+static const struct api_field set_fields[] = {
+	{ "role", API_STRING, true, 0 },
+};
+
+static const struct api_field add_fields[] = {
+	{ "email", API_STRING, true, 0 },
+	{ "role", API_STRING, true, 0 },
+};
+
+static int
+internal(struct http_req *req)
+{
+	return http_reply_error(req, 500, "internal", "internal error");
+}
+
+static void
+add_field(cJSON *fields, const char *field, const char *code,
+    const char *message)
+{
+	cJSON	*f = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(f, "field", field);
+	cJSON_AddStringToObject(f, "code", code);
+	cJSON_AddStringToObject(f, "message", message);
+	cJSON_AddItemToArray(fields, f);
+}
+
+static const char *
+body_str(const struct http_req *req, const char *name)
+{
+	return cJSON_GetObjectItemCaseSensitive(http_body(req),
+	    name)->valuestring;
+}
+
+static void
+add_col(cJSON *o, const char *name, sqlite3_stmt *st, int col)
+{
+	const char	*t = (const char *)sqlite3_column_text(st, col);
+
+	if (t != NULL)
+		cJSON_AddStringToObject(o, name, t);
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+/* {"id","name","slug","role"} from a row of those four columns. */
+static cJSON *
+org_row_json(sqlite3_stmt *st)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	api_json_int(o, "id", sqlite3_column_int64(st, 0));
+	add_col(o, "name", st, 1);
+	add_col(o, "slug", st, 2);
+	add_col(o, "role", st, 3);
+	return o;
+}
+
+/* Roles ------------------------------------------------------------------ */
+
+bool
+api_role_exists(struct http_req *req, const char *role)
+{
+	return strlen(role) <= ROLE_MAX &&
+	    policy_role_patterns(http_policy(req), role, false) != NULL;
+}
+
+int
+api_grant_check(struct http_req *req, const char *role, const char *action)
+{
+	const struct auth_subject	*sub = http_subject(req);
+	struct policy			*p = http_policy(req);
+	const char *const		*want, *const *have = NULL;
+	const char			*mine = http_role(req);
+	char				 msg[POLICY_REASON_MAX];
+	size_t				 i, k;
+
+	/* system admins are exempt: they recover locked-out organizations */
+	if (sub->su_kind == AUTH_KIND_USER && sub->su_is_admin)
+		return 0;
+	if ((want = policy_role_patterns(p, role, false)) == NULL) {
+		api_forbidden(req, action, http_org(req), "no such role");
+		return -1;
+	}
+	if (mine != NULL)
+		have = policy_role_patterns(p, mine, false);
+	for (i = 0; want[i] != NULL; i++) {
+		for (k = 0; have != NULL && have[k] != NULL; k++)
+			if (policy_perm_covers(have[k], want[i]))
+				break;
+		if (have == NULL || have[k] == NULL) {
+			snprintf(msg, sizeof(msg), "role %s holds %s, which "
+			    "your role %s does not", role, want[i],
+			    mine ? mine : "(none)");
+			api_forbidden(req, action, http_org(req), msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Organizations -------------------------------------------------------- */
+
+static bool
+slug_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		    *s == '-'))
+			return false;
+	return true;
+}
+
+/* Appends the audit event of user joining org as role (old: NULL). */
+static int
+member_event(struct http_req *req, int64_t org, int64_t user,
+    const char *old, const char *role)
+{
+	struct audit_event	 ev;
+	cJSON			*details;
+	char			 rid[24];
+	int			 rc;
+
+	snprintf(rid, sizeof(rid), "%lld", (long long)user);
+	details = cJSON_CreateObject();
+	api_json_int(details, "user_id", user);
+	audit_change(details, "role", old ? cJSON_CreateString(old) :
+	    cJSON_CreateNull(), cJSON_CreateString(role));
+	api_event_init(&ev, req, "member.set", "success");
+	ev.ae_org_id = org;
+	ev.ae_resource_type = "member";
+	ev.ae_resource_id = rid;
+	ev.ae_details = details;
+	rc = api_append(&ev);
+	cJSON_Delete(details);
+	return rc;
+}
+
+static int
+org_create(struct http_req *req)
+{
+	const struct auth_subject	*sub = http_subject(req);
+	const char			*name, *slug;
+	struct audit_event		 ev;
+	enum auth_result		 r;
+	cJSON				*fields, *details, *o;
+	char				 rid[24];
+	int64_t				 id;
+	int				 rc;
+
+	if (!sub->su_is_admin)
+		return api_forbidden(req, "org.create", 0,
+		    "system admins only");
+	if (api_check_body(req, org_fields, nitems(org_fields), false) == -1)
+		return -1;
+	name = body_str(req, "name");
+	slug = body_str(req, "slug");
+	fields = cJSON_CreateArray();
+	if (*name == '\0')
+		add_field(fields, "name", "min_len",
+		    "must be at least 1 character");
+	if (*slug == '\0')
+		add_field(fields, "slug", "min_len",
+		    "must be at least 1 character");
+	else if (!slug_ok(slug))
+		add_field(fields, "slug", "pattern",
+		    "must be lower-case letters, digits and '-'");
+	if (cJSON_GetArraySize(fields) > 0)
+		return http_reply_fields(req, 422, "validation_failed",
+		    "the body breaks the validation rules", fields);
+	cJSON_Delete(fields);
+
+	if (db_tx_begin() == -1)
+		return internal(req);
+	if ((r = auth_org_create(name, slug, sub->su_user_id, &id)) !=
+	    AUTH_OK) {
+		db_tx_rollback();
+		if (r == AUTH_ERR_CONFLICT)
+			return http_reply_field_error(req, 409, "conflict",
+			    "an organization with this slug exists", "slug",
+			    "check", "is taken");
+		return internal(req);
+	}
+	/* organization administration belongs to no organization's log */
+	snprintf(rid, sizeof(rid), "%lld", (long long)id);
+	details = cJSON_CreateObject();
+	cJSON_AddStringToObject(details, "name", name);
+	cJSON_AddStringToObject(details, "slug", slug);
+	api_event_init(&ev, req, "org.create", "success");
+	ev.ae_resource_type = "org";
+	ev.ae_resource_id = rid;
+	ev.ae_details = details;
+	rc = api_append(&ev) == 0 && member_event(req, id, sub->su_user_id,
+	    NULL, "admin") == 0 && audit_tx_commit() == 0 ? 0 : -1;
+	cJSON_Delete(details);
+	if (rc == -1)
+		return api_audit_failed(req);
+	o = cJSON_CreateObject();
+	api_json_int(o, "id", id);
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddStringToObject(o, "slug", slug);
+	return http_reply_json(req, 201, o);
+}
+
+cJSON *
+api_orgs_of_user(int64_t user)
+{
+	static const char	 sql[] = "SELECT o.id, o.name, o.slug, m.role "
+				    "FROM members m JOIN orgs o "
+				    "ON o.id = m.org_id WHERE m.user_id = ? "
+				    "ORDER BY o.id";
+	sqlite3_stmt		*st;
+	cJSON			*items;
+	int			 rc;
+
+	if ((st = db_stmt(sql)) == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, user);
+	items = cJSON_CreateArray();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cJSON_AddItemToArray(items, org_row_json(st));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(items);
+		return NULL;
+	}
+	return items;
+}
+
+/* The caller's organizations; every one, for a system admin. */
+static int
+org_list(struct http_req *req)
+{
+	static const char	 count_sql[] = "SELECT count(*) FROM orgs o "
+				    "LEFT JOIN members m ON m.org_id = o.id "
+				    "AND m.user_id = ?1 "
+				    "WHERE ?2 OR m.user_id IS NOT NULL";
+	static const char	 page_sql[] = "SELECT o.id, o.name, o.slug, "
+				    "m.role FROM orgs o "
+				    "LEFT JOIN members m ON m.org_id = o.id "
+				    "AND m.user_id = ?1 "
+				    "WHERE ?2 OR m.user_id IS NOT NULL "
+				    "ORDER BY o.id LIMIT ?3 OFFSET ?4";
+	const struct auth_subject	*sub = http_subject(req);
+	sqlite3_stmt			*st;
+	cJSON				*items;
+	int64_t				 limit, offset, total = 0;
+	int				 rc;
+
+	if (api_page(req, &limit, &offset) == -1)
+		return -1;
+	if ((st = db_stmt(count_sql)) == NULL)
+		return internal(req);
+	sqlite3_bind_int64(st, 1, sub->su_user_id);
+	sqlite3_bind_int(st, 2, sub->su_is_admin);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW || (st = db_stmt(page_sql)) == NULL)
+		return internal(req);
+	sqlite3_bind_int64(st, 1, sub->su_user_id);
+	sqlite3_bind_int(st, 2, sub->su_is_admin);
+	sqlite3_bind_int64(st, 3, limit);
+	sqlite3_bind_int64(st, 4, offset);
+	items = cJSON_CreateArray();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cJSON_AddItemToArray(items, org_row_json(st));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(items);
+		return internal(req);
+	}
+	return http_reply_json(req, 200, api_page_new(items, total, limit,
+	    offset));
+}
+
+/* Members -------------------------------------------------------------- */
+
+static cJSON *
+member_json(const struct auth_user *u, const char *role)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	api_json_int(o, "user_id", u->us_id);
+	cJSON_AddStringToObject(o, "email", u->us_email);
+	cJSON_AddStringToObject(o, "name", u->us_name);
+	cJSON_AddStringToObject(o, "role", role);
+	return o;
+}
+
+static int
+members_list(struct http_req *req)
+{
+	static const char	 count_sql[] = "SELECT count(*) FROM members "
+				    "WHERE org_id = ?";
+	static const char	 page_sql[] = "SELECT m.user_id, u.email, "
+				    "u.name, m.role FROM members m "
+				    "JOIN users u ON u.id = m.user_id "
+				    "WHERE m.org_id = ? ORDER BY m.user_id "
+				    "LIMIT ? OFFSET ?";
+	sqlite3_stmt		*st;
+	cJSON			*items, *o;
+	int64_t			 limit, offset, total = 0;
+	int			 rc;
+
+	if (api_page(req, &limit, &offset) == -1)
+		return -1;
+	if ((st = db_stmt(count_sql)) == NULL)
+		return internal(req);
+	sqlite3_bind_int64(st, 1, http_org(req));
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW || (st = db_stmt(page_sql)) == NULL)
+		return internal(req);
+	sqlite3_bind_int64(st, 1, http_org(req));
+	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int64(st, 3, offset);
+	items = cJSON_CreateArray();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		o = cJSON_CreateObject();
+		api_json_int(o, "user_id", sqlite3_column_int64(st, 0));
+		add_col(o, "email", st, 1);
+		add_col(o, "name", st, 2);
+		add_col(o, "role", st, 3);
+		cJSON_AddItemToArray(items, o);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(items);
+		return internal(req);
+	}
+	return http_reply_json(req, 200, api_page_new(items, total, limit,
+	    offset));
+}
+
+/* Members whose role is admin in org, or -1 on error. */
+static int64_t
+admin_count(int64_t org)
+{
+	static const char	 sql[] = "SELECT count(*) FROM members "
+				    "WHERE org_id = ? AND role = 'admin'";
+	sqlite3_stmt		*st;
+	int64_t			 n = -1;
+
+	if ((st = db_stmt(sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, org);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+static int
+last_admin(struct http_req *req, const char *what)
+{
+	char	 msg[96];
+
+	db_tx_rollback();
+	snprintf(msg, sizeof(msg), "the organization's last admin cannot be "
+	    "%s", what);
+	return http_reply_field_error(req, 409, "conflict", msg, "role",
+	    "check", "the organization needs at least one admin");
+}
+
+/*
+ * Makes user a member of the organization with role, in one transaction
+ * with its audit entry: status 201 when add_only (409 if already a
+ * member), else 200 for a change or an addition.
+ */
+static int
+member_apply(struct http_req *req, const struct auth_user *u,
+    const char *role, bool add_only)
+{
+	int64_t		 org = http_org(req), admins;
+	char		 old[64];
+	int		 had;
+	bool		 created;
+
+	if (db_tx_begin() == -1)
+		return internal(req);
+	if ((had = auth_member_role(org, u->us_id, old, sizeof(old))) == -1)
+		goto fail;
+	if (had == 1 && add_only) {
+		db_tx_rollback();
+		return http_reply_field_error(req, 409, "conflict",
+		    "already a member of this organization", "email", "check",
+		    "is already a member");
+	}
+	if (had == 1 && strcmp(old, "admin") == 0 &&
+	    strcmp(role, "admin") != 0) {
+		if ((admins = admin_count(org)) == -1)
+			goto fail;
+		if (admins <= 1)
+			return last_admin(req, "demoted");
+	}
+	switch (auth_member_set(org, u->us_id, role, &created)) {
+	case AUTH_OK:
+		break;
+	case AUTH_ERR_NOT_FOUND:
+		db_tx_rollback();
+		return http_reply_error(req, 404, "not_found", "no such user");
+	default:
+		goto fail;
+	}
+	if (member_event(req, org, u->us_id, had == 1 ? old : NULL,
+	    role) == -1 || audit_tx_commit() == -1)
+		return api_audit_failed(req);
+	return http_reply_json(req, add_only ? 201 : 200, member_json(u,
+	    role));
+fail:
+	db_tx_rollback();
+	return internal(req);
+}
+
+/* Loads {user_id} as the resource: the user must exist (PUT adds). */
+static int
+user_load(struct http_req *req, cJSON **attrs)
+{
+	struct auth_user	 u;
+	enum auth_result	 r;
+	char			 role[64];
+	int64_t			 id;
+	int			 m;
+
+	*attrs = NULL;
+	if ((id = api_param_id(req, "user_id")) == -1)
+		return 0;
+	r = auth_user_get(id, &u);
+	auth_user_clear(&u);
+	if (r == AUTH_ERR_NOT_FOUND)
+		return 0;
+	if (r != AUTH_OK ||
+	    (m = auth_member_role(http_org(req), id, role, sizeof(role))) == -1)
+		return -1;
+	*attrs = cJSON_CreateObject();
+	api_json_int(*attrs, "user_id", id);
+	if (m == 1)
+		cJSON_AddStringToObject(*attrs, "role", role);
+	else
+		cJSON_AddNullToObject(*attrs, "role");
+	return 1;
+}
+
+/* Loads {user_id} as the resource: it must be a member of {org}. */
+static int
+member_load(struct http_req *req, cJSON **attrs)
+{
+	char	 role[64];
+	int64_t	 id;
+	int	 m;
+
+	*attrs = NULL;
+	if ((id = api_param_id(req, "user_id")) == -1)
+		return 0;
+	if ((m = auth_member_role(http_org(req), id, role, sizeof(role))) != 1)
+		return m;
+	*attrs = cJSON_CreateObject();
+	api_json_int(*attrs, "user_id", id);
+	cJSON_AddStringToObject(*attrs, "role", role);
+	return 1;
+}
+
+/* Checks the role of a PUT or POST: 422 if unknown, 403 if escalating. */
+static int
+role_check(struct http_req *req, const char *role)
+{
+	if (!api_role_exists(req, role))
+		return api_field_error(req, "role", "enum",
+		    "is not a role of this organization");
+	return api_grant_check(req, role, "member.set");
+}
+
+static int
+member_put(struct http_req *req)
+{
+	struct auth_user	 u;
+	enum auth_result	 r;
+	const char		*role;
+	int64_t			 id;
+
+	if ((id = api_param_id(req, "user_id")) == -1)
+		return http_reply_error(req, 404, "not_found", "no such user");
+	if (api_check_body(req, set_fields, nitems(set_fields), false) == -1)
+		return -1;
+	role = body_str(req, "role");
+	if (role_check(req, role) == -1)
+		return -1;
+	r = auth_user_get(id, &u);
+	auth_user_clear(&u);
+	if (r == AUTH_ERR_NOT_FOUND)
+		return http_reply_error(req, 404, "not_found", "no such user");
+	if (r != AUTH_OK)
+		return internal(req);
+	return member_apply(req, &u, role, false);
+}
+
+static int
+member_add(struct http_req *req)
+{
+	struct auth_user	 u;
+	enum auth_result	 r;
+	const char		*role, *in;
+	char			 email[AUTH_EMAIL_MAX + 1];
+
+	if (api_check_body(req, add_fields, nitems(add_fields), false) == -1)
+		return -1;
+	in = body_str(req, "email");
+	role = body_str(req, "role");
+	if (strlen(in) >= sizeof(email))
+		return api_field_error(req, "email", "max_len",
+		    "is too long for an email address");
+	snprintf(email, sizeof(email), "%s", in);
+	if (auth_email_normalize(email) == -1)
+		return api_field_error(req, "email", "check",
+		    "is not an email address");
+	if (role_check(req, role) == -1)
+		return -1;
+	r = auth_user_by_email(email, &u);
+	auth_user_clear(&u);
+	if (r == AUTH_ERR_NOT_FOUND)
+		return http_reply_error(req, 404, "not_found",
+		    "no user has this email");
+	if (r != AUTH_OK)
+		return internal(req);
+	return member_apply(req, &u, role, true);
+}
+
+static int
+member_delete(struct http_req *req)
+{
+	struct audit_event	 ev;
+	cJSON			*details;
+	char			 old[64], rid[24];
+	int64_t			 org = http_org(req), id, admins;
+	int			 had, rc;
+
+	if ((id = api_param_id(req, "user_id")) == -1)
+		return http_reply_error(req, 404, "not_found",
+		    "no such member");
+	if (db_tx_begin() == -1)
+		return internal(req);
+	if ((had = auth_member_role(org, id, old, sizeof(old))) == -1)
+		goto fail;
+	if (had == 0) {
+		db_tx_rollback();
+		return http_reply_error(req, 404, "not_found",
+		    "no such member");
+	}
+	if (strcmp(old, "admin") == 0) {
+		if ((admins = admin_count(org)) == -1)
+			goto fail;
+		if (admins <= 1)
+			return last_admin(req, "removed");
+	}
+	if (auth_member_remove(org, id) != AUTH_OK)
+		goto fail;
+	snprintf(rid, sizeof(rid), "%lld", (long long)id);
+	details = cJSON_CreateObject();
+	api_json_int(details, "user_id", id);
+	cJSON_AddStringToObject(details, "role", old);
+	api_event_init(&ev, req, "member.remove", "success");
+	ev.ae_org_id = org;
+	ev.ae_resource_type = "member";
+	ev.ae_resource_id = rid;
+	ev.ae_details = details;
+	rc = api_append(&ev) == 0 && audit_tx_commit() == 0 ? 0 : -1;
+	cJSON_Delete(details);
+	if (rc == -1)
+		return api_audit_failed(req);
+	return http_reply_empty(req, 204);
+fail:
+	db_tx_rollback();
+	return internal(req);
+}
+
+static int
+roles(struct http_req *req)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(o, "items", policy_roles_json(http_policy(req)));
+	return http_reply_json(req, 200, o);
+}
+
+static int
+org_audit(struct http_req *req)
+{
+	return api_audit_list(req, http_org(req));
+}
+
+static const struct http_route routes[] = {
+	{ .rt_methods = HTTP_POST, .rt_path = "/api/v1/orgs",
+	  .rt_handler = org_create },
+	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/orgs",
+	  .rt_handler = org_list },
+	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/orgs/{org}/members",
+	  .rt_permission = "member:read", .rt_handler = members_list },
+	{ .rt_methods = HTTP_POST, .rt_path = "/api/v1/orgs/{org}/members",
+	  .rt_permission = "member:manage", .rt_handler = member_add },
+	{ .rt_methods = HTTP_PUT,
+	  .rt_path = "/api/v1/orgs/{org}/members/{user_id}",
+	  .rt_permission = "member:manage", .rt_load = user_load,
+	  .rt_handler = member_put },
+	{ .rt_methods = HTTP_DELETE,
+	  .rt_path = "/api/v1/orgs/{org}/members/{user_id}",
+	  .rt_permission = "member:manage", .rt_load = member_load,
+	  .rt_handler = member_delete },
+	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/orgs/{org}/roles",
+	  .rt_permission = "member:read", .rt_handler = roles },
+	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/orgs/{org}/audit",
+	  .rt_permission = "audit:read", .rt_handler = org_audit },
+};
+
+int
+api_orgs_register(struct erp_err *err)
+{
+	return api_routes_add(routes, nitems(routes), err);
+}

@@ -1,0 +1,594 @@
+/*
+ * policy endpoints: an organization's own policy, its versions, rollback
+ * and dry-run (API.md section 5). A version is stored only once it has
+ * compiled and passed its tests; the next request on any thread reads
+ * the newest version and compiles it into that thread's cache.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+
+#define ROLE_MAX	63	/* bytes: the pipeline keeps roles in 64 */
+#define TYPE_MAX	63	/* bytes of a resource type */
+
+static const struct api_field put_fields[] = {
+	{ "source", API_STRING, true, 0 },
+};
+
+static const struct api_field rollback_fields[] = {
+	{ "version", API_INT, true, 0 },
+};
+
+static int
+internal(struct http_req *req)
+{
+	return http_reply_error(req, 500, "internal", "internal error");
+}
+
+/* 422 policy_invalid with the compiler's message ("policy:3: ..."). */
+static int
+invalid(struct http_req *req, const struct erp_err *err)
+{
+	return http_reply_error(req, 422, "policy_invalid", err->e_msg);
+}
+
+static int
+source_too_large(struct http_req *req)
+{
+	char	 msg[64];
+
+	snprintf(msg, sizeof(msg), "must be at most %d bytes",
+	    POLICY_SOURCE_MAX);
+	return api_field_error(req, "source", "max_len", msg);
+}
+
+/*
+ * A system admin who is not a member passes the pipeline for any {org}:
+ * answer 404 for one that does not exist. 0 when it exists, else -1
+ * (answered).
+ */
+static int
+org_check(struct http_req *req)
+{
+	struct auth_org	 o;
+
+	switch (auth_org_get(http_org(req), &o)) {
+	case AUTH_OK:
+		return 0;
+	case AUTH_ERR_NOT_FOUND:
+		http_reply_error(req, 404, "not_found",
+		    "no such organization");
+		return -1;
+	default:
+		internal(req);
+		return -1;
+	}
+}
+
+/* {"version","source","updated_at","updated_by"}; NULLs for version 0. */
+static cJSON *
+policy_json(int64_t version, const char *source, const char *updated_at,
+    int64_t updated_by)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	api_json_int(o, "version", version);
+	cJSON_AddStringToObject(o, "source", source ? source : "");
+	if (updated_at != NULL)
+		cJSON_AddStringToObject(o, "updated_at", updated_at);
+	else
+		cJSON_AddNullToObject(o, "updated_at");
+	if (updated_by > 0)
+		api_json_int(o, "updated_by", updated_by);
+	else
+		cJSON_AddNullToObject(o, "updated_by");
+	return o;
+}
+
+/* The user a change is recorded for: the caller, or an API key's creator. */
+static int
+actor_user(struct http_req *req, int64_t *user)
+{
+	static const char		 sql[] = "SELECT created_by FROM "
+					    "api_keys WHERE id = ?";
+	const struct auth_subject	*sub = http_subject(req);
+	sqlite3_stmt			*st;
+	int				 rc;
+
+	if (sub->su_kind != AUTH_KIND_API_KEY) {
+		*user = sub->su_user_id;
+		return 0;
+	}
+	if ((st = db_stmt(sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, sub->su_user_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*user = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+get(struct http_req *req)
+{
+	static const char	 sql[] = "SELECT version, source, updated_at, "
+				    "updated_by FROM org_policies WHERE "
+				    "org_id = ? ORDER BY version DESC LIMIT 1";
+	sqlite3_stmt		*st;
+	cJSON			*o = NULL;
+	int			 rc;
+
+	if (org_check(req) == -1)
+		return -1;
+	if ((st = db_stmt(sql)) == NULL)
+		return internal(req);
+	sqlite3_bind_int64(st, 1, http_org(req));
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		o = policy_json(sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2),
+		    sqlite3_column_int64(st, 3));
+	else if (rc == SQLITE_DONE)
+		o = policy_json(0, "", NULL, 0);
+	sqlite3_reset(st);
+	if (o == NULL)
+		return internal(req);
+	return http_reply_json(req, 200, o);
+}
+
+/*
+ * Stores source (already compiled and tested) as the organization's next
+ * version, with its audit record, in one transaction; rolled_back_to is
+ * the version it copies (0: none). Answers the new version.
+ */
+static int
+store(struct http_req *req, const char *source, int64_t rolled_back_to)
+{
+	static const char	 sql[] = "INSERT INTO org_policies (org_id, "
+				    "version, source, updated_at, updated_by) "
+				    "VALUES (?, ?, ?, ?, ?)";
+	struct audit_event	 ev;
+	sqlite3_stmt		*st;
+	cJSON			*details;
+	char			 now[21], rid[24];
+	int64_t			 org = http_org(req), cur, by;
+	int			 rc;
+
+	if (db_tx_begin() == -1)
+		return internal(req);
+	/* under the write lock: no other writer can take this number */
+	if ((cur = auth_org_policy_version(org)) == -1 ||
+	    actor_user(req, &by) == -1 || (st = db_stmt(sql)) == NULL) {
+		db_tx_rollback();
+		return internal(req);
+	}
+	time_rfc3339(time_now(), now);
+	sqlite3_bind_int64(st, 1, org);
+	sqlite3_bind_int64(st, 2, cur + 1);
+	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, by);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		db_tx_rollback();
+		return internal(req);
+	}
+	/* the version numbers, never the source */
+	snprintf(rid, sizeof(rid), "%lld", (long long)org);
+	details = cJSON_CreateObject();
+	audit_change(details, "version", cur > 0 ? cJSON_CreateNumber(
+	    (double)cur) : cJSON_CreateNull(), cJSON_CreateNumber(
+	    (double)(cur + 1)));
+	if (rolled_back_to > 0)
+		api_json_int(details, "rolled_back_to", rolled_back_to);
+	api_event_init(&ev, req, "policy.update", "success");
+	ev.ae_org_id = org;
+	ev.ae_resource_type = "policy";
+	ev.ae_resource_id = rid;
+	ev.ae_details = details;
+	rc = api_append(&ev) == 0 && audit_tx_commit() == 0 ? 0 : -1;
+	cJSON_Delete(details);
+	if (rc == -1)
+		return api_audit_failed(req);
+	return http_reply_json(req, 200, policy_json(cur + 1, source, now,
+	    by));
+}
+
+static int
+put(struct http_req *req)
+{
+	struct erp_err	 err;
+	struct policy	*p;
+	const char	*source;
+	size_t		 len;
+
+	if (org_check(req) == -1 ||
+	    api_check_body(req, put_fields, nitems(put_fields), false) == -1)
+		return -1;
+	source = cJSON_GetObjectItemCaseSensitive(http_body(req),
+	    "source")->valuestring;
+	if ((len = strlen(source)) > POLICY_SOURCE_MAX)
+		return source_too_large(req);
+	/* compiled, tested and tried once: only then is it stored */
+	if ((p = policy_compile(source, len, true, &err)) == NULL)
+		return invalid(req, &err);
+	policy_free(p);
+	return store(req, source, 0);
+}
+
+static int
+versions(struct http_req *req)
+{
+	static const char	 count_sql[] = "SELECT count(*) FROM "
+				    "org_policies WHERE org_id = ?";
+	static const char	 page_sql[] = "SELECT version, updated_at, "
+				    "updated_by FROM org_policies WHERE "
+				    "org_id = ? ORDER BY version DESC "
+				    "LIMIT ? OFFSET ?";
+	sqlite3_stmt		*st;
+	cJSON			*items, *o;
+	int64_t			 limit, offset, total = 0;
+	int			 rc;
+
+	if (org_check(req) == -1 || api_page(req, &limit, &offset) == -1)
+		return -1;
+	/* one snapshot: the total and the page agree */
+	if (db_tx_begin_read() == -1)
+		return internal(req);
+	if ((st = db_stmt(count_sql)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, http_org(req));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if ((st = db_stmt(page_sql)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, http_org(req));
+	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int64(st, 3, offset);
+	items = cJSON_CreateArray();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		o = cJSON_CreateObject();
+		api_json_int(o, "version", sqlite3_column_int64(st, 0));
+		cJSON_AddStringToObject(o, "updated_at",
+		    (const char *)sqlite3_column_text(st, 1));
+		api_json_int(o, "updated_by", sqlite3_column_int64(st, 2));
+		cJSON_AddItemToArray(items, o);
+	}
+	sqlite3_reset(st);
+	db_tx_commit();
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(items);
+		return internal(req);
+	}
+	return http_reply_json(req, 200, api_page_new(items, total, limit,
+	    offset));
+fail:
+	db_tx_rollback();
+	return internal(req);
+}
+
+/* The source of a stored version: 1 (*src xmalloc'd), 0 none, -1 error. */
+static int
+version_source(int64_t org, int64_t version, char **src)
+{
+	static const char	 sql[] = "SELECT source FROM org_policies "
+				    "WHERE org_id = ? AND version = ?";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = db_stmt(sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, org);
+	sqlite3_bind_int64(st, 2, version);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*src = xstrndup((const char *)sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+rollback(struct http_req *req)
+{
+	struct erp_err	 err;
+	struct policy	*p;
+	int64_t		 version;
+	char		*src = NULL;
+	int		 rc;
+
+	if (org_check(req) == -1 || api_check_body(req, rollback_fields,
+	    nitems(rollback_fields), false) == -1)
+		return -1;
+	version = (int64_t)cJSON_GetObjectItemCaseSensitive(http_body(req),
+	    "version")->valuedouble;
+	if (version <= 0)
+		return http_reply_error(req, 404, "not_found",
+		    "no such policy version");
+	if ((rc = version_source(http_org(req), version, &src)) == -1)
+		return internal(req);
+	if (rc == 0)
+		return http_reply_error(req, 404, "not_found",
+		    "no such policy version");
+	/* the base or the budgets may have changed since it was stored */
+	if ((p = policy_compile(src, strlen(src), true, &err)) == NULL) {
+		free(src);
+		return invalid(req, &err);
+	}
+	policy_free(p);
+	rc = store(req, src, version);
+	free(src);
+	return rc;
+}
+
+/* Dry-run ---------------------------------------------------------------- */
+
+static void
+add_field(cJSON *fields, const char *field, const char *code,
+    const char *message)
+{
+	cJSON	*f = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(f, "field", field);
+	cJSON_AddStringToObject(f, "code", code);
+	cJSON_AddStringToObject(f, "message", message);
+	cJSON_AddItemToArray(fields, f);
+}
+
+static bool
+is_name(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' &&
+		    s[i] <= '9') || s[i] == '_'))
+			return false;
+	return i > 0 && i <= TYPE_MAX;
+}
+
+static bool
+is_int(const cJSON *v)
+{
+	return cJSON_IsNumber(v) && v->valuedouble == (double)(int64_t)
+	    v->valuedouble;
+}
+
+/* Checks {"user_id"|"role"}; appends what is broken to fields. */
+static void
+check_subject(const cJSON *sub, cJSON *fields)
+{
+	const cJSON	*v, *uid, *role;
+	char		 name[96];
+
+	if (sub == NULL) {
+		add_field(fields, "subject", "required", "is required");
+		return;
+	}
+	if (!cJSON_IsObject(sub)) {
+		add_field(fields, "subject", "type", "must be an object");
+		return;
+	}
+	cJSON_ArrayForEach(v, sub)
+		if (strcmp(v->string, "user_id") != 0 &&
+		    strcmp(v->string, "role") != 0) {
+			snprintf(name, sizeof(name), "subject.%.80s",
+			    v->string);
+			add_field(fields, name, "unknown",
+			    "is not a known field");
+		}
+	uid = cJSON_GetObjectItemCaseSensitive(sub, "user_id");
+	role = cJSON_GetObjectItemCaseSensitive(sub, "role");
+	if (uid != NULL && role != NULL)
+		add_field(fields, "subject", "check",
+		    "give either user_id or role, not both");
+	else if (uid == NULL && role == NULL)
+		add_field(fields, "subject", "required",
+		    "needs user_id or role");
+	else if (uid != NULL && !is_int(uid))
+		add_field(fields, "subject.user_id", "type",
+		    "must be an integer");
+	else if (uid != NULL && uid->valuedouble < 1)
+		add_field(fields, "subject.user_id", "min",
+		    "must be at least 1");
+	else if (role != NULL && !cJSON_IsString(role))
+		add_field(fields, "subject.role", "type", "must be a string");
+	else if (role != NULL && role->valuestring[0] == '\0')
+		add_field(fields, "subject.role", "min_len",
+		    "must not be empty");
+	else if (role != NULL && strlen(role->valuestring) > ROLE_MAX)
+		add_field(fields, "subject.role", "max_len",
+		    "must be at most 63 bytes");
+}
+
+/* Answers 422 and returns -1 unless the dry-run body is well formed. */
+static int
+check_dry_run(struct http_req *req)
+{
+	const cJSON	*body = http_body(req), *v, *res;
+	cJSON		*fields = cJSON_CreateArray();
+	char		 msg[64];
+
+	if (!cJSON_IsObject(body)) {
+		add_field(fields, "", "type", "the body must be a JSON object");
+		goto fail;
+	}
+	cJSON_ArrayForEach(v, body)
+		if (strcmp(v->string, "source") != 0 &&
+		    strcmp(v->string, "subject") != 0 &&
+		    strcmp(v->string, "action") != 0 &&
+		    strcmp(v->string, "resource") != 0)
+			add_field(fields, v->string, "unknown",
+			    "is not a known field");
+	if ((v = cJSON_GetObjectItemCaseSensitive(body, "source")) != NULL) {
+		if (!cJSON_IsString(v))
+			add_field(fields, "source", "type",
+			    "must be a string");
+		else if (strlen(v->valuestring) > POLICY_SOURCE_MAX) {
+			snprintf(msg, sizeof(msg), "must be at most %d bytes",
+			    POLICY_SOURCE_MAX);
+			add_field(fields, "source", "max_len", msg);
+		}
+	}
+	check_subject(cJSON_GetObjectItemCaseSensitive(body, "subject"),
+	    fields);
+	v = cJSON_GetObjectItemCaseSensitive(body, "action");
+	if (v == NULL)
+		add_field(fields, "action", "required", "is required");
+	else if (!cJSON_IsString(v))
+		add_field(fields, "action", "type", "must be a string");
+	else if (!policy_perm_valid(v->valuestring) ||
+	    strchr(v->valuestring, '*') != NULL)
+		add_field(fields, "action", "pattern",
+		    "must be resource:action");
+	res = cJSON_GetObjectItemCaseSensitive(body, "resource");
+	if (res == NULL)
+		add_field(fields, "resource", "required", "is required");
+	else if (!cJSON_IsObject(res))
+		add_field(fields, "resource", "type", "must be an object");
+	else if ((v = cJSON_GetObjectItemCaseSensitive(res, "type")) == NULL)
+		add_field(fields, "resource.type", "required", "is required");
+	else if (!cJSON_IsString(v))
+		add_field(fields, "resource.type", "type",
+		    "must be a string");
+	else if (!is_name(v->valuestring))
+		add_field(fields, "resource.type", "pattern",
+		    "must be 1 to 63 of a-z 0-9 _");
+	if (cJSON_GetArraySize(fields) == 0) {
+		cJSON_Delete(fields);
+		return 0;
+	}
+fail:
+	http_reply_fields(req, 422, "validation_failed",
+	    "the body breaks the validation rules", fields);
+	return -1;
+}
+
+/*
+ * The subject of a dry-run: a member's role (and whether they are a
+ * system admin), or the role given. 0, or -1 when answered (404, 500).
+ */
+static int
+dry_subject(struct http_req *req, const cJSON *sub, struct policy_subject *ps,
+    char *role, size_t rolelen)
+{
+	const cJSON	*v;
+	struct auth_user u;
+	int		 r;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->ps_kind = "user";
+	ps->ps_role = role;
+	if ((v = cJSON_GetObjectItemCaseSensitive(sub, "role")) != NULL) {
+		snprintf(role, rolelen, "%s", v->valuestring);
+		return 0;
+	}
+	ps->ps_id = (int64_t)cJSON_GetObjectItemCaseSensitive(sub,
+	    "user_id")->valuedouble;
+	if ((r = auth_member_role(http_org(req), ps->ps_id, role,
+	    rolelen)) == -1) {
+		internal(req);
+		return -1;
+	}
+	if (r == 0) {
+		http_reply_error(req, 404, "not_found",
+		    "no such member of this organization");
+		return -1;
+	}
+	switch (auth_user_get(ps->ps_id, &u)) {
+	case AUTH_OK:
+		ps->ps_is_admin = u.us_is_admin;
+		auth_user_clear(&u);
+		return 0;
+	case AUTH_ERR_NOT_FOUND:
+		http_reply_error(req, 404, "not_found",
+		    "no such member of this organization");
+		return -1;
+	default:
+		internal(req);
+		return -1;
+	}
+}
+
+static int
+dry_run(struct http_req *req)
+{
+	const cJSON		*body = http_body(req), *res, *v;
+	struct policy_subject	 ps;
+	struct policy_resource	 pr;
+	struct policy_decision	 d;
+	struct policy		*own = NULL, *p;
+	struct erp_err		 err;
+	cJSON			*attrs, *o;
+	char			 role[ROLE_MAX + 1];
+
+	if (org_check(req) == -1 || check_dry_run(req) == -1 ||
+	    dry_subject(req, cJSON_GetObjectItemCaseSensitive(body,
+	    "subject"), &ps, role, sizeof(role)) == -1)
+		return -1;
+	if ((v = cJSON_GetObjectItemCaseSensitive(body, "source")) != NULL) {
+		/* no tests: the question is what this source decides */
+		if ((own = policy_compile(v->valuestring,
+		    strlen(v->valuestring), false, &err)) == NULL)
+			return invalid(req, &err);
+		p = own;
+	} else if ((p = http_policy(req)) == NULL)
+		return internal(req);
+	res = cJSON_GetObjectItemCaseSensitive(body, "resource");
+	/* the other fields are the attributes; the organization is this one */
+	attrs = cJSON_Duplicate(res, true);
+	cJSON_DeleteItemFromObjectCaseSensitive(attrs, "type");
+	cJSON_DeleteItemFromObjectCaseSensitive(attrs, "org_id");
+	memset(&pr, 0, sizeof(pr));
+	pr.pr_type = cJSON_GetObjectItemCaseSensitive(res, "type")->
+	    valuestring;
+	pr.pr_org_id = http_org(req);
+	if ((v = cJSON_GetObjectItemCaseSensitive(res, "id")) != NULL &&
+	    is_int(v) && v->valuedouble > 0)
+		pr.pr_id = (int64_t)v->valuedouble;
+	pr.pr_attrs = attrs;
+	policy_decide(p, &ps, cJSON_GetObjectItemCaseSensitive(body,
+	    "action")->valuestring, &pr, time_now(), http_client_ip(req), &d);
+	cJSON_Delete(attrs);
+	policy_free(own);
+	o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "allow", d.pd_allow);
+	if (d.pd_allow)
+		cJSON_AddNullToObject(o, "reason");
+	else
+		cJSON_AddStringToObject(o, "reason", d.pd_reason);
+	cJSON_AddStringToObject(o, "role", role);
+	if (d.pd_matched[0] != '\0')
+		cJSON_AddStringToObject(o, "matched", d.pd_matched);
+	else
+		cJSON_AddNullToObject(o, "matched");
+	return http_reply_json(req, 200, o);
+}
+
+static const struct http_route routes[] = {
+	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/orgs/{org}/policy",
+	  .rt_permission = "policy:read", .rt_handler = get },
+	{ .rt_methods = HTTP_PUT, .rt_path = "/api/v1/orgs/{org}/policy",
+	  .rt_permission = "policy:manage", .rt_handler = put },
+	{ .rt_methods = HTTP_GET,
+	  .rt_path = "/api/v1/orgs/{org}/policy/versions",
+	  .rt_permission = "policy:read", .rt_handler = versions },
+	{ .rt_methods = HTTP_POST,
+	  .rt_path = "/api/v1/orgs/{org}/policy/rollback",
+	  .rt_permission = "policy:manage", .rt_handler = rollback },
+	{ .rt_methods = HTTP_POST,
+	  .rt_path = "/api/v1/orgs/{org}/policy/dry-run",
+	  .rt_permission = "policy:read", .rt_handler = dry_run },
+};
+
+int
+api_policy_register(struct erp_err *err)
+{
+	return api_routes_add(routes, nitems(routes), err);
+}

@@ -1,0 +1,2 @@
+-- Hostile: collectgarbage must not be reachable from a policy.
+collectgarbage("stop")

@@ -1,0 +1,2 @@
+-- Hostile: coroutine must not be reachable from a policy.
+coroutine.wrap(function() end)()

@@ -1,0 +1,2 @@
+-- Hostile: debug.getinfo must not be reachable from a policy.
+debug.getinfo(1)

@@ -1,0 +1,2 @@
+-- Hostile: dofile must not be reachable from a policy.
+dofile("/etc/passwd")

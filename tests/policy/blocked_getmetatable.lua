@@ -1,0 +1,2 @@
+-- Hostile: getmetatable must not be reachable from a policy.
+getmetatable("").__index.dump(allow)

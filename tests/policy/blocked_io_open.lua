@@ -1,0 +1,2 @@
+-- Hostile: io.open must not be reachable from a policy.
+io.open("/etc/passwd"):read("a")

@@ -1,0 +1,2 @@
+-- Hostile: load must not be reachable from a policy.
+load("return 1")()

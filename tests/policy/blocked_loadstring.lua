@@ -1,0 +1,2 @@
+-- Hostile: loadstring must not be reachable from a policy.
+loadstring("return 1")()

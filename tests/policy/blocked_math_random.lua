@@ -1,0 +1,2 @@
+-- Hostile: math.random must not be reachable from a policy.
+math.random(10)

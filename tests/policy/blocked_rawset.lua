@@ -1,0 +1,2 @@
+-- Hostile: rawset must not be reachable from a policy.
+rawset(base.roles, "admin", {})

@@ -1,0 +1,2 @@
+-- Hostile: require must not be reachable from a policy.
+require("os")

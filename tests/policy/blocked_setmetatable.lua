@@ -1,0 +1,2 @@
+-- Hostile: setmetatable must not be reachable from a policy.
+setmetatable(base, nil)

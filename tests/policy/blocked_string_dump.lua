@@ -1,0 +1,2 @@
+-- Hostile: string.dump must not be reachable from a policy.
+string.dump(function() end)

@@ -1,0 +1,3 @@
+-- Hostile: a runaway loop while the policy loads. Must be refused
+-- ("instruction budget exceeded"), quickly.
+while true do end
