@@ -167,6 +167,10 @@ enum auth_result auth_user_create(const char *email, const char *name,
 enum auth_result auth_user_get(int64_t id, struct auth_user *out);
 enum auth_result auth_user_by_email(const char *email, struct auth_user *out);
 
+/* What authenticating a request needs of a user, and nothing more. */
+enum auth_result auth_user_brief(int64_t id, bool *active, int64_t *version,
+	    bool *admin, char email[AUTH_EMAIL_MAX + 1]);
+
 /* Replaces the hash; bump also kills every earlier token of the user. */
 enum auth_result auth_user_set_password_hash(int64_t id, const char *hash,
 	    bool bump);

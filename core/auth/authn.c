@@ -12,8 +12,9 @@ int
 auth_bearer(const struct config *cf, const char *token, int64_t now,
     struct auth_subject *sub, char *why, size_t whylen)
 {
-	struct auth_user	 u;
 	enum auth_result	 r;
+	int64_t			 version;
+	bool			 active, admin;
 	int			 rc;
 
 	memset(sub, 0, sizeof(*sub));
@@ -24,25 +25,24 @@ auth_bearer(const struct config *cf, const char *token, int64_t now,
 		snprintf(why, whylen, "token revoked");
 		return rc == 1 ? -1 : -2;
 	}
-	r = auth_user_get(sub->su_claims.cl_sub, &u);
-	auth_user_clear(&u);
+	r = auth_user_brief(sub->su_claims.cl_sub, &active, &version, &admin,
+	    sub->su_email);
 	if (r == AUTH_ERR_INTERNAL)
 		return -2;
 	if (r != AUTH_OK) {
 		snprintf(why, whylen, "unknown user");
 		return -1;
 	}
-	if (!u.us_is_active) {
+	if (!active) {
 		snprintf(why, whylen, "user deactivated");
 		return -1;
 	}
-	if (u.us_token_version != sub->su_claims.cl_ver) {
+	if (version != sub->su_claims.cl_ver) {
 		snprintf(why, whylen, "token version superseded");
 		return -1;
 	}
 	sub->su_kind = AUTH_KIND_USER;
-	sub->su_user_id = u.us_id;
-	sub->su_is_admin = u.us_is_admin;
-	snprintf(sub->su_email, sizeof(sub->su_email), "%s", u.us_email);
+	sub->su_user_id = sub->su_claims.cl_sub;
+	sub->su_is_admin = admin;
 	return 0;
 }

@@ -287,3 +287,27 @@ auth_user_clear(struct auth_user *u)
 {
 	sodium_memzero(u->us_hash, sizeof(u->us_hash));
 }
+
+enum auth_result
+auth_user_brief(int64_t id, bool *active, int64_t *version, bool *admin,
+    char email[AUTH_EMAIL_MAX + 1])
+{
+	static const char	 sql[] = "SELECT is_active, token_version, "
+				    "is_admin, email FROM users WHERE id = ?";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = db_stmt(sql)) == NULL)
+		return AUTH_ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*active = sqlite3_column_int(st, 0) != 0;
+		*version = sqlite3_column_int64(st, 1);
+		*admin = sqlite3_column_int(st, 2) != 0;
+		copy_text(email, AUTH_EMAIL_MAX + 1, st, 3);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return AUTH_OK;
+	return rc == SQLITE_DONE ? AUTH_ERR_NOT_FOUND : AUTH_ERR_INTERNAL;
+}

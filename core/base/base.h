@@ -46,6 +46,8 @@ void	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	buf_vprintf(struct buf *, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
+/* Appends v in decimal (printf's cost showed on every request). */
+void	buf_int(struct buf *, int64_t v);
 /* Appends s as a quoted JSON string (escaping controls, quotes, \). */
 void	buf_json_str(struct buf *, const char *s, size_t len);
 void	buf_reset(struct buf *);

@@ -113,3 +113,19 @@ buf_free(struct buf *b)
 	b->b_data = NULL;
 	b->b_len = b->b_cap = 0;
 }
+
+void
+buf_int(struct buf *b, int64_t v)
+{
+	char		 d[24];
+	size_t		 n = sizeof(d);
+	uint64_t	 u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		d[--n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		d[--n] = '-';
+	buf_append(b, d + n, sizeof(d) - n);
+}

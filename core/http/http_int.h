@@ -38,6 +38,7 @@ struct http_req {
 	int				 rq_status;	/* 0 until replied */
 	bool				 rq_close;	/* close after reply */
 	bool				 rq_body_done;	/* raw body read to its end */
+	bool				 rq_continued;	/* 100 Continue handled */
 	bool				 rq_defer;	/* hold the reply */
 	bool				 rq_secret;	/* wipe reply buffers */
 	struct buf			 rq_deferred;	/* the held reply */

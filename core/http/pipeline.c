@@ -81,19 +81,32 @@ access_log(const struct http_req *req)
 					    ri->request_method : "";
 	const char			*path = req->rq_path ? req->rq_path :
 					    "";
+	const char			*ip = http_client_ip(req);
+	int64_t				 us = time_mono_us() - req->rq_start_us;
 
+	buf_reserve(&b, 384);
 	time_now_rfc3339_ms(ts);
-	buf_printf(&b, "{\"ts\":\"%s\",\"type\":\"access\",\"request_id\":"
-	    "\"%s\",\"method\":", ts, req->rq_id);
+	buf_puts(&b, "{\"ts\":\"");
+	buf_puts(&b, ts);
+	buf_puts(&b, "\",\"type\":\"access\",\"request_id\":\"");
+	buf_puts(&b, req->rq_id);
+	buf_puts(&b, "\",\"method\":");
 	buf_json_str(&b, m, strnlen(m, 16));
 	/* the query is left out: signed links carry their signature there */
 	buf_puts(&b, ",\"path\":");
 	buf_json_str(&b, path, strnlen(path, 512));
-	buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%lld,"
-	    "\"ip\":", req->rq_status,
-	    (double)(time_mono_us() - req->rq_start_us) / 1000.0,
-	    (long long)req->rq_bytes_out);
-	buf_json_str(&b, http_client_ip(req), strlen(http_client_ip(req)));
+	buf_puts(&b, ",\"status\":");
+	buf_int(&b, req->rq_status);
+	buf_puts(&b, ",\"duration_ms\":");
+	buf_int(&b, us / 1000);
+	buf_append(&b, ".", 1);
+	buf_int(&b, 1000 + us % 1000);		/* three digits after a '1' */
+	memmove(b.b_data + b.b_len - 4, b.b_data + b.b_len - 3, 3);
+	b.b_len--;
+	buf_puts(&b, ",\"bytes\":");
+	buf_int(&b, req->rq_bytes_out);
+	buf_puts(&b, ",\"ip\":");
+	buf_json_str(&b, ip, strlen(ip));
 	buf_puts(&b, "}\n");
 	log_line_out(b.b_data, b.b_len);
 	buf_free(&b);
@@ -625,11 +638,23 @@ http_read(struct http_req *req, void *buf, size_t len)
 {
 	int	 n;
 
+	const char	*expect;
+
 	if (req->rq_body_done)
 		return 0;
+	/* a client that asked waits for this before sending the body */
+	if (!req->rq_continued) {
+		req->rq_continued = true;
+		expect = mg_get_header(req->rq_conn, "Expect");
+		if (expect != NULL && strcasecmp(expect, "100-continue") == 0)
+			mg_write(req->rq_conn, "HTTP/1.1 100 Continue\r\n\r\n",
+			    25);
+	}
 	n = mg_read(req->rq_conn, buf, len);
-	if (n == 0)
+	if (n == 0) {
 		req->rq_body_done = true;
+		req->rq_close = false;	/* read whole: keep the connection */
+	}
 	return n < 0 ? -1 : n;
 }
 

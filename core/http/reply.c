@@ -77,14 +77,22 @@ reply_send(struct http_req *req, int status, const char *ctype,
 	nobody = req->rq_method == HTTP_HEAD || status == 204 ||
 	    status == 304;
 	buf_reserve(&b, 1024 + (nobody ? 0 : len));
-	buf_printf(&b, "HTTP/1.1 %d %s\r\n", status, reply_reason(status));
-	if (ctype != NULL)
-		buf_printf(&b, "Content-Type: %s\r\n", ctype);
-	if (status != 204 && status != 304)
-		buf_printf(&b, "Content-Length: %zu\r\n", len);
-	buf_printf(&b, "Cache-Control: %s\r\nConnection: %s\r\n",
-	    req->rq_cache ? req->rq_cache : "no-store",
-	    keep_alive(req) ? "keep-alive" : "close");
+	buf_puts(&b, "HTTP/1.1 ");
+	buf_int(&b, status);
+	buf_append(&b, " ", 1);
+	buf_puts(&b, reply_reason(status));
+	if (ctype != NULL) {
+		buf_puts(&b, "\r\nContent-Type: ");
+		buf_puts(&b, ctype);
+	}
+	if (status != 204 && status != 304) {
+		buf_puts(&b, "\r\nContent-Length: ");
+		buf_int(&b, (int64_t)len);
+	}
+	buf_puts(&b, "\r\nCache-Control: ");
+	buf_puts(&b, req->rq_cache ? req->rq_cache : "no-store");
+	buf_puts(&b, keep_alive(req) ? "\r\nConnection: keep-alive\r\n" :
+	    "\r\nConnection: close\r\n");
 	headers_common(&b, req);
 	if (req->rq_headers.b_len > 0)
 		buf_append(&b, req->rq_headers.b_data, req->rq_headers.b_len);
@@ -150,7 +158,10 @@ http_add_header(struct http_req *req, const char *name, const char *value)
 {
 	if (strpbrk(name, "\r\n:") != NULL || strpbrk(value, "\r\n") != NULL)
 		return -1;
-	buf_printf(&req->rq_headers, "%s: %s\r\n", name, value);
+	buf_puts(&req->rq_headers, name);
+	buf_append(&req->rq_headers, ": ", 2);
+	buf_puts(&req->rq_headers, value);
+	buf_append(&req->rq_headers, "\r\n", 2);
 	return 0;
 }
 

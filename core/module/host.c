@@ -94,10 +94,26 @@ h_request_id(struct erp_req *r)
 	return http_request_id(REQ(r));
 }
 
+/* Set while a raw-body write route has not taken the write lock yet. */
+static __thread bool	 lazy_write;
+
+/* Takes the write lock if this request put it off (raw bodies, audits). */
+static int
+write_now(void)
+{
+	if (db_tx_writing())
+		return 0;
+	return db_tx_begin();
+}
+
 static sqlite3_stmt *
 h_stmt(struct erp_req *r, const char *sql)
 {
-	sqlite3_stmt	*st = db_stmt_restricted(sql);
+	sqlite3_stmt	*st;
+
+	if (lazy_write && write_now() == -1)
+		return NULL;
+	st = db_stmt_restricted(sql);
 
 	/* a GET runs in a read transaction: it may not write */
 	if (st != NULL && !db_tx_writing() && !sqlite3_stmt_readonly(st)) {
@@ -150,6 +166,24 @@ h_reply_file(struct erp_req *r, const char *ctype, const char *filename,
 		    c == '\\' || c == ';' ? "_" : (const char *)&c, 1);
 	}
 	buf_puts(&cd, "\"");
+	/* the real name too, UTF-8 percent-encoded (RFC 6266, 8187) */
+	if (filename != NULL && utf8_valid(filename, strlen(filename))) {
+		static const char	 hex[] = "0123456789ABCDEF";
+
+		buf_puts(&cd, "; filename*=UTF-8''");
+		for (i = 0; filename[i] != '\0' && i < 800; i++) {
+			unsigned char	 c = (unsigned char)filename[i];
+
+			if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			    (c >= '0' && c <= '9') || strchr("-._~", c) != NULL)
+				buf_append(&cd, (const char *)&c, 1);
+			else {
+				char	 e[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+				buf_append(&cd, e, 3);
+			}
+		}
+	}
 	http_add_header(REQ(r), "Content-Disposition", cd.b_data);
 	http_add_header(REQ(r), "X-Download-Options", "noopen");
 	buf_free(&cd);
@@ -178,6 +212,9 @@ h_fail(struct erp_req *r, enum erp_error e, const char *field,
 	case ERP_E_TOO_LARGE:
 		return http_reply_error(req, 413, "payload_too_large",
 		    message);
+	case ERP_E_MEDIA_TYPE:
+		return http_reply_error(req, 415, "unsupported_media_type",
+		    message);
 	case ERP_E_VALIDATION:
 		return http_reply_field_error(req, 422, "validation_failed",
 		    "the body breaks the validation rules", field ? field : "",
@@ -197,19 +234,17 @@ h_add_header(struct erp_req *r, const char *name, const char *value)
 }
 
 static int
-h_audit(struct erp_req *r, const char *action, const char *type,
-    int64_t id, const cJSON *details)
+h_audit_org(struct erp_req *r, int64_t org, const char *action,
+    const char *type, int64_t id, const cJSON *details)
 {
 	struct audit_event	 ev;
 	char			 rid[24];
 
-	if (!db_tx_writing()) {
-		log_msg(LOG_ERROR, http_request_id(REQ(r)), "module: audit "
-		    "outside a write (on a read-only route)");
+	/* a GET or a raw body takes the write lock only now */
+	if (write_now() == -1)
 		return -1;
-	}
 	api_event_init(&ev, REQ(r), action, "success");
-	ev.ae_org_id = http_org(REQ(r));
+	ev.ae_org_id = org;
 	ev.ae_resource_type = type;
 	if (id > 0) {
 		snprintf(rid, sizeof(rid), "%lld", (long long)id);
@@ -217,6 +252,13 @@ h_audit(struct erp_req *r, const char *action, const char *type,
 	}
 	ev.ae_details = details;
 	return api_append(&ev);
+}
+
+static int
+h_audit(struct erp_req *r, const char *action, const char *type,
+    int64_t id, const cJSON *details)
+{
+	return h_audit_org(r, http_org(REQ(r)), action, type, id, details);
 }
 
 static int
@@ -349,6 +391,7 @@ host_init(const struct config *cf)
 	h->data_dir = h_data_dir;
 	h->log = h_log;
 	h->now = h_now;
+	h->audit_org = h_audit_org;
 }
 
 int
@@ -356,10 +399,15 @@ host_dispatch(struct http_req *req)
 {
 	const struct erp_route	*rt = http_route_arg(req);
 	bool			 write = rt->method != ERP_GET;
+	bool			 raw = (rt->flags & ERP_ROUTE_RAW_BODY) != 0;
 	int			 status;
 
-	/* reads see one snapshot; writes hold the write lock throughout */
-	if ((write ? (db_tx_writing() ? 0 : db_tx_begin()) :
+	/*
+	 * Reads see one snapshot; writes hold the write lock throughout,
+	 * except that a raw body (an upload, however slow) is read first.
+	 */
+	lazy_write = write && raw;
+	if ((write && !raw ? (db_tx_writing() ? 0 : db_tx_begin()) :
 	    db_tx_begin_read()) == -1)
 		return http_reply_error(req, 500, "internal", "internal error");
 	http_reply_defer(req);
@@ -370,8 +418,9 @@ host_dispatch(struct http_req *req)
 		    "%s replied nothing", rt->path);
 		status = 500;
 	}
-	if (status >= 400 || (write ? audit_tx_commit() : db_tx_commit()) ==
-	    -1) {
+	lazy_write = false;
+	if (status >= 400 || (db_tx_writing() ? audit_tx_commit() :
+	    db_tx_commit()) == -1) {
 		db_tx_rollback();
 		if (status < 400) {
 			/* the commit failed: the success never happened */

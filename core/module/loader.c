@@ -293,7 +293,10 @@ module_start_all(struct erp_err *err)
 			    HTTP_ROUTE_PUBLIC : 0) |
 			    (r->flags & ERP_ROUTE_RAW_BODY ?
 			    HTTP_ROUTE_RAW_BODY : 0) |
-			    (r->method != ERP_GET ? HTTP_ROUTE_WRITE_TX : 0);
+			    /* an upload is read before any lock is taken */
+			    (r->method != ERP_GET &&
+			    (r->flags & ERP_ROUTE_RAW_BODY) == 0 ?
+			    HTTP_ROUTE_WRITE_TX : 0);
 			hr.rt_handler = host_dispatch;
 			hr.rt_arg = (void *)(uintptr_t)r;
 			hr.rt_permission = r->permission;

@@ -24,6 +24,7 @@
 struct sandbox {
 	struct policy_budget	 sb_budget;	/* first: policy_budget() */
 	lua_State		*sb_L;
+	bool			 sb_setupval;	/* some code assigns upvalues */
 };
 
 static void	hook(lua_State *, lua_Debug *);
@@ -364,6 +365,12 @@ static void
 restore_upvalues(lua_State *L)
 {
 	lua_Integer	 i, n;
+	void		*ud;
+
+	/* code that never assigns an upvalue cannot change one */
+	lua_getallocf(L, &ud);
+	if (!((struct sandbox *)ud)->sb_setupval)
+		return;
 
 	if (lua_getfield(L, LUA_REGISTRYINDEX, UPVALS_KEY) != LUA_TTABLE) {
 		lua_pop(L, 1);
@@ -587,6 +594,140 @@ policy_sandbox_env(lua_State *L)
 	lua_remove(L, libst);
 }
 
+/* Finding upvalue assignments ------------------------------------------ */
+
+/*
+ * A chunk's bytecode, read back from lua_dump (stripped), to find out
+ * whether any of its functions assigns an upvalue (OP_SETUPVAL). Only
+ * then must upvalues be restored after each call. Anything unexpected
+ * in the format counts as "yes": the check may only ever save work.
+ */
+#define OP_SETUPVAL_54	10	/* lopcodes.h, Lua 5.4 */
+
+struct dump {
+	const unsigned char	*d_p;
+	size_t			 d_left;
+	bool			 d_bad;
+};
+
+static int
+dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
+{
+	buf_append(ud, p, sz);
+	return 0;
+}
+
+static const unsigned char *
+take(struct dump *d, size_t n)
+{
+	const unsigned char	*p = d->d_p;
+
+	if (d->d_bad || n > d->d_left) {
+		d->d_bad = true;
+		return NULL;
+	}
+	d->d_p += n;
+	d->d_left -= n;
+	return p;
+}
+
+static size_t
+varint(struct dump *d)
+{
+	const unsigned char	*b;
+	size_t			 x = 0;
+	int			 i;
+
+	for (i = 0; i < 10; i++) {
+		if ((b = take(d, 1)) == NULL)
+			return 0;
+		x = (x << 7) | (*b & 0x7f);
+		if (*b & 0x80)
+			return x;
+	}
+	d->d_bad = true;
+	return 0;
+}
+
+static void
+skip_string(struct dump *d)
+{
+	size_t	 n = varint(d);
+
+	if (n > 0)
+		take(d, n - 1);
+}
+
+/* Scans one function and its nested ones; true if any sets an upvalue. */
+static bool
+scan_function(struct dump *d, int depth)
+{
+	const unsigned char	*code;
+	size_t			 n, i;
+	bool			 found = false;
+
+	if (depth > 200) {
+		d->d_bad = true;
+		return true;
+	}
+	skip_string(d);			/* source */
+	varint(d);			/* linedefined */
+	varint(d);			/* lastlinedefined */
+	take(d, 3);			/* numparams, is_vararg, maxstack */
+	n = varint(d);
+	if ((code = take(d, n * 4)) == NULL)
+		return true;
+	for (i = 0; i < n; i++)
+		if ((code[i * 4] & 0x7f) == OP_SETUPVAL_54)	/* LE */
+			found = true;
+	n = varint(d);			/* constants */
+	for (i = 0; i < n && !d->d_bad; i++) {
+		const unsigned char	*t = take(d, 1);
+
+		if (t == NULL)
+			return true;
+		switch (*t) {
+		case 0: case 1: case 17:	/* nil, false, true */
+			break;
+		case 3: case 19:		/* integer, float */
+			take(d, 8);
+			break;
+		case 4: case 20:		/* short, long string */
+			skip_string(d);
+			break;
+		default:
+			d->d_bad = true;
+		}
+	}
+	n = varint(d);			/* upvalues */
+	take(d, n * 3);
+	n = varint(d);			/* nested functions */
+	for (i = 0; i < n && !d->d_bad; i++)
+		found |= scan_function(d, depth + 1);
+	for (i = 0; i < 4; i++)		/* stripped debug info: 4 counts */
+		if (varint(d) != 0)
+			d->d_bad = true;
+	return found || d->d_bad;
+}
+
+/* Whether the function at the top of L (a loaded chunk) sets upvalues. */
+static bool
+assigns_upvalues(lua_State *L)
+{
+	struct buf	 b = { 0 };
+	struct dump	 d;
+	bool		 found = true;
+
+	if (lua_dump(L, dump_writer, &b, 1) == 0 && b.b_len > 32) {
+		d.d_p = (const unsigned char *)b.b_data + 32;	/* header */
+		d.d_left = b.b_len - 32;
+		d.d_bad = false;
+		found = scan_function(&d, 0);
+	}
+	buf_free(&b);
+	return found;
+}
+
 /* Loading and calling --------------------------------------------------- */
 
 static int
@@ -641,6 +782,12 @@ policy_sandbox_run(lua_State *L, const char *source, size_t len,
 	/* "t": text only, a binary chunk could break the VM */
 	if ((rc = luaL_loadbufferx(L, source, len, chunkname, "t")) != LUA_OK)
 		return rc;
+	if (assigns_upvalues(L)) {
+		void	*ud;
+
+		lua_getallocf(L, &ud);
+		((struct sandbox *)ud)->sb_setupval = true;
+	}
 	lua_pushvalue(L, env);
 	lua_setupvalue(L, -2, 1);		/* its _ENV */
 	policy_budget_start(L, POLICY_INSTRUCTIONS);

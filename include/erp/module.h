@@ -56,7 +56,8 @@ enum erp_error {
 	ERP_E_CONFLICT,		/* 409 conflict, naming a field */
 	ERP_E_TOO_LARGE,	/* 413 payload_too_large */
 	ERP_E_VALIDATION,	/* 422 validation_failed, naming a field */
-	ERP_E_INTERNAL		/* 500 internal (logged, nothing leaks) */
+	ERP_E_INTERNAL,		/* 500 internal (logged, nothing leaks) */
+	ERP_E_MEDIA_TYPE	/* 415 unsupported_media_type */
 };
 
 /*
@@ -169,7 +170,11 @@ struct erp_host {
 	/*
 	 * The database, inside the transaction the host opened for the
 	 * request (writes: BEGIN IMMEDIATE; the host commits after a reply
-	 * below 400, else rolls back). sql must be a static string: the
+	 * below 400, else rolls back). On ERP_ROUTE_RAW_BODY routes the
+	 * write lock is taken at the first stmt or audit call, so reading a
+	 * slow upload holds no lock. On GET routes statements that write are
+	 * refused, but audit works (it takes the write lock then). sql must
+	 * be a static string: the
 	 * statement is prepared once per thread under an authorizer that
 	 * refuses transaction control, ATTACH and PRAGMA, and comes back
 	 * reset with its bindings cleared. Returns: the statement, or NULL
@@ -245,6 +250,15 @@ struct erp_host {
 	void		 (*log)(struct erp_req *, int level, const char *message);
 	/* Returns: now, in Unix seconds. */
 	int64_t		 (*now)(void);
+
+	/*
+	 * audit for a record of organization org, for routes outside one
+	 * (ERP_ROUTE_SYSTEM) that act on an organization's record, such as
+	 * a signed download. Returns: as audit.
+	 */
+	int		 (*audit_org)(struct erp_req *, int64_t org,
+			    const char *action, const char *resource_type,
+			    int64_t resource_id, const cJSON *details);
 };
 
 /*
