@@ -31,13 +31,6 @@ ROLES = ("manager", "clerk", "viewer", "outsider")
 STORAGE_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
-def core_bug(why):
-    """Skips a test that fails because of a reported bug in core/ (set
-    ERPD_CORE_BUGS=1 to run it anyway)."""
-    return unittest.skipUnless(os.environ.get("ERPD_CORE_BUGS"),
-                               "core bug, reported: " + why)
-
-
 # -- real files ------------------------------------------------------------
 
 def make_png(width=3, height=2):
