@@ -89,23 +89,30 @@ audit_canonical(struct buf *b, const struct audit_row *r)
 	size_t		 i;
 
 	/* length-prefixed, so no two different rows encode alike */
-	buf_printf(b, "erpd-audit-v1\n%lld\n", (long long)r->ar_id);
+	buf_reserve(b, 512);
+	buf_puts(b, "erpd-audit-v1\n");
+	buf_int(b, r->ar_id);
+	buf_append(b, "\n", 1);
 	/* 0 is SQL NULL ("~"); verify passes a stored 0 as -1 */
 	for (i = 0; i < 2; i++) {
 		int64_t	 v = i == 0 ? r->ar_actor_id : r->ar_org_id;
 
 		if (v == 0)
-			buf_puts(b, "~\n");
+			buf_append(b, "~", 1);
 		else
-			buf_printf(b, "%lld\n", (long long)v);
+			buf_int(b, v);
+		buf_append(b, "\n", 1);
 	}
 	for (i = 0; i < nitems(text); i++) {
 		if (text[i] == NULL)
-			buf_puts(b, "~\n");
+			buf_append(b, "~\n", 2);
 		else {
-			buf_printf(b, "%zu:", strlen(text[i]));
-			buf_puts(b, text[i]);
-			buf_puts(b, "\n");
+			size_t	 n = strlen(text[i]);
+
+			buf_int(b, (int64_t)n);
+			buf_append(b, ":", 1);
+			buf_append(b, text[i], n);
+			buf_append(b, "\n", 1);
 		}
 	}
 }
