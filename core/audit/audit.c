@@ -72,6 +72,7 @@ audit_init(const struct config *cf, struct erp_err *err)
 	}
 	free(cp_path);
 	cp_path = audit_checkpoint_path(cf);
+	audit_head_forget();		/* a new database: its own head */
 	cp_last_id = 0;
 	if (audit_checkpoint_newest(cp_path, sign_pk, &cp) == 0)
 		cp_last_id = cp.cp_id;
@@ -148,34 +149,59 @@ bind_id(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_null(st, i);
 }
 
-int
-audit_append(const struct audit_event *ev)
+/*
+ * The chain's head. Appends run one at a time under the write lock, so the
+ * newest committed head is kept here instead of read back for every
+ * entry; an append inside the same transaction uses its own pending head.
+ * Another process (erpd user add) may append meanwhile: then the next
+ * insert collides on its id and the head is read from the database.
+ */
+static pthread_mutex_t	 head_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t		 head_id;		/* committed; 0: unknown */
+static char		 head_hash[AUDIT_HASH_HEX + 1];
+static __thread uint64_t pend_tx;		/* this thread's appends */
+static __thread int64_t	 pend_id;
+static __thread char	 pend_hash[AUDIT_HASH_HEX + 1];
+
+void
+audit_head_forget(void)
 {
-	static const char	 head_sql[] = "SELECT id, hash FROM audit_log "
+	pthread_mutex_lock(&head_lock);
+	head_id = 0;
+	pthread_mutex_unlock(&head_lock);
+	pend_tx = 0;
+}
+
+/* The head to chain to: id of the next entry and the previous hash. */
+static int
+head(bool fresh, int64_t *next, char prev[AUDIT_HASH_HEX + 1])
+{
+	static const char	 sql[] = "SELECT id, hash FROM audit_log "
 				    "ORDER BY id DESC LIMIT 1";
-	static const char	 add_sql[] = "INSERT INTO audit_log (id, ts, "
-				    "actor_type, actor_id, org_id, action, "
-				    "resource_type, resource_id, outcome, ip, "
-				    "request_id, details, prev_hash, hash) "
-				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-				    "?, ?, ?)";
-	struct audit_row	 r;
 	sqlite3_stmt		*st;
-	char			 prev[AUDIT_HASH_HEX + 1], hash[AUDIT_HASH_HEX + 1];
-	char			 ts[21], *details = NULL;
 	int			 rc;
 
-	if (!audit_enabled())
+	if (!fresh && pend_tx != 0 && pend_tx == db_tx_id()) {
+		*next = pend_id + 1;
+		memcpy(prev, pend_hash, AUDIT_HASH_HEX + 1);
 		return 0;
-	if ((st = db_stmt(head_sql)) == NULL)
+	}
+	if (!fresh) {
+		pthread_mutex_lock(&head_lock);
+		*next = head_id + 1;
+		memcpy(prev, head_hash, AUDIT_HASH_HEX + 1);
+		pthread_mutex_unlock(&head_lock);
+		if (*next > 1)
+			return 0;
+	}
+	if ((st = db_stmt(sql)) == NULL)
 		return -1;
-	memset(&r, 0, sizeof(r));
 	memset(prev, '0', AUDIT_HASH_HEX);
 	prev[AUDIT_HASH_HEX] = '\0';
-	r.ar_id = 1;
+	*next = 1;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r.ar_id = sqlite3_column_int64(st, 0) + 1;
-		snprintf(prev, sizeof(prev), "%s",
+		*next = sqlite3_column_int64(st, 0) + 1;
+		snprintf(prev, AUDIT_HASH_HEX + 1, "%s",
 		    (const char *)sqlite3_column_text(st, 1));
 	}
 	sqlite3_reset(st);
@@ -183,6 +209,70 @@ audit_append(const struct audit_event *ev)
 		log_error("audit: %s", sqlite3_errmsg(db_get()));
 		return -1;
 	}
+	return 0;
+}
+
+/* After a commit: the committed head moves forward, never back. */
+static void
+head_committed(uint64_t tx)
+{
+	if (pend_tx == 0 || pend_tx != tx)
+		return;
+	pthread_mutex_lock(&head_lock);
+	if (pend_id > head_id) {
+		head_id = pend_id;
+		memcpy(head_hash, pend_hash, sizeof(head_hash));
+	}
+	pthread_mutex_unlock(&head_lock);
+	pend_tx = 0;
+}
+
+/* Binds r (hashed into hash) and steps the insert; SQLite's result. */
+static int
+insert(const struct audit_row *r, const char *hash)
+{
+	static const char	 sql[] = "INSERT INTO audit_log (id, ts, "
+				    "actor_type, actor_id, org_id, action, "
+				    "resource_type, resource_id, outcome, ip, "
+				    "request_id, details, prev_hash, hash) "
+				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+				    "?, ?, ?)";
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = db_stmt(sql)) == NULL)
+		return SQLITE_ERROR;
+	sqlite3_bind_int64(st, 1, r->ar_id);
+	bind_text(st, 2, r->ar_ts);
+	bind_text(st, 3, r->ar_actor_type);
+	bind_id(st, 4, r->ar_actor_id);
+	bind_id(st, 5, r->ar_org_id);
+	bind_text(st, 6, r->ar_action);
+	bind_text(st, 7, r->ar_resource_type);
+	bind_text(st, 8, r->ar_resource_id);
+	bind_text(st, 9, r->ar_outcome);
+	bind_text(st, 10, r->ar_ip);
+	bind_text(st, 11, r->ar_request_id);
+	bind_text(st, 12, r->ar_details);
+	bind_text(st, 13, r->ar_prev_hash);
+	bind_text(st, 14, hash);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int
+audit_append(const struct audit_event *ev)
+{
+	struct audit_row	 r;
+	char			 prev[AUDIT_HASH_HEX + 1], hash[AUDIT_HASH_HEX + 1];
+	char			 ts[21], *details = NULL;
+	int			 rc, attempt;
+
+	if (!audit_enabled())
+		return 0;
+	memset(&r, 0, sizeof(r));
 	if (ev->ae_details != NULL)
 		details = cJSON_PrintUnformatted(ev->ae_details);
 	time_rfc3339(time_now(), ts);
@@ -198,34 +288,23 @@ audit_append(const struct audit_event *ev)
 	r.ar_request_id = ev->ae_request_id;
 	r.ar_details = details;
 	r.ar_prev_hash = prev;
-	audit_hash(&r, hash);
-
-	if ((st = db_stmt(add_sql)) == NULL) {
-		cJSON_free(details);
-		return -1;
+	rc = SQLITE_ERROR;
+	/* the kept head, then (on an id collision) the database's */
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (head(attempt == 1, &r.ar_id, prev) == -1)
+			break;
+		audit_hash(&r, hash);
+		if ((rc = insert(&r, hash)) != SQLITE_CONSTRAINT)
+			break;
 	}
-	sqlite3_bind_int64(st, 1, r.ar_id);
-	bind_text(st, 2, ts);
-	bind_text(st, 3, r.ar_actor_type);
-	bind_id(st, 4, r.ar_actor_id);
-	bind_id(st, 5, r.ar_org_id);
-	bind_text(st, 6, r.ar_action);
-	bind_text(st, 7, r.ar_resource_type);
-	bind_text(st, 8, r.ar_resource_id);
-	bind_text(st, 9, r.ar_outcome);
-	bind_text(st, 10, r.ar_ip);
-	bind_text(st, 11, r.ar_request_id);
-	bind_text(st, 12, details);
-	bind_text(st, 13, prev);
-	bind_text(st, 14, hash);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	cJSON_free(details);
 	if (rc != SQLITE_DONE) {
 		log_error("audit: append: %s", sqlite3_errmsg(db_get()));
 		return -1;
 	}
+	pend_tx = db_tx_id();
+	pend_id = r.ar_id;
+	memcpy(pend_hash, hash, sizeof(pend_hash));
 	if (r.ar_id % AUDIT_CHECKPOINT_EVERY == 0) {
 		due_tx = db_tx_id();
 		due_id = r.ar_id;
@@ -277,13 +356,17 @@ checkpoint_write(int64_t id, const char *head)
 int
 audit_tx_commit(void)
 {
+	uint64_t	 tx = db_tx_id();
 	/* owed only if the entry was appended in this very transaction */
-	int64_t	 id = due_tx != 0 && due_tx == db_tx_id() ? due_id : 0;
+	int64_t		 id = due_tx != 0 && due_tx == tx ? due_id : 0;
 
 	due_id = 0;
 	due_tx = 0;
-	if (db_tx_commit() == -1)
+	if (db_tx_commit() == -1) {
+		pend_tx = 0;
 		return -1;
+	}
+	head_committed(tx);
 	if (id != 0)
 		checkpoint_write(id, due_hash);
 	return 0;

@@ -42,6 +42,9 @@ char	*audit_checkpoint_path(const struct config *);
 void	audit_canonical(struct buf *, const struct audit_row *);
 void	audit_hash(const struct audit_row *, char out[AUDIT_HASH_HEX + 1]);
 
+/* Forgets the chain head kept in memory (a new database). */
+void	audit_head_forget(void);
+
 /* checkpoint.c */
 void	audit_checkpoint_sign(struct audit_checkpoint *,
 	    const unsigned char *sk);
