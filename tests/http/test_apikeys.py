@@ -357,6 +357,15 @@ class ApiKeysTest(IdentityMixin, ServerTestCase):
             r = self.server.api("PATCH", "/api/v1/users/%d" % uid,
                                 {"is_active": True}, token=self.admin_token)
             self.assertEqual(r.status, 200, repr(r))
+        # the deactivation revoked the key for good: reactivating the
+        # user does not bring it back (their tokens stay dead too)
+        self.assertUnauthenticated(self.with_key(
+            "GET", self.path("/members"), k))
+        _, keys = self.listed()
+        mine = [x for x in keys.values()
+                if k.startswith("erp_%s_" % x["prefix"])]
+        self.assertEqual(len(mine), 1, keys)
+        self.assertIsNotNone(mine[0]["revoked_at"])
 
 
 if __name__ == "__main__":

@@ -408,6 +408,15 @@ class OrgsTest(OrgsCase, ServerTestCase):
                     r = self.call(method, path, "{bad json", who="outsider")
                     self.assertError(r, 403, "forbidden")
         self.assertEqual(self.member_roles(self.org["id"]), before)
+        # a non-member's refusal is a denial like any other: audited,
+        # under the organization and the permission's action
+        r = self.call("GET", "%s/%s/audit?limit=500&action=member.read" % (
+            ORGS, self.org["id"]))
+        self.assertEqual(r.status, 200, repr(r))
+        denied = [e for e in r.json["items"] if e["outcome"] == "denied" and
+                  e["actor_id"] == self.users["outsider"]["id"]]
+        self.assertTrue(denied, r.json)
+        self.assertIn("not a member", denied[0]["details"]["reason"])
 
     def test_org_not_a_positive_integer(self):
         for bad in BAD_IDS:
