@@ -23,10 +23,12 @@ for v in ON OFF; do
 done
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/erpd-bench.XXXXXX")
-PIDS=
+# start() runs in a command substitution (a subshell): PIDs go to a file
 cleanup() {
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	for p in $(cat "$TMP"/*.pid 2>/dev/null); do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	sleep 1
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -38,7 +40,7 @@ start() {
 	mkdir "$TMP/$1"
 	ERP_LISTEN="127.0.0.1:$port" ERP_THREADS=128 ERP_DATA_DIR="$TMP/$1" \
 	    ERP_LOGIN_RATE=1000/minute "$2/erpd" serve >/dev/null 2>&1 &
-	PIDS="$PIDS $!"
+	echo $! >"$TMP/$1.pid"
 	wait_up "http://127.0.0.1:$port/healthz" "$1" >&2
 	echo "$port"
 }

@@ -131,11 +131,12 @@ audit_hash(const struct audit_row *r, char out[AUDIT_HASH_HEX + 1])
 	buf_free(&b);
 }
 
+/* Static: every string outlives the step (the bindings are cleared). */
 static void
 bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s != NULL)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
 }
