@@ -167,9 +167,13 @@ enum auth_result auth_user_create(const char *email, const char *name,
 enum auth_result auth_user_get(int64_t id, struct auth_user *out);
 enum auth_result auth_user_by_email(const char *email, struct auth_user *out);
 
-/* What authenticating a request needs of a user, and nothing more. */
-enum auth_result auth_user_brief(int64_t id, bool *active, int64_t *version,
-	    bool *admin, char email[AUTH_EMAIL_MAX + 1]);
+/*
+ * What authenticating a request needs of a user, and whether the token
+ * jti is revoked, in one statement.
+ */
+enum auth_result auth_user_brief(int64_t id, const char *jti, bool *active,
+	    int64_t *version, bool *admin, bool *revoked,
+	    char email[AUTH_EMAIL_MAX + 1]);
 
 /* Replaces the hash; bump also kills every earlier token of the user. */
 enum auth_result auth_user_set_password_hash(int64_t id, const char *hash,
@@ -197,6 +201,12 @@ struct auth_org {
 	char		 og_created_at[21];
 };
 
+/*
+ * user's role in org into role and the org's policy version in force:
+ * 1, 0 when not a member (version still set), -1 on error.
+ */
+int	auth_member_context(int64_t org, int64_t user, char *role,
+	    size_t rolelen, int64_t *version);
 /* user's role in org into role: 1, 0 when not a member, -1 on error. */
 int	auth_member_role(int64_t org, int64_t user, char *role, size_t rolelen);
 enum auth_result auth_org_get(int64_t id, struct auth_org *);

@@ -14,23 +14,22 @@ auth_bearer(const struct config *cf, const char *token, int64_t now,
 {
 	enum auth_result	 r;
 	int64_t			 version;
-	bool			 active, admin;
-	int			 rc;
+	bool			 active, admin, revoked;
 
 	memset(sub, 0, sizeof(*sub));
 	if (auth_jwt_verify(cf, token, now, &sub->su_claims, why,
 	    whylen) == -1)
 		return -1;
-	if ((rc = auth_revoke_has(sub->su_claims.cl_jti)) != 0) {
-		snprintf(why, whylen, "token revoked");
-		return rc == 1 ? -1 : -2;
-	}
-	r = auth_user_brief(sub->su_claims.cl_sub, &active, &version, &admin,
-	    sub->su_email);
+	r = auth_user_brief(sub->su_claims.cl_sub, sub->su_claims.cl_jti,
+	    &active, &version, &admin, &revoked, sub->su_email);
 	if (r == AUTH_ERR_INTERNAL)
 		return -2;
 	if (r != AUTH_OK) {
 		snprintf(why, whylen, "unknown user");
+		return -1;
+	}
+	if (revoked) {
+		snprintf(why, whylen, "token revoked");
 		return -1;
 	}
 	if (!active) {

@@ -173,3 +173,30 @@ auth_org_policy_source(int64_t org, int64_t version)
 	sqlite3_reset(st);
 	return src;
 }
+
+int
+auth_member_context(int64_t org, int64_t user, char *role, size_t rolelen,
+    int64_t *version)
+{
+	/* membership and the policy version in force, one statement */
+	static const char	 sql[] = "SELECT (SELECT role FROM members "
+				    "WHERE org_id = ?1 AND user_id = ?2), "
+				    "(SELECT coalesce(max(version), 0) FROM "
+				    "org_policies WHERE org_id = ?1)";
+	sqlite3_stmt		*st;
+	int			 rc, found = 0;
+
+	if ((st = db_stmt(sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, org);
+	sqlite3_bind_int64(st, 2, user);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+			copy_col(role, rolelen, st, 0);
+			found = 1;
+		}
+		*version = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? found : -1;
+}

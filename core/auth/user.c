@@ -289,24 +289,30 @@ auth_user_clear(struct auth_user *u)
 }
 
 enum auth_result
-auth_user_brief(int64_t id, bool *active, int64_t *version, bool *admin,
-    char email[AUTH_EMAIL_MAX + 1])
+auth_user_brief(int64_t id, const char *jti, bool *active, int64_t *version,
+    bool *admin, bool *revoked, char email[AUTH_EMAIL_MAX + 1])
 {
+	/* one statement for the user and the token's revocation */
 	static const char	 sql[] = "SELECT is_active, token_version, "
-				    "is_admin, email FROM users WHERE id = ?";
+				    "is_admin, email, EXISTS (SELECT 1 FROM "
+				    "revoked_tokens WHERE jti = ?2) "
+				    "FROM users WHERE id = ?1";
 	sqlite3_stmt		*st;
 	int			 rc;
 
 	if ((st = db_stmt(sql)) == NULL)
 		return AUTH_ERR_INTERNAL;
 	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, jti, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*active = sqlite3_column_int(st, 0) != 0;
 		*version = sqlite3_column_int64(st, 1);
 		*admin = sqlite3_column_int(st, 2) != 0;
 		copy_text(email, AUTH_EMAIL_MAX + 1, st, 3);
+		*revoked = sqlite3_column_int(st, 4) != 0;
 	}
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	if (rc == SQLITE_ROW)
 		return AUTH_OK;
 	return rc == SQLITE_DONE ? AUTH_ERR_NOT_FOUND : AUTH_ERR_INTERNAL;

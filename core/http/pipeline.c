@@ -307,15 +307,15 @@ membership(struct http_req *req)
 			    "API keys act only under their organization");
 		snprintf(req->rq_role, sizeof(req->rq_role), "%s",
 		    sub->su_key_role);
-	} else if ((r = auth_member_role(req->rq_org, sub->su_user_id,
-	    req->rq_role, sizeof(req->rq_role))) == -1)
+		if ((version = auth_org_policy_version(req->rq_org)) == -1)
+			return internal(req);
+	} else if ((r = auth_member_context(req->rq_org, sub->su_user_id,
+	    req->rq_role, sizeof(req->rq_role), &version)) == -1)
 		return internal(req);
 	else if (r == 0 && !sub->su_is_admin)
 		return deny(req, req->rq_route->rt_permission ?
 		    req->rq_route->rt_permission : "org:access",
 		    "not a member of this organization");
-	if ((version = auth_org_policy_version(req->rq_org)) == -1)
-		return internal(req);
 	req->rq_policy = policy_get(req->rq_org, version, fetch_source, NULL);
 	/*
 	 * A stored version that no longer compiles (the base changed) must
