@@ -745,6 +745,21 @@ class UploadTest(FilesFixture, ServerTestCase):
             t.join(120)
         self.assertEqual(errors, [])
 
+    def test_expect_100_continue(self):
+        # a client that asks is told to go on before it sends the body
+        body = form([part("continued.txt", TEXT)])
+        with self.server.socket(timeout=30) as s:
+            s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer"
+                       " %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
+                       "Expect: 100-continue\r\n\r\n" % (
+                           self.files_path(), self.admin_token, ctype_of(),
+                           len(body))).encode())
+            cont = read_response(s, "POST")
+            self.assertEqual(cont.status, 100, repr(cont))
+            s.sendall(body)
+            up = read_response(s, "POST")
+        self.assertEqual(up.status, 201, repr(up))
+
     def test_a_slow_upload_does_not_stall_other_writes(self):
         # the write lock is taken only once the upload has been read
         body = form([part("slow.txt", TEXT)])
