@@ -910,8 +910,8 @@ upload_free(struct upload *u)
  * streams to a temporary file in the data directory while it is counted,
  * hashed and checked; it is moved into place once every check passed
  * and its row is in. A Content-Type other than multipart/form-data is
- * 422 naming "file": the ABI's errors have no 415, and modules do not
- * build error bodies themselves. Over the limit is 413, before reading
+ * 415 (a malformed multipart one is 422 naming "file"). Over the limit
+ * is 413, before reading
  * when Content-Length proves it, else as soon as the count passes it;
  * after any refusal the rest of the body is read and dropped up to a
  * bound, so the client reads the answer rather than a reset.
@@ -935,7 +935,8 @@ file_upload(struct erp_req *r)
 	u->up_max = erp_host->upload_max();
 	if ((rc = boundary_get(erp_host->header(r, "Content-Type"), boundary,
 	    sizeof(boundary))) == -1)
-		malformed(u, "uploads must be multipart/form-data");
+		refuse(u, ERP_E_MEDIA_TYPE, NULL,
+		    "uploads must be multipart/form-data");
 	else if (rc == -2)
 		malformed(u, "the multipart boundary is missing or malformed");
 	else if (clen > u->up_max + FRAMING_MAX) {

@@ -386,12 +386,20 @@ class UploadTest(FilesFixture, ServerTestCase):
 
     # -- refused by form ------------------------------------------------------
 
+    def test_not_multipart_is_415(self):
+        ok = form([part("a.txt", TEXT)])
+        for name, (body, ctype) in {
+                "json content type": (b'{"file": "x"}', "application/json"),
+                "text content type": (ok, "text/plain"),
+                "no content type": (ok, None)}.items():
+            with self.subTest(name):
+                r = self.post_body(body, ctype)
+                self.assertError(r, 415, "unsupported_media_type")
+        self.assertEqual(self.leftovers(), [])
+
     def test_malformed_or_missing_multipart_is_422(self):
         ok = form([part("a.txt", TEXT)])
         cases = {
-            "json content type": (b'{"file": "x"}', "application/json"),
-            "text content type": (ok, "text/plain"),
-            "no content type": (ok, None),
             "no boundary": (ok, "multipart/form-data"),
             "boundary too long": (ok, ctype_of("b" * 71)),
             "other boundary": (ok, ctype_of("somethingelse")),
