@@ -108,7 +108,7 @@ note_list(struct erp_req *r)
 				    "WHERE org_id = ? ORDER BY id "
 				    "LIMIT ? OFFSET ?";
 	sqlite3_stmt		*st;
-	cJSON			*page, *items;
+	cJSON			*items;
 	int64_t			 limit, offset, total = 0;
 
 	if (erp_host->page(r, &limit, &offset) == -1)
@@ -128,12 +128,7 @@ note_list(struct erp_req *r)
 	while (sqlite3_step(st) == SQLITE_ROW)
 		cJSON_AddItemToArray(items, row_json(st));
 	sqlite3_reset(st);
-	page = cJSON_CreateObject();
-	cJSON_AddItemToObject(page, "items", items);
-	erp_json_int(page, "total", total);
-	erp_json_int(page, "limit", limit);
-	erp_json_int(page, "offset", offset);
-	return erp_reply_json(r, 200, page);
+	return erp_reply_json(r, 200, erp_page(items, total, limit, offset));
 }
 
 /* Answers the note with id as it is now. */

@@ -316,4 +316,25 @@ erp_json_int(cJSON *obj, const char *name, int64_t v)
 	return item;
 }
 
+/*
+ * A list's page in the contract's shape {"items","total","limit",
+ * "offset"}; items belongs to the page from the call on. Returns: the
+ * page (the reply_json body of a list), or NULL.
+ */
+static inline cJSON *
+erp_page(cJSON *items, int64_t total, int64_t limit, int64_t offset)
+{
+	cJSON	*page = cJSON_CreateObject();
+
+	if (page == NULL) {
+		cJSON_Delete(items);
+		return NULL;
+	}
+	cJSON_AddItemToObject(page, "items", items);
+	erp_json_int(page, "total", total);
+	erp_json_int(page, "limit", limit);
+	erp_json_int(page, "offset", offset);
+	return page;
+}
+
 #endif /* ERP_MODULE_H */

@@ -173,7 +173,7 @@ customer_list(struct erp_req *r)
 				    "instr(lower(email), lower(?2)) > 0) "
 				    "ORDER BY id LIMIT ?3 OFFSET ?4";
 	sqlite3_stmt		*st;
-	cJSON			*page, *items;
+	cJSON			*items;
 	char			 q[257];
 	int64_t			 limit, offset, total = 0;
 	int			 hasq, rc;
@@ -206,12 +206,7 @@ customer_list(struct erp_req *r)
 		cJSON_Delete(items);
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: list");
 	}
-	page = cJSON_CreateObject();
-	cJSON_AddItemToObject(page, "items", items);
-	erp_json_int(page, "total", total);
-	erp_json_int(page, "limit", limit);
-	erp_json_int(page, "offset", offset);
-	return erp_reply_json(r, 200, page);
+	return erp_reply_json(r, 200, erp_page(items, total, limit, offset));
 }
 
 /*

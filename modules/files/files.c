@@ -1019,7 +1019,7 @@ file_list(struct erp_req *r)
 				    "WHERE org_id = ? ORDER BY id "
 				    "LIMIT ? OFFSET ?";
 	sqlite3_stmt		*st;
-	cJSON			*page, *items;
+	cJSON			*items;
 	int64_t			 limit, offset, total = 0;
 	int			 rc;
 
@@ -1046,12 +1046,7 @@ file_list(struct erp_req *r)
 		cJSON_Delete(items);
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: list");
 	}
-	page = cJSON_CreateObject();
-	cJSON_AddItemToObject(page, "items", items);
-	erp_json_int(page, "total", total);
-	erp_json_int(page, "limit", limit);
-	erp_json_int(page, "offset", offset);
-	return erp_reply_json(r, 200, page);
+	return erp_reply_json(r, 200, erp_page(items, total, limit, offset));
 }
 
 /* Where the bytes of storage_name live. Returns: 0, or -1 if malformed. */

@@ -254,7 +254,7 @@ order_list(struct erp_req *r)
 				    "(?2 IS NULL OR status = ?2) "
 				    "ORDER BY id LIMIT ?3 OFFSET ?4";
 	sqlite3_stmt		*st;
-	cJSON			*page, *items, *o;
+	cJSON			*items, *o;
 	char			 status[32];
 	int64_t			 limit, offset, total = 0;
 	size_t			 i;
@@ -304,12 +304,7 @@ order_list(struct erp_req *r)
 		cJSON_Delete(items);
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: list");
 	}
-	page = cJSON_CreateObject();
-	cJSON_AddItemToObject(page, "items", items);
-	erp_json_int(page, "total", total);
-	erp_json_int(page, "limit", limit);
-	erp_json_int(page, "offset", offset);
-	return erp_reply_json(r, 200, page);
+	return erp_reply_json(r, 200, erp_page(items, total, limit, offset));
 }
 
 /* Is customer a customer of this organization? 0 no, 1 yes, -1 error. */

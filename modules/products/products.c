@@ -107,7 +107,7 @@ product_list(struct erp_req *r)
 				    "instr(lower(name), lower(?2)) > 0) "
 				    "ORDER BY id LIMIT ?3 OFFSET ?4";
 	sqlite3_stmt		*st;
-	cJSON			*page, *items;
+	cJSON			*items;
 	char			 q[201];
 	int64_t			 limit, offset, total = 0;
 	int			 hasq;
@@ -137,12 +137,7 @@ product_list(struct erp_req *r)
 	while (sqlite3_step(st) == SQLITE_ROW)
 		cJSON_AddItemToArray(items, row_json(st));
 	sqlite3_reset(st);
-	page = cJSON_CreateObject();
-	cJSON_AddItemToObject(page, "items", items);
-	erp_json_int(page, "total", total);
-	erp_json_int(page, "limit", limit);
-	erp_json_int(page, "offset", offset);
-	return erp_reply_json(r, 200, page);
+	return erp_reply_json(r, 200, erp_page(items, total, limit, offset));
 }
 
 static const char *
