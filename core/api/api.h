@@ -73,6 +73,13 @@ struct api_field {
  */
 int	api_check_body(struct http_req *, const struct api_field *spec,
 	    size_t n, bool patch);
+/* Answers 500 internal (the cause is logged by whoever saw it). */
+int	api_internal(struct http_req *);
+/* Appends {field, code, message} to a 422's fields array. */
+void	api_add_field(cJSON *fields, const char *field, const char *code,
+	    const char *message);
+/* Adds a text column as a string member, or null. */
+void	api_json_text(cJSON *o, const char *name, sqlite3_stmt *st, int col);
 /* Answers a 422 naming one field; returns -1. */
 int	api_field_error(struct http_req *, const char *field,
 	    const char *code, const char *message);

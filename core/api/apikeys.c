@@ -20,35 +20,6 @@ static const struct api_field create_fields[] = {
 	{ "expires_in_days", API_INT, false, 0 },
 };
 
-static int
-internal(struct http_req *req)
-{
-	return http_reply_error(req, 500, "internal", "internal error");
-}
-
-static void
-add_field(cJSON *fields, const char *field, const char *code,
-    const char *message)
-{
-	cJSON	*f = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(f, "field", field);
-	cJSON_AddStringToObject(f, "code", code);
-	cJSON_AddStringToObject(f, "message", message);
-	cJSON_AddItemToArray(fields, f);
-}
-
-static void
-add_col(cJSON *o, const char *name, sqlite3_stmt *st, int col)
-{
-	const char	*t = (const char *)sqlite3_column_text(st, col);
-
-	if (t != NULL)
-		cJSON_AddStringToObject(o, name, t);
-	else
-		cJSON_AddNullToObject(o, name);
-}
-
 /* Unix seconds as RFC 3339, or null for 0 (never). */
 static void
 add_time(cJSON *o, const char *name, int64_t t)
@@ -86,7 +57,7 @@ reply_key(struct http_req *req, const struct auth_apikey *ak)
 		sodium_memzero(k->valuestring, strlen(k->valuestring));
 	cJSON_Delete(o);
 	if (text == NULL)
-		return internal(req);
+		return api_internal(req);
 	len = strlen(text);
 	http_reply_secret(req);		/* the host's copies are wiped too */
 	rc = http_reply_raw_json(req, 201, text, len);
@@ -119,19 +90,19 @@ key_create(struct http_req *req)
 	role = cJSON_GetObjectItemCaseSensitive(body, "role")->valuestring;
 	fields = cJSON_CreateArray();
 	if (*name == '\0')
-		add_field(fields, "name", "min_len",
+		api_add_field(fields, "name", "min_len",
 		    "must be at least 1 character");
 	if (!api_role_exists(req, role))
-		add_field(fields, "role", "enum",
+		api_add_field(fields, "role", "enum",
 		    "is not a role of this organization");
 	if ((v = cJSON_GetObjectItemCaseSensitive(body,
 	    "expires_in_days")) != NULL) {
 		days = (int64_t)v->valuedouble;
 		if (v->valuedouble < 1)
-			add_field(fields, "expires_in_days", "min",
+			api_add_field(fields, "expires_in_days", "min",
 			    "must be at least 1");
 		else if (v->valuedouble > DAYS_MAX)
-			add_field(fields, "expires_in_days", "max",
+			api_add_field(fields, "expires_in_days", "max",
 			    "must be at most 3650");
 	}
 	if (cJSON_GetArraySize(fields) > 0)
@@ -144,11 +115,11 @@ key_create(struct http_req *req)
 		expires_at = time_now() + days * DAY;
 
 	if (db_tx_begin() == -1)
-		return internal(req);
+		return api_internal(req);
 	if (auth_apikey_create(http_org(req), name, role, expires_at,
 	    sub->su_user_id, &ak) != AUTH_OK) {
 		db_tx_rollback();
-		return internal(req);
+		return api_internal(req);
 	}
 	snprintf(rid, sizeof(rid), "%lld", (long long)ak.ak_id);
 	details = cJSON_CreateObject();
@@ -190,13 +161,13 @@ key_list(struct http_req *req)
 	if (api_page(req, &limit, &offset) == -1)
 		return -1;
 	if ((st = db_stmt(count_sql)) == NULL)
-		return internal(req);
+		return api_internal(req);
 	sqlite3_bind_int64(st, 1, http_org(req));
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		total = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW || (st = db_stmt(page_sql)) == NULL)
-		return internal(req);
+		return api_internal(req);
 	sqlite3_bind_int64(st, 1, http_org(req));
 	sqlite3_bind_int64(st, 2, limit);
 	sqlite3_bind_int64(st, 3, offset);
@@ -204,21 +175,21 @@ key_list(struct http_req *req)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		o = cJSON_CreateObject();
 		api_json_int(o, "id", sqlite3_column_int64(st, 0));
-		add_col(o, "name", st, 1);
-		add_col(o, "prefix", st, 2);
-		add_col(o, "role", st, 3);
-		add_col(o, "created_at", st, 4);
+		api_json_text(o, "name", st, 1);
+		api_json_text(o, "prefix", st, 2);
+		api_json_text(o, "role", st, 3);
+		api_json_text(o, "created_at", st, 4);
 		add_time(o, "expires_at", sqlite3_column_type(st, 5) ==
 		    SQLITE_NULL ? 0 : sqlite3_column_int64(st, 5));
-		add_col(o, "revoked_at", st, 6);
-		add_col(o, "last_used_at", st, 7);
+		api_json_text(o, "revoked_at", st, 6);
+		api_json_text(o, "last_used_at", st, 7);
 		api_json_int(o, "created_by", sqlite3_column_int64(st, 8));
 		cJSON_AddItemToArray(items, o);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		cJSON_Delete(items);
-		return internal(req);
+		return api_internal(req);
 	}
 	return http_reply_json(req, 200, api_page_new(items, total, limit,
 	    offset));
@@ -244,8 +215,8 @@ key_load(struct http_req *req, cJSON **attrs)
 	sqlite3_bind_int64(st, 2, http_org(req));
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*attrs = cJSON_CreateObject();
-		add_col(*attrs, "name", st, 0);
-		add_col(*attrs, "role", st, 1);
+		api_json_text(*attrs, "name", st, 0);
+		api_json_text(*attrs, "role", st, 1);
 		api_json_int(*attrs, "created_by",
 		    sqlite3_column_int64(st, 2));
 	}
@@ -267,11 +238,11 @@ key_revoke(struct http_req *req)
 		return http_reply_error(req, 404, "not_found",
 		    "no such API key");
 	if (db_tx_begin() == -1)
-		return internal(req);
+		return api_internal(req);
 	if ((r = auth_apikey_revoke(http_org(req), id)) != AUTH_OK) {
 		db_tx_rollback();
 		return r == AUTH_ERR_NOT_FOUND ? http_reply_error(req, 404,
-		    "not_found", "no such API key") : internal(req);
+		    "not_found", "no such API key") : api_internal(req);
 	}
 	snprintf(rid, sizeof(rid), "%lld", (long long)id);
 	api_event_init(&ev, req, "apikey.revoke", "success");

@@ -12,17 +12,6 @@
 #include "api.h"
 
 static void
-add_text(cJSON *o, const char *name, sqlite3_stmt *st, int col)
-{
-	const char	*t = (const char *)sqlite3_column_text(st, col);
-
-	if (t != NULL)
-		cJSON_AddStringToObject(o, name, t);
-	else
-		cJSON_AddNullToObject(o, name);
-}
-
-static void
 add_int(cJSON *o, const char *name, sqlite3_stmt *st, int col)
 {
 	if (sqlite3_column_type(st, col) == SQLITE_NULL)
@@ -38,22 +27,22 @@ entry_json(sqlite3_stmt *st)
 	const char	*details = (const char *)sqlite3_column_text(st, 11);
 
 	add_int(o, "id", st, 0);
-	add_text(o, "ts", st, 1);
-	add_text(o, "actor_type", st, 2);
+	api_json_text(o, "ts", st, 1);
+	api_json_text(o, "actor_type", st, 2);
 	add_int(o, "actor_id", st, 3);
 	add_int(o, "org_id", st, 4);
-	add_text(o, "action", st, 5);
-	add_text(o, "resource_type", st, 6);
-	add_text(o, "resource_id", st, 7);
-	add_text(o, "outcome", st, 8);
-	add_text(o, "ip", st, 9);
-	add_text(o, "request_id", st, 10);
+	api_json_text(o, "action", st, 5);
+	api_json_text(o, "resource_type", st, 6);
+	api_json_text(o, "resource_id", st, 7);
+	api_json_text(o, "outcome", st, 8);
+	api_json_text(o, "ip", st, 9);
+	api_json_text(o, "request_id", st, 10);
 	if (details != NULL && (d = cJSON_Parse(details)) != NULL)
 		cJSON_AddItemToObject(o, "details", d);
 	else
 		cJSON_AddNullToObject(o, "details");
-	add_text(o, "prev_hash", st, 12);
-	add_text(o, "hash", st, 13);
+	api_json_text(o, "prev_hash", st, 12);
+	api_json_text(o, "hash", st, 13);
 	return o;
 }
 
@@ -134,8 +123,7 @@ api_audit_list(struct http_req *req, int64_t org_id)
 	for (i = 0; i < nitems(sqls); i++) {
 		if ((st = db_stmt(sqls[i])) == NULL) {
 			cJSON_Delete(items);
-			return http_reply_error(req, 500, "internal",
-			    "internal error");
+			return api_internal(req);
 		}
 		if (org_id != 0)
 			sqlite3_bind_int64(st, 1, org_id);

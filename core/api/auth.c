@@ -108,7 +108,7 @@ reply_token(struct http_req *req, int64_t id, int64_t ver)
 	char			*token;
 
 	if ((token = auth_jwt_issue(cf, id, ver, time_now(), NULL)) == NULL)
-		return http_reply_error(req, 500, "internal", "internal error");
+		return api_internal(req);
 	o = cJSON_CreateObject();
 	http_reply_secret(req);
 	cJSON_AddStringToObject(o, "access_token", token);
@@ -189,7 +189,7 @@ login(struct http_req *req)
 		found = auth_user_by_email(acctkey + 8, &u);
 	if (found == AUTH_ERR_INTERNAL) {
 		auth_rl_undo(account_limit, acctkey, now);
-		return http_reply_error(req, 500, "internal", "internal error");
+		return api_internal(req);
 	}
 	if (strlen(password) > AUTH_PASSWORD_MAX)
 		pw = auth_password_verify(NULL, "", &rehash);
@@ -218,7 +218,7 @@ login(struct http_req *req)
 	}
 	auth_user_clear(&u);
 	if (login_event(req, "success", u.us_id, NULL) == -1)
-		return http_reply_error(req, 500, "internal", "internal error");
+		return api_internal(req);
 	return reply_token(req, u.us_id, u.us_token_version);
 }
 
@@ -230,7 +230,7 @@ logout(struct http_req *req)
 
 	api_event_init(&ev, req, "auth.logout", "success");
 	if (db_tx_begin() == -1)
-		return http_reply_error(req, 500, "internal", "internal error");
+		return api_internal(req);
 	if (auth_revoke_add(sub->su_claims.cl_jti, sub->su_claims.cl_exp,
 	    time_now()) == -1 || api_append(&ev) == -1 ||
 	    audit_tx_commit() == -1)
@@ -269,7 +269,7 @@ change_password(struct http_req *req)
 	}
 	if (auth_user_get(sub->su_user_id, &u) != AUTH_OK) {
 		auth_rl_undo(account_limit, acctkey, now);
-		return http_reply_error(req, 500, "internal", "internal error");
+		return api_internal(req);
 	}
 	pw = strlen(cur) > AUTH_PASSWORD_MAX ? AUTH_PW_MISMATCH :
 	    auth_password_verify(u.us_hash, cur, NULL);
@@ -294,7 +294,7 @@ change_password(struct http_req *req)
 	case AUTH_PW_BUSY:
 		return busy(req);
 	default:
-		return http_reply_error(req, 500, "internal", "internal error");
+		return api_internal(req);
 	}
 	/* the version bump kills every earlier token, this one included */
 	api_event_init(&ev, req, "user.password_change", "success");
@@ -302,7 +302,7 @@ change_password(struct http_req *req)
 	ev.ae_resource_id = uid;
 	if (db_tx_begin() == -1) {
 		sodium_memzero(hash, sizeof(hash));
-		return http_reply_error(req, 500, "internal", "internal error");
+		return api_internal(req);
 	}
 	if (auth_user_set_password_hash(sub->su_user_id, hash, true) !=
 	    AUTH_OK || api_append(&ev) == -1 || audit_tx_commit() == -1 ||

@@ -49,7 +49,7 @@ api_audit_failed(struct http_req *req)
 {
 	metrics_inc(METRIC_AUDIT_FAILURES);
 	db_tx_rollback();
-	return http_reply_error(req, 500, "internal", "internal error");
+	return api_internal(req);
 }
 
 int

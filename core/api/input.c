@@ -10,8 +10,25 @@
 
 #include "api.h"
 
-static void
-add_field(cJSON *fields, const char *field, const char *code,
+int
+api_internal(struct http_req *req)
+{
+	return http_reply_error(req, 500, "internal", "internal error");
+}
+
+void
+api_json_text(cJSON *o, const char *name, sqlite3_stmt *st, int col)
+{
+	const char	*t = (const char *)sqlite3_column_text(st, col);
+
+	if (t != NULL)
+		cJSON_AddStringToObject(o, name, t);
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+void
+api_add_field(cJSON *fields, const char *field, const char *code,
     const char *message)
 {
 	cJSON	*f = cJSON_CreateObject();
@@ -61,7 +78,7 @@ api_check_body(struct http_req *req, const struct api_field *spec,
 	size_t		 i;
 
 	if (!cJSON_IsObject(body)) {
-		add_field(fields, "", "type", "the body must be a JSON object");
+		api_add_field(fields, "", "type", "the body must be a JSON object");
 		goto fail;
 	}
 	cJSON_ArrayForEach(v, body) {
@@ -69,19 +86,19 @@ api_check_body(struct http_req *req, const struct api_field *spec,
 			if (strcmp(v->string, spec[i].af_name) == 0)
 				break;
 		if (i == n)
-			add_field(fields, v->string, "unknown",
+			api_add_field(fields, v->string, "unknown",
 			    "is not a known field");
 	}
 	for (i = 0; i < n; i++) {
 		v = cJSON_GetObjectItemCaseSensitive(body, spec[i].af_name);
 		if (v == NULL) {
 			if (spec[i].af_required && !patch)
-				add_field(fields, spec[i].af_name, "required",
+				api_add_field(fields, spec[i].af_name, "required",
 				    "is required");
 			continue;
 		}
 		if (!type_ok(v, spec[i].af_type)) {
-			add_field(fields, spec[i].af_name, "type",
+			api_add_field(fields, spec[i].af_name, "type",
 			    type_name(spec[i].af_type));
 			continue;
 		}
@@ -90,7 +107,7 @@ api_check_body(struct http_req *req, const struct api_field *spec,
 		    spec[i].af_max_len) {
 			snprintf(msg, sizeof(msg), "must be at most %zu "
 			    "characters", spec[i].af_max_len);
-			add_field(fields, spec[i].af_name, "max_len", msg);
+			api_add_field(fields, spec[i].af_name, "max_len", msg);
 		}
 	}
 	if (cJSON_GetArraySize(fields) == 0) {

@@ -26,40 +26,11 @@ static const struct api_field add_fields[] = {
 	{ "role", API_STRING, true, 0 },
 };
 
-static int
-internal(struct http_req *req)
-{
-	return http_reply_error(req, 500, "internal", "internal error");
-}
-
-static void
-add_field(cJSON *fields, const char *field, const char *code,
-    const char *message)
-{
-	cJSON	*f = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(f, "field", field);
-	cJSON_AddStringToObject(f, "code", code);
-	cJSON_AddStringToObject(f, "message", message);
-	cJSON_AddItemToArray(fields, f);
-}
-
 static const char *
 body_str(const struct http_req *req, const char *name)
 {
 	return cJSON_GetObjectItemCaseSensitive(http_body(req),
 	    name)->valuestring;
-}
-
-static void
-add_col(cJSON *o, const char *name, sqlite3_stmt *st, int col)
-{
-	const char	*t = (const char *)sqlite3_column_text(st, col);
-
-	if (t != NULL)
-		cJSON_AddStringToObject(o, name, t);
-	else
-		cJSON_AddNullToObject(o, name);
 }
 
 /* {"id","name","slug","role"} from a row of those four columns. */
@@ -69,9 +40,9 @@ org_row_json(sqlite3_stmt *st)
 	cJSON	*o = cJSON_CreateObject();
 
 	api_json_int(o, "id", sqlite3_column_int64(st, 0));
-	add_col(o, "name", st, 1);
-	add_col(o, "slug", st, 2);
-	add_col(o, "role", st, 3);
+	api_json_text(o, "name", st, 1);
+	api_json_text(o, "slug", st, 2);
+	api_json_text(o, "role", st, 3);
 	return o;
 }
 
@@ -176,13 +147,13 @@ org_create(struct http_req *req)
 	slug = body_str(req, "slug");
 	fields = cJSON_CreateArray();
 	if (*name == '\0')
-		add_field(fields, "name", "min_len",
+		api_add_field(fields, "name", "min_len",
 		    "must be at least 1 character");
 	if (*slug == '\0')
-		add_field(fields, "slug", "min_len",
+		api_add_field(fields, "slug", "min_len",
 		    "must be at least 1 character");
 	else if (!slug_ok(slug))
-		add_field(fields, "slug", "pattern",
+		api_add_field(fields, "slug", "pattern",
 		    "must be lower-case letters, digits and '-'");
 	if (cJSON_GetArraySize(fields) > 0)
 		return http_reply_fields(req, 422, "validation_failed",
@@ -190,7 +161,7 @@ org_create(struct http_req *req)
 	cJSON_Delete(fields);
 
 	if (db_tx_begin() == -1)
-		return internal(req);
+		return api_internal(req);
 	if ((r = auth_org_create(name, slug, sub->su_user_id, &id)) !=
 	    AUTH_OK) {
 		db_tx_rollback();
@@ -198,7 +169,7 @@ org_create(struct http_req *req)
 			return http_reply_field_error(req, 409, "conflict",
 			    "an organization with this slug exists", "slug",
 			    "check", "is taken");
-		return internal(req);
+		return api_internal(req);
 	}
 	/* organization administration belongs to no organization's log */
 	snprintf(rid, sizeof(rid), "%lld", (long long)id);
@@ -269,14 +240,14 @@ org_list(struct http_req *req)
 	if (api_page(req, &limit, &offset) == -1)
 		return -1;
 	if ((st = db_stmt(count_sql)) == NULL)
-		return internal(req);
+		return api_internal(req);
 	sqlite3_bind_int64(st, 1, sub->su_user_id);
 	sqlite3_bind_int(st, 2, sub->su_is_admin);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		total = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW || (st = db_stmt(page_sql)) == NULL)
-		return internal(req);
+		return api_internal(req);
 	sqlite3_bind_int64(st, 1, sub->su_user_id);
 	sqlite3_bind_int(st, 2, sub->su_is_admin);
 	sqlite3_bind_int64(st, 3, limit);
@@ -287,7 +258,7 @@ org_list(struct http_req *req)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		cJSON_Delete(items);
-		return internal(req);
+		return api_internal(req);
 	}
 	return http_reply_json(req, 200, api_page_new(items, total, limit,
 	    offset));
@@ -325,13 +296,13 @@ members_list(struct http_req *req)
 	if (api_page(req, &limit, &offset) == -1)
 		return -1;
 	if ((st = db_stmt(count_sql)) == NULL)
-		return internal(req);
+		return api_internal(req);
 	sqlite3_bind_int64(st, 1, http_org(req));
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		total = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW || (st = db_stmt(page_sql)) == NULL)
-		return internal(req);
+		return api_internal(req);
 	sqlite3_bind_int64(st, 1, http_org(req));
 	sqlite3_bind_int64(st, 2, limit);
 	sqlite3_bind_int64(st, 3, offset);
@@ -339,15 +310,15 @@ members_list(struct http_req *req)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		o = cJSON_CreateObject();
 		api_json_int(o, "user_id", sqlite3_column_int64(st, 0));
-		add_col(o, "email", st, 1);
-		add_col(o, "name", st, 2);
-		add_col(o, "role", st, 3);
+		api_json_text(o, "email", st, 1);
+		api_json_text(o, "name", st, 2);
+		api_json_text(o, "role", st, 3);
 		cJSON_AddItemToArray(items, o);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		cJSON_Delete(items);
-		return internal(req);
+		return api_internal(req);
 	}
 	return http_reply_json(req, 200, api_page_new(items, total, limit,
 	    offset));
@@ -398,7 +369,7 @@ member_apply(struct http_req *req, const struct auth_user *u,
 	bool		 created;
 
 	if (db_tx_begin() == -1)
-		return internal(req);
+		return api_internal(req);
 	if ((had = auth_member_role(org, u->us_id, old, sizeof(old))) == -1)
 		goto fail;
 	if (had == 1 && add_only) {
@@ -430,7 +401,7 @@ member_apply(struct http_req *req, const struct auth_user *u,
 	    role));
 fail:
 	db_tx_rollback();
-	return internal(req);
+	return api_internal(req);
 }
 
 /* Loads {user_id} as the resource: the user must exist (PUT adds). */
@@ -511,7 +482,7 @@ member_put(struct http_req *req)
 	if (r == AUTH_ERR_NOT_FOUND)
 		return http_reply_error(req, 404, "not_found", "no such user");
 	if (r != AUTH_OK)
-		return internal(req);
+		return api_internal(req);
 	return member_apply(req, &u, role, false);
 }
 
@@ -542,7 +513,7 @@ member_add(struct http_req *req)
 		return http_reply_error(req, 404, "not_found",
 		    "no user has this email");
 	if (r != AUTH_OK)
-		return internal(req);
+		return api_internal(req);
 	return member_apply(req, &u, role, true);
 }
 
@@ -559,7 +530,7 @@ member_delete(struct http_req *req)
 		return http_reply_error(req, 404, "not_found",
 		    "no such member");
 	if (db_tx_begin() == -1)
-		return internal(req);
+		return api_internal(req);
 	if ((had = auth_member_role(org, id, old, sizeof(old))) == -1)
 		goto fail;
 	if (had == 0) {
@@ -591,7 +562,7 @@ member_delete(struct http_req *req)
 	return http_reply_empty(req, 204);
 fail:
 	db_tx_rollback();
-	return internal(req);
+	return api_internal(req);
 }
 
 static int

@@ -21,12 +21,6 @@ static const struct api_field rollback_fields[] = {
 	{ "version", API_INT, true, 0 },
 };
 
-static int
-internal(struct http_req *req)
-{
-	return http_reply_error(req, 500, "internal", "internal error");
-}
-
 /* 422 policy_invalid with the compiler's message ("policy:3: ..."). */
 static int
 invalid(struct http_req *req, const struct erp_err *err)
@@ -62,7 +56,7 @@ org_check(struct http_req *req)
 		    "no such organization");
 		return -1;
 	default:
-		internal(req);
+		api_internal(req);
 		return -1;
 	}
 }
@@ -123,7 +117,7 @@ get(struct http_req *req)
 	if (org_check(req) == -1)
 		return -1;
 	if ((st = db_stmt(sql)) == NULL)
-		return internal(req);
+		return api_internal(req);
 	sqlite3_bind_int64(st, 1, http_org(req));
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		o = policy_json(sqlite3_column_int64(st, 0),
@@ -134,7 +128,7 @@ get(struct http_req *req)
 		o = policy_json(0, "", NULL, 0);
 	sqlite3_reset(st);
 	if (o == NULL)
-		return internal(req);
+		return api_internal(req);
 	return http_reply_json(req, 200, o);
 }
 
@@ -157,12 +151,12 @@ store(struct http_req *req, const char *source, int64_t rolled_back_to)
 	int			 rc;
 
 	if (db_tx_begin() == -1)
-		return internal(req);
+		return api_internal(req);
 	/* under the write lock: no other writer can take this number */
 	if ((cur = auth_org_policy_version(org)) == -1 ||
 	    actor_user(req, &by) == -1 || (st = db_stmt(sql)) == NULL) {
 		db_tx_rollback();
-		return internal(req);
+		return api_internal(req);
 	}
 	time_rfc3339(time_now(), now);
 	sqlite3_bind_int64(st, 1, org);
@@ -175,7 +169,7 @@ store(struct http_req *req, const char *source, int64_t rolled_back_to)
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE) {
 		db_tx_rollback();
-		return internal(req);
+		return api_internal(req);
 	}
 	/* the version numbers, never the source */
 	snprintf(rid, sizeof(rid), "%lld", (long long)org);
@@ -238,7 +232,7 @@ versions(struct http_req *req)
 		return -1;
 	/* one snapshot: the total and the page agree */
 	if (db_tx_begin_read() == -1)
-		return internal(req);
+		return api_internal(req);
 	if ((st = db_stmt(count_sql)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, http_org(req));
@@ -263,13 +257,13 @@ versions(struct http_req *req)
 	db_tx_commit();
 	if (rc != SQLITE_DONE) {
 		cJSON_Delete(items);
-		return internal(req);
+		return api_internal(req);
 	}
 	return http_reply_json(req, 200, api_page_new(items, total, limit,
 	    offset));
 fail:
 	db_tx_rollback();
-	return internal(req);
+	return api_internal(req);
 }
 
 /* The source of a stored version: 1 (*src xmalloc'd), 0 none, -1 error. */
@@ -312,7 +306,7 @@ rollback(struct http_req *req)
 		return http_reply_error(req, 404, "not_found",
 		    "no such policy version");
 	if ((rc = version_source(http_org(req), version, &src)) == -1)
-		return internal(req);
+		return api_internal(req);
 	if (rc == 0)
 		return http_reply_error(req, 404, "not_found",
 		    "no such policy version");
@@ -328,18 +322,6 @@ rollback(struct http_req *req)
 }
 
 /* Dry-run ---------------------------------------------------------------- */
-
-static void
-add_field(cJSON *fields, const char *field, const char *code,
-    const char *message)
-{
-	cJSON	*f = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(f, "field", field);
-	cJSON_AddStringToObject(f, "code", code);
-	cJSON_AddStringToObject(f, "message", message);
-	cJSON_AddItemToArray(fields, f);
-}
 
 static bool
 is_name(const char *s)
@@ -368,11 +350,11 @@ check_subject(const cJSON *sub, cJSON *fields)
 	char		 name[96];
 
 	if (sub == NULL) {
-		add_field(fields, "subject", "required", "is required");
+		api_add_field(fields, "subject", "required", "is required");
 		return;
 	}
 	if (!cJSON_IsObject(sub)) {
-		add_field(fields, "subject", "type", "must be an object");
+		api_add_field(fields, "subject", "type", "must be an object");
 		return;
 	}
 	cJSON_ArrayForEach(v, sub)
@@ -380,30 +362,30 @@ check_subject(const cJSON *sub, cJSON *fields)
 		    strcmp(v->string, "role") != 0) {
 			snprintf(name, sizeof(name), "subject.%.80s",
 			    v->string);
-			add_field(fields, name, "unknown",
+			api_add_field(fields, name, "unknown",
 			    "is not a known field");
 		}
 	uid = cJSON_GetObjectItemCaseSensitive(sub, "user_id");
 	role = cJSON_GetObjectItemCaseSensitive(sub, "role");
 	if (uid != NULL && role != NULL)
-		add_field(fields, "subject", "check",
+		api_add_field(fields, "subject", "check",
 		    "give either user_id or role, not both");
 	else if (uid == NULL && role == NULL)
-		add_field(fields, "subject", "required",
+		api_add_field(fields, "subject", "required",
 		    "needs user_id or role");
 	else if (uid != NULL && !is_int(uid))
-		add_field(fields, "subject.user_id", "type",
+		api_add_field(fields, "subject.user_id", "type",
 		    "must be an integer");
 	else if (uid != NULL && uid->valuedouble < 1)
-		add_field(fields, "subject.user_id", "min",
+		api_add_field(fields, "subject.user_id", "min",
 		    "must be at least 1");
 	else if (role != NULL && !cJSON_IsString(role))
-		add_field(fields, "subject.role", "type", "must be a string");
+		api_add_field(fields, "subject.role", "type", "must be a string");
 	else if (role != NULL && role->valuestring[0] == '\0')
-		add_field(fields, "subject.role", "min_len",
+		api_add_field(fields, "subject.role", "min_len",
 		    "must not be empty");
 	else if (role != NULL && strlen(role->valuestring) > ROLE_MAX)
-		add_field(fields, "subject.role", "max_len",
+		api_add_field(fields, "subject.role", "max_len",
 		    "must be at most 63 bytes");
 }
 
@@ -416,7 +398,7 @@ check_dry_run(struct http_req *req)
 	char		 msg[64];
 
 	if (!cJSON_IsObject(body)) {
-		add_field(fields, "", "type", "the body must be a JSON object");
+		api_add_field(fields, "", "type", "the body must be a JSON object");
 		goto fail;
 	}
 	cJSON_ArrayForEach(v, body)
@@ -424,41 +406,41 @@ check_dry_run(struct http_req *req)
 		    strcmp(v->string, "subject") != 0 &&
 		    strcmp(v->string, "action") != 0 &&
 		    strcmp(v->string, "resource") != 0)
-			add_field(fields, v->string, "unknown",
+			api_add_field(fields, v->string, "unknown",
 			    "is not a known field");
 	if ((v = cJSON_GetObjectItemCaseSensitive(body, "source")) != NULL) {
 		if (!cJSON_IsString(v))
-			add_field(fields, "source", "type",
+			api_add_field(fields, "source", "type",
 			    "must be a string");
 		else if (strlen(v->valuestring) > POLICY_SOURCE_MAX) {
 			snprintf(msg, sizeof(msg), "must be at most %d bytes",
 			    POLICY_SOURCE_MAX);
-			add_field(fields, "source", "max_len", msg);
+			api_add_field(fields, "source", "max_len", msg);
 		}
 	}
 	check_subject(cJSON_GetObjectItemCaseSensitive(body, "subject"),
 	    fields);
 	v = cJSON_GetObjectItemCaseSensitive(body, "action");
 	if (v == NULL)
-		add_field(fields, "action", "required", "is required");
+		api_add_field(fields, "action", "required", "is required");
 	else if (!cJSON_IsString(v))
-		add_field(fields, "action", "type", "must be a string");
+		api_add_field(fields, "action", "type", "must be a string");
 	else if (!policy_perm_valid(v->valuestring) ||
 	    strchr(v->valuestring, '*') != NULL)
-		add_field(fields, "action", "pattern",
+		api_add_field(fields, "action", "pattern",
 		    "must be resource:action");
 	res = cJSON_GetObjectItemCaseSensitive(body, "resource");
 	if (res == NULL)
-		add_field(fields, "resource", "required", "is required");
+		api_add_field(fields, "resource", "required", "is required");
 	else if (!cJSON_IsObject(res))
-		add_field(fields, "resource", "type", "must be an object");
+		api_add_field(fields, "resource", "type", "must be an object");
 	else if ((v = cJSON_GetObjectItemCaseSensitive(res, "type")) == NULL)
-		add_field(fields, "resource.type", "required", "is required");
+		api_add_field(fields, "resource.type", "required", "is required");
 	else if (!cJSON_IsString(v))
-		add_field(fields, "resource.type", "type",
+		api_add_field(fields, "resource.type", "type",
 		    "must be a string");
 	else if (!is_name(v->valuestring))
-		add_field(fields, "resource.type", "pattern",
+		api_add_field(fields, "resource.type", "pattern",
 		    "must be 1 to 63 of a-z 0-9 _");
 	if (cJSON_GetArraySize(fields) == 0) {
 		cJSON_Delete(fields);
@@ -493,7 +475,7 @@ dry_subject(struct http_req *req, const cJSON *sub, struct policy_subject *ps,
 	    "user_id")->valuedouble;
 	if ((r = auth_member_role(http_org(req), ps->ps_id, role,
 	    rolelen)) == -1) {
-		internal(req);
+		api_internal(req);
 		return -1;
 	}
 	if (r == 0) {
@@ -511,7 +493,7 @@ dry_subject(struct http_req *req, const cJSON *sub, struct policy_subject *ps,
 		    "no such member of this organization");
 		return -1;
 	default:
-		internal(req);
+		api_internal(req);
 		return -1;
 	}
 }
@@ -539,7 +521,7 @@ dry_run(struct http_req *req)
 			return invalid(req, &err);
 		p = own;
 	} else if ((p = http_policy(req)) == NULL)
-		return internal(req);
+		return api_internal(req);
 	res = cJSON_GetObjectItemCaseSensitive(body, "resource");
 	/* the other fields are the attributes; the organization is this one */
 	attrs = cJSON_Duplicate(res, true);

@@ -38,12 +38,6 @@ user_json(const struct auth_user *u)
 	return o;
 }
 
-static int
-internal(struct http_req *req)
-{
-	return http_reply_error(req, 500, "internal", "internal error");
-}
-
 /* System admins only; answers 403 and returns -1 for anyone else. */
 static int
 require_admin(struct http_req *req, const char *action)
@@ -61,10 +55,10 @@ me(struct http_req *req)
 	cJSON			*o, *orgs;
 
 	if (auth_user_get(http_subject(req)->su_user_id, &u) != AUTH_OK)
-		return internal(req);
+		return api_internal(req);
 	auth_user_clear(&u);
 	if ((orgs = api_orgs_of_user(u.us_id)) == NULL)
-		return internal(req);
+		return api_internal(req);
 	o = cJSON_CreateObject();
 	api_json_int(o, "id", u.us_id);
 	cJSON_AddStringToObject(o, "email", u.us_email);
@@ -111,11 +105,11 @@ create(struct http_req *req)
 		return http_reply_error(req, 503, "unavailable",
 		    "server busy; try again shortly");
 	default:
-		return internal(req);
+		return api_internal(req);
 	}
 	if (db_tx_begin() == -1) {
 		sodium_memzero(hash, sizeof(hash));
-		return internal(req);
+		return api_internal(req);
 	}
 	r = auth_user_insert(email, name, hash, is_admin, &id, &field, why,
 	    sizeof(why));
@@ -127,7 +121,7 @@ create(struct http_req *req)
 	}
 	if (r != AUTH_OK) {
 		db_tx_rollback();
-		return internal(req);
+		return api_internal(req);
 	}
 	snprintf(rid, sizeof(rid), "%lld", (long long)id);
 	details = cJSON_CreateObject();
@@ -143,7 +137,7 @@ create(struct http_req *req)
 	if (r != AUTH_OK)
 		return api_audit_failed(req);
 	if (auth_user_get(id, &u) != AUTH_OK)
-		return internal(req);
+		return api_internal(req);
 	auth_user_clear(&u);
 	return http_reply_json(req, 201, user_json(&u));
 }
@@ -164,12 +158,12 @@ list(struct http_req *req)
 	    api_page(req, &limit, &offset) == -1)
 		return -1;
 	if ((st = db_stmt(count_sql)) == NULL)
-		return internal(req);
+		return api_internal(req);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		total = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if ((st = db_stmt(page_sql)) == NULL)
-		return internal(req);
+		return api_internal(req);
 	sqlite3_bind_int64(st, 1, limit);
 	sqlite3_bind_int64(st, 2, offset);
 	while (n < API_LIMIT_MAX && sqlite3_step(st) == SQLITE_ROW)
@@ -240,7 +234,7 @@ patch(struct http_req *req)
 		return api_field_error(req, "is_admin", "check",
 		    "you cannot revoke your own admin rights");
 	if (db_tx_begin() == -1)
-		return internal(req);
+		return api_internal(req);
 	if ((r = auth_user_get(id, &before)) == AUTH_OK)
 		r = auth_user_update(id, name, is_admin, is_active);
 	if (r == AUTH_OK)
@@ -254,7 +248,7 @@ patch(struct http_req *req)
 	if (r != AUTH_OK) {
 		db_tx_rollback();
 		return r == AUTH_ERR_NOT_FOUND ? http_reply_error(req, 404,
-		    "not_found", "no such user") : internal(req);
+		    "not_found", "no such user") : api_internal(req);
 	}
 	snprintf(rid, sizeof(rid), "%lld", (long long)id);
 	details = changes(&before, &after);

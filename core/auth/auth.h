@@ -57,8 +57,6 @@ int	auth_password_queue_depth(void);
 typedef bool (*auth_password_rule_fn)(const char *pw, const char *email,
 	    char *why, size_t whylen);
 void	auth_password_set_rule(auth_password_rule_fn);
-/* true for a shipped common password or a trivial run ("aaaa", "1234"). */
-bool	auth_password_common(const char *pw);
 
 /*
  * The password rule: at least AUTH_PASSWORD_MIN characters, at most
@@ -273,8 +271,6 @@ int	auth_bootstrap_admin(const struct config *cf, int64_t *created,
 
 /* Denylists jti until exp (and purges entries past their expiry). 0/-1. */
 int	auth_revoke_add(const char *jti, int64_t exp, int64_t now);
-/* 1 if jti is revoked, 0 if not, -1 on a database error. */
-int	auth_revoke_has(const char *jti);
 
 /* authn.c --------------------------------------------------------------- */
 

@@ -158,12 +158,6 @@ auth_password_set_rule(auth_password_rule_fn fn)
 }
 
 bool
-auth_password_common(const char *pw)
-{
-	return is_common(pw) || is_trivial(pw);
-}
-
-bool
 auth_password_ok(const char *pw, const char *email, char *why, size_t whylen)
 {
 	size_t	 len = strlen(pw);

@@ -1,7 +1,8 @@
 /*
  * revoke: logged-out tokens, by jti, kept only until the token would have
  * expired anyway (then purged). Password changes and deactivations do not
- * use this list: they bump the user's token version instead.
+ * use this list: they bump the user's token version instead. Requests
+ * check it in the same statement that loads the user (auth_user_brief).
  */
 #include "auth.h"
 #include "db/db.h"
@@ -33,25 +34,4 @@ auth_revoke_add(const char *jti, int64_t exp, int64_t now)
 		sqlite3_reset(st);
 	}
 	return 0;
-}
-
-int
-auth_revoke_has(const char *jti)
-{
-	static const char	 sql[] = "SELECT 1 FROM revoked_tokens "
-				    "WHERE jti = ?";
-	sqlite3_stmt		*st;
-	int			 rc;
-
-	if ((st = db_stmt(sql)) == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, jti, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	log_error("revoke: %s", sqlite3_errmsg(db_get()));
-	return -1;
 }

@@ -102,8 +102,6 @@ void	http_discard_body(struct http_req *);
 
 /* What a handler may read. Every pointer is borrowed from the request. */
 const char	*http_request_id(const struct http_req *);
-const char	*http_method(const struct http_req *);
-const char	*http_path(const struct http_req *);
 /* The client's address after ERP_TRUSTED_PROXIES (API.md section 3). */
 const char	*http_client_ip(const struct http_req *);
 /* A request header, or NULL. */

@@ -672,18 +672,6 @@ http_request_id(const struct http_req *req)
 }
 
 const char *
-http_method(const struct http_req *req)
-{
-	return req->rq_info->request_method;
-}
-
-const char *
-http_path(const struct http_req *req)
-{
-	return req->rq_path;
-}
-
-const char *
 http_header(const struct http_req *req, const char *name)
 {
 	return mg_get_header(req->rq_conn, name);

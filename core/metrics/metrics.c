@@ -73,12 +73,6 @@ metrics_add(enum metric_counter c, uint64_t n)
 	atomic_fetch_add_explicit(&counters[c], n, memory_order_relaxed);
 }
 
-uint64_t
-metrics_get(enum metric_counter c)
-{
-	return atomic_load_explicit(&counters[c], memory_order_relaxed);
-}
-
 void
 metrics_request(int route, int status, int64_t us)
 {

@@ -32,7 +32,6 @@ enum metric_counter {
 
 void	metrics_inc(enum metric_counter);
 void	metrics_add(enum metric_counter, uint64_t);
-uint64_t metrics_get(enum metric_counter);
 
 /*
  * One answered request: route is an index from 0 to METRICS_MAX_ROUTES
