@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config
 	libcivetweb-dev liblua5.4-dev libsqlite3-dev libsodium-dev
-	libcjson-dev libjwt-dev check python3)
+	libcjson-dev libjwt-dev check python3 curl jq)
 pkgs+=("$@")
 
 missing=()
