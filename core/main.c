@@ -112,7 +112,6 @@ static void
 open_db(const struct config *cf)
 {
 	struct erp_err	 err;
-	sqlite3		*db;
 	int		 applied;
 
 	if (fs_mkdirs(cf->cf_data_dir, 0700) == -1)
@@ -120,9 +119,9 @@ open_db(const struct config *cf)
 		    strerror(errno));
 	if (db_init(cf->cf_db_path, (enum db_sync)cf->cf_db_sync, &err) == -1)
 		fatal("ERP_DB_PATH: %s", err.e_msg);
-	if ((db = db_get()) == NULL)
+	if (db_ping() == -1)
 		fatal("ERP_DB_PATH: cannot open %s", cf->cf_db_path);
-	if (db_migrate(db, "core", db_core_migrations, &applied, &err) == -1)
+	if (db_migrate("core", db_core_migrations, &applied, &err) == -1)
 		fatal("%s", err.e_msg);
 	if (applied > 0)
 		log_info("applied %d core migration(s)", applied);

@@ -15,6 +15,7 @@
 
 #include "base/base.h"
 #include "db.h"
+#include "db_sqlite.h"
 #include "db_int.h"
 
 #define BUSY_MS		5000	/* the source connection's busy timeout */

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "db_sqlite.h"
 #include "db_int.h"
 
 #define CHECKPOINT_EVERY_MS	250

@@ -19,6 +19,7 @@
 
 #include "base/base.h"
 #include "db.h"
+#include "db_sqlite.h"
 #include "metrics/metrics.h"
 #include "db_int.h"
 

@@ -8,7 +8,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "base/base.h"
 
@@ -33,25 +32,78 @@ enum db_sync { DB_SYNC_NORMAL = 1, DB_SYNC_FULL = 2 };
 int	db_init(const char *path, enum db_sync, struct erp_err *err);
 
 /*
- * This thread's connection, opened on first use with foreign keys on, a
- * busy timeout, the configured synchronous level and extension loading off.
- * Returns NULL (logged) if it cannot be opened.
+ * The query layer: everything outside core/db runs SQL through these, so
+ * no engine type appears outside it and a second engine is one new backend.
+ * SQL uses `?` placeholders (numbered from 1) and the portable subset in
+ * docs/modules.md. A statement is opaque and belongs to this thread's
+ * cache: callers never free it, and end each use with db_reset.
  */
-sqlite3	*db_get(void);
+struct db_stmt;
+
+/* What db_step found. DB_ERROR is logged with the SQL; the others are not. */
+enum db_rc {
+	DB_ERROR = -1,		/* anything else: the message is logged */
+	DB_DONE = 0,		/* the statement ran to its end */
+	DB_ROW = 1,		/* a row is ready for db_col_* */
+	DB_CONSTRAINT = 2	/* a UNIQUE, CHECK, NOT NULL or foreign key */
+};
 
 /*
  * This thread's prepared statement for sql, which must be a string with
- * static storage: the pointer is the cache key. The statement comes back
- * reset with its bindings cleared; the caller steps it and must not
- * finalize it. Returns NULL (logged with the SQLite message) on failure.
+ * static storage: the pointer is the cache key. It comes back reset with
+ * no bindings. Returns NULL (logged with the engine's message) if sql does
+ * not prepare or is not exactly one statement.
  */
-sqlite3_stmt *db_stmt(const char *sql);
+struct db_stmt	*db_prepare(const char *sql);
+/*
+ * db_prepare for modules' SQL: refuses transaction control, ATTACH,
+ * PRAGMA and schema changes (NULL, logged).
+ */
+struct db_stmt	*db_prepare_restricted(const char *sql);
 
 /*
- * db_stmt for modules' SQL: prepared under an authorizer that refuses
- * transaction control, ATTACH, PRAGMA and schema changes (NULL, logged).
+ * Binding: i counts placeholders from 1. Text and blobs are copied, so
+ * the caller's buffer may go at once; text NULL binds SQL NULL.
+ * db_bind_text_ref borrows instead: the text must stay valid until the
+ * statement's db_reset (for hot paths with long-lived strings).
  */
-sqlite3_stmt *db_stmt_restricted(const char *sql);
+void	db_bind_int(struct db_stmt *, int i, int64_t v);
+void	db_bind_text(struct db_stmt *, int i, const char *text);
+void	db_bind_text_ref(struct db_stmt *, int i, const char *text);
+void	db_bind_blob(struct db_stmt *, int i, const void *p, size_t len);
+void	db_bind_null(struct db_stmt *, int i);
+
+/* Runs the statement to its next row or its end. */
+enum db_rc	 db_step(struct db_stmt *);
+
+/*
+ * The current row's columns, counted from 0. Text and blobs are borrowed
+ * until the next db_step or db_reset. db_col_text returns NULL for SQL
+ * NULL; db_col_int 0. db_col_blob sets *len (0 for NULL).
+ */
+int64_t		 db_col_int(struct db_stmt *, int col);
+const char	*db_col_text(struct db_stmt *, int col);
+const void	*db_col_blob(struct db_stmt *, int col, size_t *len);
+bool		 db_col_is_null(struct db_stmt *, int col);
+
+/* Ends this use of the statement: resets it and clears its bindings. */
+void	db_reset(struct db_stmt *);
+
+/* true if the statement cannot change the database. */
+bool	db_is_readonly(struct db_stmt *);
+
+/* The id of the last row this thread's connection inserted. */
+int64_t	db_last_id(void);
+/* Rows changed by this thread's last INSERT, UPDATE or DELETE. */
+int	db_changes(void);
+/* This thread's last engine error, for err_set (borrowed; never NULL). */
+const char *db_errmsg(void);
+
+/*
+ * Runs script, one or more statements without parameters or results, on
+ * this thread's connection (migrations, tests). 0, or -1 with err set.
+ */
+int	db_exec(const char *script, struct erp_err *err);
 
 /* Closes this thread's connection and statements (also done at exit). */
 void	db_thread_close(void);
@@ -82,11 +134,11 @@ int	db_tx_rollback(void);
 
 /*
  * Applies the pending migrations of component ("core" or a module name)
- * on db, each in its own transaction and recorded in schema_migrations.
- * Refuses (-1, err set) a database that has a version of that component
+ * on this thread's connection, each in its own transaction and recorded
+ * in schema_migrations. Refuses (-1, err set) a database that has a version of that component
  * newer than the newest in list. *applied (may be NULL) gets the count.
  */
-int	db_migrate(sqlite3 *db, const char *component,
+int	db_migrate(const char *component,
 	    const struct db_migration *list, int *applied, struct erp_err *err);
 
 /*
@@ -105,5 +157,8 @@ void	db_checkpointer_stop(void);
 
 /* 0 if this thread's connection answers a query, -1 otherwise. */
 int	db_ping(void);
+
+/* Until every caller uses the query layer: the SQLite backend's own calls. */
+#include "db/db_sqlite.h"
 
 #endif /* ERP_CORE_DB_H */

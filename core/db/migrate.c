@@ -9,6 +9,7 @@
 
 #include "base/base.h"
 #include "db.h"
+#include "db_sqlite.h"
 
 static const char	 sql_table[] =
 	"CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -183,9 +184,10 @@ out:
 }
 
 int
-db_migrate(sqlite3 *db, const char *component,
-    const struct db_migration *list, int *applied, struct erp_err *err)
+db_migrate(const char *component, const struct db_migration *list,
+    int *applied, struct erp_err *err)
 {
+	sqlite3				*db = db_get();
 	const struct db_migration	*m;
 	char				*msg = NULL;
 	int				 newest, have, done, fk, n = 0;

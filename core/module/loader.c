@@ -197,7 +197,7 @@ module_load_all(const struct config *cf, bool migrate, struct erp_err *err)
 	for (i = 0; i < nmods; i++) {
 		m = mods[i].lo_mod;
 		if (migrate && m->migrations != NULL &&
-		    db_migrate(db_get(), m->name,
+		    db_migrate(m->name,
 		    (const struct db_migration *)(const void *)m->migrations,
 		    &applied, err) == -1) {
 			char	 why[sizeof(err->e_msg)];

@@ -44,7 +44,7 @@ setup(void)
 	make_config(&cf, SECRET_A);
 	cppath = audit_checkpoint_path(&cf);
 	ck_assert_int_eq(db_init(":memory:", DB_SYNC_FULL, &err), 0);
-	ck_assert_int_eq(db_migrate(db_get(), "core", db_core_migrations,
+	ck_assert_int_eq(db_migrate("core", db_core_migrations,
 	    NULL, &err), 0);
 	ck_assert_msg(audit_init(&cf, &err) == 0, "audit_init: %s", err.e_msg);
 }

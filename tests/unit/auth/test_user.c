@@ -14,7 +14,7 @@ setup(void)
 	struct erp_err	 err;
 
 	ck_assert_int_eq(db_init(":memory:", DB_SYNC_FULL, &err), 0);
-	ck_assert_int_eq(db_migrate(db_get(), "core", db_core_migrations,
+	ck_assert_int_eq(db_migrate("core", db_core_migrations,
 	    NULL, &err), 0);
 	ck_assert_int_eq(auth_password_init(), 0);
 }

@@ -68,7 +68,7 @@ START_TEST(test_applies_in_order)
 	sqlite3_stmt	*st;
 	int		 n = -1, i;
 
-	ck_assert_msg(db_migrate(db, "core", three, &n, &err) == 0, "%s",
+	ck_assert_msg(db_migrate("core", three, &n, &err) == 0, "%s",
 	    err.e_msg);
 	ck_assert_int_eq(n, 3);
 	ck_assert_int_eq(one_int("SELECT y FROM b", NULL), 2);
@@ -94,8 +94,8 @@ START_TEST(test_second_run_applies_nothing)
 	struct erp_err	 err = { "" };
 	int		 n = -1;
 
-	ck_assert_int_eq(db_migrate(db, "core", three, &n, &err), 0);
-	ck_assert_int_eq(db_migrate(db, "core", three, &n, &err), 0);
+	ck_assert_int_eq(db_migrate("core", three, &n, &err), 0);
+	ck_assert_int_eq(db_migrate("core", three, &n, &err), 0);
 	ck_assert_int_eq(n, 0);
 	ck_assert_int_eq(one_int("SELECT count(*) FROM schema_migrations",
 	    NULL), 3);
@@ -111,9 +111,9 @@ START_TEST(test_later_migrations_only)
 
 	memcpy(two, three, sizeof(two));
 	two[2] = three[3];	/* the end marker */
-	ck_assert_int_eq(db_migrate(db, "core", two, &n, &err), 0);
+	ck_assert_int_eq(db_migrate("core", two, &n, &err), 0);
 	ck_assert_int_eq(n, 2);
-	ck_assert_int_eq(db_migrate(db, "core", three, &n, &err), 0);
+	ck_assert_int_eq(db_migrate("core", three, &n, &err), 0);
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(one_int("SELECT y FROM b", NULL), 2);
 }
@@ -132,7 +132,7 @@ START_TEST(test_failure_rolls_back)
 	struct erp_err	 err = { "" };
 	int		 n = -1;
 
-	ck_assert_int_eq(db_migrate(db, "core", bad, &n, &err), -1);
+	ck_assert_int_eq(db_migrate("core", bad, &n, &err), -1);
 	ck_assert_int_eq(n, 1);
 	ck_assert_msg(strstr(err.e_msg, "migration core/0002_bad: ") ==
 	    err.e_msg && strstr(err.e_msg, "no such table") != NULL, "%s",
@@ -155,13 +155,13 @@ START_TEST(test_refuses_newer_database)
 
 	memcpy(two, three, sizeof(two));
 	two[2] = three[3];
-	ck_assert_int_eq(db_migrate(db, "core", three, NULL, &err), 0);
-	ck_assert_int_eq(db_migrate(db, "core", two, &n, &err), -1);
+	ck_assert_int_eq(db_migrate("core", three, NULL, &err), 0);
+	ck_assert_int_eq(db_migrate("core", two, &n, &err), -1);
 	ck_assert_int_eq(n, 0);
 	ck_assert_str_eq(err.e_msg, "database has core migration 3, newer "
 	    "than this binary's 2: refusing to start");
 	/* core's versions do not count against another component */
-	ck_assert_int_eq(db_migrate(db, "shop", two + 2, &n, &err), 0);
+	ck_assert_int_eq(db_migrate("shop", two + 2, &n, &err), 0);
 	ck_assert_int_eq(n, 0);
 }
 END_TEST
@@ -184,10 +184,10 @@ START_TEST(test_refuses_bad_lists)
 	};
 	struct erp_err	 err = { "" };
 
-	ck_assert_int_eq(db_migrate(db, "core", down, NULL, &err), -1);
+	ck_assert_int_eq(db_migrate("core", down, NULL, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.e_msg, "does not follow"));
-	ck_assert_int_eq(db_migrate(db, "core", dup, NULL, &err), -1);
-	ck_assert_int_eq(db_migrate(db, "core", zero, NULL, &err), -1);
+	ck_assert_int_eq(db_migrate("core", dup, NULL, &err), -1);
+	ck_assert_int_eq(db_migrate("core", zero, NULL, &err), -1);
 	ck_assert(!has_table("a"));
 	ck_assert(!has_table("b"));
 }
@@ -198,7 +198,7 @@ START_TEST(test_refuses_open_transaction)
 	struct erp_err	 err = { "" };
 
 	ck_assert_int_eq(db_tx_begin(), 0);
-	ck_assert_int_eq(db_migrate(db, "core", three, NULL, &err), -1);
+	ck_assert_int_eq(db_migrate("core", three, NULL, &err), -1);
 	ck_assert(!sqlite3_get_autocommit(db));	/* the caller's, intact */
 	ck_assert_int_eq(db_tx_rollback(), 0);
 }
@@ -212,7 +212,7 @@ START_TEST(test_refuses_own_commit)
 	};
 	struct erp_err	 err = { "" };
 
-	ck_assert_int_eq(db_migrate(db, "core", sneaky, NULL, &err), -1);
+	ck_assert_int_eq(db_migrate("core", sneaky, NULL, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.e_msg, "ended the transaction"));
 	ck_assert_int_eq(one_int("SELECT count(*) FROM schema_migrations",
 	    NULL), 0);
@@ -235,7 +235,7 @@ START_TEST(test_rebuild_keeps_children)
 	};
 	struct erp_err	 err = { "" };
 
-	ck_assert_msg(db_migrate(db, "core", rebuild, NULL, &err) == 0, "%s",
+	ck_assert_msg(db_migrate("core", rebuild, NULL, &err) == 0, "%s",
 	    err.e_msg);
 	ck_assert_int_eq(one_int("SELECT count(*) FROM c", NULL), 1);
 	ck_assert_int_eq(one_int("PRAGMA foreign_keys", NULL), 1);
@@ -252,7 +252,7 @@ START_TEST(test_dangling_key_refused)
 	};
 	struct erp_err	 err = { "" };
 
-	ck_assert_int_eq(db_migrate(db, "core", dangling, NULL, &err), -1);
+	ck_assert_int_eq(db_migrate("core", dangling, NULL, &err), -1);
 	ck_assert_str_eq(err.e_msg, "migration core/0002_orphan: a row of c "
 	    "breaks its foreign key to p");
 	ck_assert_int_eq(one_int("SELECT count(*) FROM c", NULL), 0);
@@ -265,12 +265,12 @@ START_TEST(test_core_migrations)
 	struct erp_err	 err = { "" };
 	int		 n = -1;
 
-	ck_assert_msg(db_migrate(db, "core", db_core_migrations, &n,
+	ck_assert_msg(db_migrate("core", db_core_migrations, &n,
 	    &err) == 0, "%s", err.e_msg);
 	ck_assert_int_ge(n, 1);
 	ck_assert_int_eq(one_int("SELECT count(*) FROM server_meta WHERE"
 	    " key = ?1", "schema_created_at"), 1);
-	ck_assert_int_eq(db_migrate(db, "core", db_core_migrations, &n,
+	ck_assert_int_eq(db_migrate("core", db_core_migrations, &n,
 	    &err), 0);
 	ck_assert_int_eq(n, 0);
 }
