@@ -316,6 +316,33 @@ erp_json_int(cJSON *obj, const char *name, int64_t v)
 	return item;
 }
 
+/* The largest integer a JSON number carries exactly: 2^53 − 1. */
+#define ERP_JSON_INT_MAX	9007199254740991LL
+
+/*
+ * The integer a JSON number holds, when it is one within
+ * ±ERP_JSON_INT_MAX: converting any other double to int64_t is undefined
+ * or loses digits, whatever a policy's schema let through. Every module
+ * conversion of valuedouble goes through here. Returns: 0 with *out set,
+ * -1 when v is not such a number (out untouched).
+ */
+static inline int
+erp_json_get_int(const cJSON *v, int64_t *out)
+{
+	double	 d;
+
+	if (!cJSON_IsNumber(v))
+		return -1;
+	d = v->valuedouble;
+	/* the range first (NaN fails it): only then is the cast defined */
+	if (!(d >= (double)-ERP_JSON_INT_MAX && d <= (double)ERP_JSON_INT_MAX))
+		return -1;
+	if (d != (double)(int64_t)d)
+		return -1;
+	*out = (int64_t)d;
+	return 0;
+}
+
 /*
  * A list's page in the contract's shape {"items","total","limit",
  * "offset"}; items belongs to the page from the call on. Returns: the

@@ -72,9 +72,10 @@ static int64_t
 get_int(const cJSON *o, const char *name)
 {
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, name);
+	int64_t		 n;
 
-	if (cJSON_IsNumber(v))
-		return (int64_t)v->valuedouble;
+	if (erp_json_get_int(v, &n) == 0)
+		return n;
 	if (cJSON_IsRaw(v))
 		return strtoll(v->valuestring, NULL, 10);
 	return -1;
@@ -98,17 +99,13 @@ body_int(const cJSON *o, const char *name, int64_t min, int64_t max,
     int64_t *out)
 {
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, name);
-	double		 d;
+	int64_t		 n;
 
 	if (v == NULL)
 		return 0;
-	if (!cJSON_IsNumber(v))
+	if (erp_json_get_int(v, &n) == -1 || n < min || n > max)
 		return -1;
-	d = v->valuedouble;
-	/* the range first: converting a double outside int64_t is undefined */
-	if (!(d >= (double)min && d <= (double)max) || d != (double)(int64_t)d)
-		return -1;
-	*out = (int64_t)d;
+	*out = n;
 	return 1;
 }
 

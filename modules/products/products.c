@@ -176,6 +176,31 @@ reply_product(struct erp_req *r, int status, int64_t id)
 	return erp_reply_json(r, status, o);
 }
 
+/*
+ * The price a body sets, when it is an integer in [0, 2^53 − 1]: the base
+ * schema says so, but the rows must stay sound whatever an organization's
+ * schema let through. Returns: 1 with *out set, 0 when absent, -1 otherwise.
+ */
+static int
+body_price(const cJSON *b, int64_t *out)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(b, "price_cents");
+
+	if (v == NULL)
+		return 0;
+	if (erp_json_get_int(v, out) == -1 || *out < 0)
+		return -1;
+	return 1;
+}
+
+/* Returns: as erp_fail, for a price body_price refused. */
+static int
+fail_price(struct erp_req *r)
+{
+	return erp_fail(r, ERP_E_VALIDATION, "price_cents",
+	    "must be an integer from 0 to 9007199254740991");
+}
+
 static int
 product_create(struct erp_req *r)
 {
@@ -188,9 +213,11 @@ product_create(struct erp_req *r)
 	cJSON			*details;
 	const char		*desc;
 	char			 now[21];
-	int64_t			 id;
+	int64_t			 id, price;
 	int			 rc;
 
+	if (body_price(b, &price) != 1)
+		return fail_price(r);
 	if ((st = erp_stmt(r, sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: insert");
 	now_text(now);
@@ -201,8 +228,7 @@ product_create(struct erp_req *r)
 	    SQLITE_TRANSIENT);
 	if (desc != NULL)
 		sqlite3_bind_text(st, 4, desc, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, (int64_t)cJSON_GetObjectItemCaseSensitive(b,
-	    "price_cents")->valuedouble);
+	sqlite3_bind_int64(st, 5, price);
 	sqlite3_bind_text(st, 6, text_or(b, "currency", "EUR"), -1,
 	    SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 7, bool_or(b, "active", 1));
@@ -258,10 +284,12 @@ product_patch(struct erp_req *r)
 	sqlite3_stmt		*st;
 	cJSON			*details, *change;
 	char			 now[21];
-	int64_t			 id = erp_host->param_id(r, "id");
+	int64_t			 id = erp_host->param_id(r, "id"), price;
 	size_t			 i;
-	int			 rc;
+	int			 rc, has_price;
 
+	if ((has_price = body_price(b, &price)) == -1)
+		return fail_price(r);
 	if ((st = erp_stmt(r, sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: update");
 	now_text(now);
@@ -277,8 +305,8 @@ product_patch(struct erp_req *r)
 			    SQLITE_TRANSIENT);
 	} else
 		sqlite3_bind_int(st, 3, 0);
-	if ((v = cJSON_GetObjectItemCaseSensitive(b, "price_cents")) != NULL)
-		sqlite3_bind_int64(st, 5, (int64_t)v->valuedouble);
+	if (has_price)
+		sqlite3_bind_int64(st, 5, price);
 	if ((v = cJSON_GetObjectItemCaseSensitive(b, "currency")) != NULL)
 		sqlite3_bind_text(st, 6, v->valuestring, -1, SQLITE_TRANSIENT);
 	if ((v = cJSON_GetObjectItemCaseSensitive(b, "active")) != NULL)
