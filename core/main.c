@@ -400,7 +400,7 @@ cmd_policy_check(struct config *cf, int argc, char **argv)
 			    "fails: %s\n", err.e_msg);
 			return 1;
 		}
-		p = policy_compile(src, len, true, &err);
+		p = policy_compile(src, len, POLICY_UPLOAD, &err);
 		free(src);
 		if (p == NULL) {
 			print_policy_error(file, "policy", err.e_msg);

@@ -208,7 +208,7 @@ put(struct http_req *req)
 	if ((len = strlen(source)) > POLICY_SOURCE_MAX)
 		return source_too_large(req);
 	/* compiled, tested and tried once: only then is it stored */
-	if ((p = policy_compile(source, len, true, &err)) == NULL)
+	if ((p = policy_compile(source, len, POLICY_UPLOAD, &err)) == NULL)
 		return invalid(req, &err);
 	policy_free(p);
 	return store(req, source, 0);
@@ -311,7 +311,7 @@ rollback(struct http_req *req)
 		return http_reply_error(req, 404, "not_found",
 		    "no such policy version");
 	/* the base or the budgets may have changed since it was stored */
-	if ((p = policy_compile(src, strlen(src), true, &err)) == NULL) {
+	if ((p = policy_compile(src, strlen(src), POLICY_UPLOAD, &err)) == NULL) {
 		free(src);
 		return invalid(req, &err);
 	}
@@ -517,7 +517,7 @@ dry_run(struct http_req *req)
 	if ((v = cJSON_GetObjectItemCaseSensitive(body, "source")) != NULL) {
 		/* no tests: the question is what this source decides */
 		if ((own = policy_compile(v->valuestring,
-		    strlen(v->valuestring), false, &err)) == NULL)
+		    strlen(v->valuestring), POLICY_TRIAL, &err)) == NULL)
 			return invalid(req, &err);
 		p = own;
 	} else if ((p = http_policy(req)) == NULL)

@@ -65,7 +65,7 @@ policy_get(int64_t org, int64_t version, policy_source_fn fetch, void *arg)
 		    (long long)org, (long long)version);
 		return NULL;
 	}
-	p = policy_compile(src, src ? strlen(src) : 0, false, &err);
+	p = policy_compile(src, src ? strlen(src) : 0, POLICY_STORED, &err);
 	free(src);
 	if (p == NULL) {
 		/* it compiled when stored: the base or a budget changed */

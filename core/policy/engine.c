@@ -258,7 +258,7 @@ policy_engine_init(const char *base_path, struct erp_err *err)
 		return -1;
 	}
 	/* the base must compile and pass its own tests */
-	if ((p = policy_compile(NULL, 0, true, err)) == NULL)
+	if ((p = policy_compile(NULL, 0, POLICY_UPLOAD, err)) == NULL)
 		return -1;
 	policy_free(p);
 	return 0;
@@ -470,7 +470,7 @@ struct compile_args {
 	struct policy	*ca_p;
 	const char	*ca_src;
 	size_t		 ca_len;
-	bool		 ca_tests;
+	enum policy_mode ca_mode;
 	struct erp_err	*ca_err;
 	int		 ca_rc;
 };
@@ -540,6 +540,13 @@ compile_protected(lua_State *L)
 		lua_getfield(L, envo, "allow");
 		p->po_own_allow = !lua_isnil(L, -1);
 		lua_pop(L, 1);
+		if (a->ca_mode != POLICY_STORED) {
+			lua_getfield(L, envb, "schemas");
+			lua_getfield(L, envo, "schemas");
+			if (policy_check_schemas(L, -2, -1, a->ca_err) == -1)
+				return 0;
+			lua_pop(L, 2);
+		}
 		merge_table(L, envb, envo, "roles");
 		lua_pushvalue(L, -1);
 		lua_setfield(L, envo, "roles");
@@ -586,14 +593,15 @@ compile_protected(lua_State *L)
 	lua_getfield(L, envb, "schemas");	/* the frozen view now */
 	p->po_schemas = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_settop(L, envo ? envo : envb);
-	if (a->ca_tests && run_tests(p, envo ? envo : env0, a->ca_err) == -1)
+	if (a->ca_mode == POLICY_UPLOAD && run_tests(p, envo ? envo : env0, a->ca_err) == -1)
 		return 0;
 	a->ca_rc = 0;
 	return 0;
 }
 
 struct policy *
-policy_compile(const char *src, size_t len, bool tests, struct erp_err *err)
+policy_compile(const char *src, size_t len, enum policy_mode mode,
+    struct erp_err *err)
 {
 	struct compile_args	 a = { 0 };
 	struct policy_subject	 sub = { 1, "user", "viewer", false };
@@ -620,7 +628,7 @@ policy_compile(const char *src, size_t len, bool tests, struct erp_err *err)
 	a.ca_p = p;
 	a.ca_src = src;
 	a.ca_len = len;
-	a.ca_tests = tests;
+	a.ca_mode = mode;
 	a.ca_err = err;
 	policy_budget_start(L, POLICY_INSTRUCTIONS * 4);
 	lua_pushcfunction(L, compile_protected);

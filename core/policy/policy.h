@@ -169,13 +169,21 @@ int	policy_engine_init(const char *base_path, struct erp_err *err);
 int	policy_engine_add_fragment(const char *name, const char *source,
 	    struct erp_err *err);
 
+/* What policy_compile checks besides compiling, by where a source is from. */
+enum policy_mode {
+	POLICY_STORED = 0,	/* in force already: compile it */
+	POLICY_UPLOAD = 1,	/* to go live: upload checks and its tests */
+	POLICY_TRIAL = 2	/* a dry-run's source: upload checks only */
+};
+
 /*
  * Compiles the base with org_source (NULL: none) merged over it, runs
- * its tests when run_tests, and a smoke evaluation within budget. Returns
+ * the upload checks (check.c) and its tests as mode says, and a smoke
+ * evaluation within budget. Returns
  * a policy, or NULL with err set ("policy:12: message") and nothing else.
  */
 struct policy *policy_compile(const char *org_source, size_t len,
-	    bool run_tests, struct erp_err *err);
+	    enum policy_mode mode, struct erp_err *err);
 void	policy_free(struct policy *);
 
 /*
@@ -224,6 +232,18 @@ int	policy_validate(struct policy *, const char *type, const cJSON *body,
 
 /* true if the schemas in force define type. */
 bool	policy_has_schema(struct policy *, const char *type);
+
+/* check.c --------------------------------------------------------------- */
+
+/*
+ * Upload checks of an organization's schemas (the table at index org)
+ * against the base's (at index base): a base field's type kept, its
+ * bounds and enum only tightened. Either may be a read-only view or nil.
+ * Returns 0, or -1 with err naming the field ("schemas.product.
+ * price_cents: ...").
+ */
+int	policy_check_schemas(lua_State *L, int base, int org,
+	    struct erp_err *err);
 
 /* schema.c -------------------------------------------------------------- */
 

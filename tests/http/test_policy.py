@@ -752,11 +752,12 @@ class PolicyCheckTest(unittest.TestCase):
 
     def test_modules_schemas_are_part_of_the_base(self):
         # the shipped modules' fragments run after base.lua, as in the
-        # server: API.md's own extend() example must check out
+        # server: API.md's own extend() example must check out (a
+        # tightening: the base's min_len stays)
         f = self.write("sku.lua",
                        "schemas = { product = extend(base.schemas.product,"
                        " { sku = { type = 'string', required = true,\n"
-                       "  max_len = 10, pattern = '^[A-Z0-9%-]+$' } }) }\n")
+                       "  min_len = 3, max_len = 10, pattern = '^[A-Z0-9%-]+$' } }) }\n")
         r = self.check(f)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, "ok\n")

@@ -31,7 +31,7 @@ compile(const char *src)
 	struct erp_err	 err;
 	struct policy	*p;
 
-	p = policy_compile(src, src ? strlen(src) : 0, true, &err);
+	p = policy_compile(src, src ? strlen(src) : 0, POLICY_UPLOAD, &err);
 	ck_assert_msg(p != NULL, "refused: %s", err.e_msg);
 	return p;
 }
@@ -42,7 +42,7 @@ refuse(const char *src, bool tests)
 {
 	static struct erp_err	 err;
 
-	ck_assert_msg(policy_compile(src, strlen(src), tests, &err) == NULL,
+	ck_assert_msg(policy_compile(src, strlen(src), tests ? POLICY_UPLOAD : POLICY_STORED, &err) == NULL,
 	    "compiled: %s", src);
 	return err.e_msg;
 }
@@ -470,7 +470,7 @@ START_TEST(test_failing_tests_refuse)
 	ck_assert_msg(strstr(m, "test 1 failed") != NULL &&
 	    strstr(m, "budget") != NULL, "%s", m);
 	/* without run_tests the same policy compiles */
-	p = policy_compile(failing, strlen(failing), false, &err);
+	p = policy_compile(failing, strlen(failing), POLICY_STORED, &err);
 	ck_assert_msg(p != NULL, "%s", err.e_msg);
 	policy_free(p);
 }
@@ -521,11 +521,11 @@ START_TEST(test_source_limit)
 
 	memset(src, ' ', n);
 	src[n] = '\0';
-	ck_assert(policy_compile(src, n, false, &err) == NULL);
+	ck_assert(policy_compile(src, n, POLICY_STORED, &err) == NULL);
 	ck_assert_msg(strstr(err.e_msg, "larger than") != NULL, "%s",
 	    err.e_msg);
 	/* exactly at the limit is fine */
-	p = policy_compile(src, n - 1, false, &err);
+	p = policy_compile(src, n - 1, POLICY_STORED, &err);
 	ck_assert_msg(p != NULL, "%s", err.e_msg);
 	policy_free(p);
 	free(src);

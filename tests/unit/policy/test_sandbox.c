@@ -54,7 +54,7 @@ compile_fixture(const char *name, struct erp_err *err)
 	char		*src = fixture(name, &len);
 
 	err->e_msg[0] = '\0';
-	p = policy_compile(src, len, true, err);
+	p = policy_compile(src, len, POLICY_UPLOAD, err);
 	free(src);
 	return p;
 }
@@ -209,12 +209,12 @@ START_TEST(test_binary_chunk_from_dump)
 	ck_assert_int_eq(lua_dump(L, dump_writer, &b, 0), 0);
 	lua_close(L);
 	ck_assert(b.b_len > 4 && b.b_data[0] == '\033');
-	ck_assert(policy_compile(b.b_data, b.b_len, true, &err) == NULL);
+	ck_assert(policy_compile(b.b_data, b.b_len, POLICY_UPLOAD, &err) == NULL);
 	ck_assert_msg(strstr(err.e_msg, "binary chunk") != NULL, "%s",
 	    err.e_msg);
 	buf_free(&b);
 	/* the signature alone is enough to be refused */
-	ck_assert(policy_compile("\033Lua", 4, false, &err) == NULL);
+	ck_assert(policy_compile("\033Lua", 4, POLICY_STORED, &err) == NULL);
 	ck_assert_msg(strstr(err.e_msg, "binary chunk") != NULL, "%s",
 	    err.e_msg);
 }
@@ -469,7 +469,7 @@ START_TEST(test_survives_everything)
 			decide(p[i], "admin", actions[k], &d);
 	for (i = 0; i < nitems(hostile); i++)
 		assert_healthy(p[i]);
-	base = policy_compile(NULL, 0, true, &err);
+	base = policy_compile(NULL, 0, POLICY_UPLOAD, &err);
 	ck_assert_msg(base != NULL, "%s", err.e_msg);
 	assert_healthy(base);
 	for (i = 0; i < nitems(hostile); i++)

@@ -1,0 +1,189 @@
+/*
+ * Tests for core/policy/check.c: an organization's schemas may tighten
+ * the base's rules but never change a base field's type nor loosen its
+ * bounds, enum or nullability (API.md sections 4 and 5); each refusal
+ * names the field.
+ */
+#include <string.h>
+
+#include <check.h>
+
+#include "base/base.h"
+#include "policy/policy.h"
+#include "suites.h"
+
+#define BASE_LUA	ERP_DEFAULT_POLICIES_DIR "/base.lua"
+
+/* Base schemas shaped like the shipped modules'. */
+static const char fragment[] =
+    "schemas.product = {\n"
+    "  sku = { type = 'string', required = true, min_len = 3,\n"
+    "    max_len = 32, pattern = '^[A-Z0-9%-]+$' },\n"
+    "  price_cents = { type = 'integer', required = true, min = 0 },\n"
+    "  currency = { type = 'string', enum = { 'EUR', 'USD' } },\n"
+    "  description = { type = 'string', max_len = 2000, nullable = true },\n"
+    "}\n"
+    "schemas.order = {\n"
+    "  lines = { type = 'array', required = true, min_items = 1,\n"
+    "    max_items = 500, items = { type = 'object', fields = {\n"
+    "      quantity = { type = 'integer', required = true, min = 1,\n"
+    "        max = 100000 },\n"
+    "    } } },\n"
+    "}\n";
+
+static void
+setup(void)
+{
+	struct erp_err	 err;
+
+	ck_assert_msg(policy_engine_add_fragment("test", fragment, &err) == 0,
+	    "%s", err.e_msg);
+	ck_assert_msg(policy_engine_init(BASE_LUA, &err) == 0, "%s",
+	    err.e_msg);
+}
+
+/* src uploaded as an organization's policy compiles. */
+static void
+accepted(const char *src)
+{
+	struct erp_err	 err;
+	struct policy	*p;
+
+	p = policy_compile(src, strlen(src), POLICY_UPLOAD, &err);
+	ck_assert_msg(p != NULL, "refused: %s\n%s", err.e_msg, src);
+	policy_free(p);
+}
+
+/* src uploaded is refused with a message holding both needles. */
+static void
+refused(const char *src, const char *field, const char *what)
+{
+	struct erp_err	 err;
+
+	ck_assert_msg(policy_compile(src, strlen(src), POLICY_UPLOAD, &err) == NULL,
+	    "accepted: %s", src);
+	ck_assert_msg(strstr(err.e_msg, field) != NULL &&
+	    strstr(err.e_msg, what) != NULL, "'%s' does not say %s / %s",
+	    err.e_msg, field, what);
+}
+
+START_TEST(test_tightening_accepted)
+{
+	accepted("schemas = { product = extend(base.schemas.product, {\n"
+	    "  price_cents = { type = 'integer', required = true, min = 100,\n"
+	    "    max = 100000 },\n"
+	    "  sku = extend(base.schemas.product.sku, { max_len = 12 }),\n"
+	    "  currency = { type = 'string', enum = { 'EUR' } },\n"
+	    "  description = { type = 'string', max_len = 50 },\n"
+	    "  colour = { type = 'number' } }) }\n");
+	accepted("schemas = { order = { lines = { type = 'array',\n"
+	    "  min_items = 2, max_items = 10, items = { type = 'object',\n"
+	    "  fields = { quantity = { type = 'integer', min = 5, max = 9 },\n"
+	    "  note = { type = 'string' } } } } } }\n");
+	/* a type of its own, and a base type with fewer fields */
+	accepted("schemas = { widget = { size = { type = 'number' } },\n"
+	    "  product = { sku = base.schemas.product.sku } }\n");
+	/* unchanged */
+	accepted("schemas = { product = base.schemas.product }\n");
+}
+END_TEST
+
+START_TEST(test_type_change_refused)
+{
+	refused("schemas = { product = extend(base.schemas.product, {\n"
+	    "  price_cents = { type = 'number', required = true, min = 0 }"
+	    " }) }\n", "schemas.product.price_cents", "type");
+	refused("schemas = { product = extend(base.schemas.product, {\n"
+	    "  price_cents = { required = true, min = 0 } }) }\n",
+	    "schemas.product.price_cents", "type");
+}
+END_TEST
+
+START_TEST(test_loosened_bounds_refused)
+{
+	refused("schemas = { product = extend(base.schemas.product, {\n"
+	    "  price_cents = { type = 'integer', min = -1 } }) }\n",
+	    "schemas.product.price_cents", "min = -1");
+	refused("schemas = { product = extend(base.schemas.product, {\n"
+	    "  price_cents = { type = 'integer' } }) }\n",
+	    "schemas.product.price_cents", "min");
+	refused("schemas = { product = extend(base.schemas.product, {\n"
+	    "  sku = extend(base.schemas.product.sku, { max_len = 33 }) })"
+	    " }\n", "schemas.product.sku", "max_len = 33");
+	refused("schemas = { product = extend(base.schemas.product, {\n"
+	    "  sku = extend(base.schemas.product.sku, { min_len = 2 }) })"
+	    " }\n", "schemas.product.sku", "min_len = 2");
+	refused("schemas = { product = extend(base.schemas.product, {\n"
+	    "  description = { type = 'string', max_len = 2001 } }) }\n",
+	    "schemas.product.description", "max_len");
+}
+END_TEST
+
+START_TEST(test_enum_and_nullable_refused)
+{
+	refused("schemas = { product = extend(base.schemas.product, {\n"
+	    "  currency = { type = 'string', enum = { 'EUR', 'GBP' } } }) }\n",
+	    "schemas.product.currency", "GBP");
+	refused("schemas = { product = extend(base.schemas.product, {\n"
+	    "  currency = { type = 'string' } }) }\n",
+	    "schemas.product.currency", "enum");
+	refused("schemas = { product = extend(base.schemas.product, {\n"
+	    "  price_cents = { type = 'integer', min = 0, nullable = true }"
+	    " }) }\n", "schemas.product.price_cents", "nullable");
+}
+END_TEST
+
+START_TEST(test_nested_rules_refused)
+{
+	refused("schemas = { order = { lines = { type = 'array',\n"
+	    "  min_items = 1, max_items = 500, items = { type = 'object',\n"
+	    "  fields = { quantity = { type = 'integer', min = 1,\n"
+	    "  max = 1000000 } } } } } }\n",
+	    "schemas.order.lines[].quantity", "max = 1000000");
+	refused("schemas = { order = { lines = { type = 'array',\n"
+	    "  min_items = 0, max_items = 500, items = { type = 'object',\n"
+	    "  fields = {} } } } }\n", "schemas.order.lines", "min_items");
+	refused("schemas = { order = { lines = { type = 'array',\n"
+	    "  min_items = 1, max_items = 500, items = { type = 'object' }"
+	    " } } }\n", "schemas.order.lines[]", "fields");
+	refused("schemas = { order = { lines = { type = 'array',\n"
+	    "  min_items = 1, max_items = 500 } } }\n",
+	    "schemas.order.lines[]", "rule");
+}
+END_TEST
+
+/*
+ * Only an upload is checked: a policy stored before the check keeps
+ * compiling (the modules convert values checked whatever it says).
+ */
+START_TEST(test_only_uploads_checked)
+{
+	static const char	 src[] = "schemas = { product = extend("
+				    "base.schemas.product, { price_cents = "
+				    "{ type = 'number' } }) }\n";
+	struct erp_err		 err;
+	struct policy		*p;
+
+	p = policy_compile(src, strlen(src), POLICY_STORED, &err);
+	ck_assert_msg(p != NULL, "%s", err.e_msg);
+	policy_free(p);
+}
+END_TEST
+
+Suite *
+policy_check_suite(void)
+{
+	Suite	*s = suite_create("policy_check");
+	TCase	*tc = tcase_create("schemas");
+
+	tcase_add_unchecked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_tightening_accepted);
+	tcase_add_test(tc, test_type_change_refused);
+	tcase_add_test(tc, test_loosened_bounds_refused);
+	tcase_add_test(tc, test_enum_and_nullable_refused);
+	tcase_add_test(tc, test_nested_rules_refused);
+	tcase_add_test(tc, test_only_uploads_checked);
+	suite_add_tcase(s, tc);
+	return s;
+}
