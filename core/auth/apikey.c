@@ -48,10 +48,10 @@ auth_apikey_create(int64_t org, const char *name, const char *role,
 	unsigned char		 raw[SECRET_BYTES], h[HASH_BYTES];
 	char			 secret[sodium_base64_ENCODED_LEN(SECRET_BYTES,
 				    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 rc;
 
-	if (!ready || (st = db_stmt(sql)) == NULL)
+	if (!ready || (st = db_prepare(sql)) == NULL)
 		return AUTH_ERR_INTERNAL;
 	memset(out, 0, sizeof(*out));
 	rand_hex(out->ak_prefix, PREFIX_HEX / 2);
@@ -64,24 +64,23 @@ auth_apikey_create(int64_t org, const char *name, const char *role,
 	sodium_memzero(secret, sizeof(secret));
 	key_hash(out->ak_key, h);
 	time_rfc3339(time_now(), out->ak_created_at);
-	sqlite3_bind_int64(st, 1, org);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, out->ak_prefix, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 4, h, sizeof(h), SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, role, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 6, creator);
-	sqlite3_bind_text(st, 7, out->ak_created_at, -1, SQLITE_TRANSIENT);
+	db_bind_int(st, 1, org);
+	db_bind_text(st, 2, name);
+	db_bind_text(st, 3, out->ak_prefix);
+	db_bind_blob(st, 4, h, sizeof(h));
+	db_bind_text(st, 5, role);
+	db_bind_int(st, 6, creator);
+	db_bind_text(st, 7, out->ak_created_at);
 	if (expires_at > 0)
-		sqlite3_bind_int64(st, 8, expires_at);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
+		db_bind_int(st, 8, expires_at);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE) {
 		sodium_memzero(out->ak_key, sizeof(out->ak_key));
-		log_error("api keys: insert: %s", sqlite3_errmsg(db_get()));
+		log_error("api keys: insert: %s", db_errmsg());
 		return AUTH_ERR_INTERNAL;
 	}
-	out->ak_id = sqlite3_last_insert_rowid(db_get());
+	out->ak_id = db_last_id();
 	out->ak_org = org;
 	out->ak_expires_at = expires_at;
 	snprintf(out->ak_name, sizeof(out->ak_name), "%s", name);
@@ -114,17 +113,17 @@ touch(int64_t id, int64_t now)
 {
 	static const char	 sql[] = "UPDATE api_keys SET last_used_at = ? "
 				    "WHERE id = ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	char			 ts[21];
 
 	if (db_tx_begin() == -1)
 		return;
-	if ((st = db_stmt(sql)) != NULL) {
+	if ((st = db_prepare(sql)) != NULL) {
 		time_rfc3339(now, ts);
-		sqlite3_bind_text(st, 1, ts, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 2, id);
-		sqlite3_step(st);
-		sqlite3_reset(st);
+		db_bind_text(st, 1, ts);
+		db_bind_int(st, 2, id);
+		db_step(st);
+		db_reset(st);
 	}
 	db_tx_commit();
 }
@@ -141,8 +140,9 @@ auth_apikey_verify(const char *key, int64_t now, struct auth_subject *sub,
 	unsigned char		 h[HASH_BYTES];
 	char			 prefix[PREFIX_HEX + 1], used[21] = "";
 	char			 limit[21];
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	const void		*stored;
+	size_t			 stored_len;
 	int64_t			 id = 0;
 	int			 rc, ok = -1;
 
@@ -151,38 +151,38 @@ auth_apikey_verify(const char *key, int64_t now, struct auth_subject *sub,
 		snprintf(why, whylen, "malformed API key");
 		return -1;
 	}
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return -2;
-	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_TRANSIENT);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_text(st, 1, prefix);
+	if ((rc = db_step(st)) == DB_ROW) {
 		key_hash(key, h);
-		stored = sqlite3_column_blob(st, 3);
-		if (stored == NULL || sqlite3_column_bytes(st, 3) != HASH_BYTES ||
+		stored = db_col_blob(st, 3, &stored_len);
+		if (stored == NULL || stored_len != HASH_BYTES ||
 		    sodium_memcmp(stored, h, HASH_BYTES) != 0)
 			snprintf(why, whylen, "API key does not match");
-		else if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+		else if (!db_col_is_null(st, 5))
 			snprintf(why, whylen, "API key revoked");
-		else if (sqlite3_column_type(st, 4) != SQLITE_NULL &&
-		    sqlite3_column_int64(st, 4) <= now)
+		else if (!db_col_is_null(st, 4) &&
+		    db_col_int(st, 4) <= now)
 			snprintf(why, whylen, "API key expired");
-		else if (sqlite3_column_int(st, 7) == 0)
+		else if (db_col_int(st, 7) == 0)
 			snprintf(why, whylen, "API key's creator deactivated");
 		else {
-			id = sqlite3_column_int64(st, 0);
+			id = db_col_int(st, 0);
 			sub->su_kind = AUTH_KIND_API_KEY;
 			sub->su_user_id = id;
-			sub->su_key_org = sqlite3_column_int64(st, 1);
+			sub->su_key_org = db_col_int(st, 1);
 			snprintf(sub->su_key_role, sizeof(sub->su_key_role),
-			    "%s", (const char *)sqlite3_column_text(st, 2));
-			if (sqlite3_column_text(st, 6) != NULL)
+			    "%s", db_col_text(st, 2));
+			if (!db_col_is_null(st, 6))
 				snprintf(used, sizeof(used), "%s",
-				    (const char *)sqlite3_column_text(st, 6));
+				    db_col_text(st, 6));
 			ok = 0;
 		}
 	} else
 		snprintf(why, whylen, "unknown API key");
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return -2;
 	if (ok == 0) {
 		/* at most one write a minute per key */
@@ -199,22 +199,21 @@ auth_apikey_revoke(int64_t org, int64_t id)
 	static const char	 sql[] = "UPDATE api_keys SET revoked_at = ? "
 				    "WHERE id = ? AND org_id = ? "
 				    "AND revoked_at IS NULL";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	char			 now[21];
 	int			 rc;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return AUTH_ERR_INTERNAL;
 	time_rfc3339(time_now(), now);
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_int64(st, 3, org);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
+	db_bind_text(st, 1, now);
+	db_bind_int(st, 2, id);
+	db_bind_int(st, 3, org);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE)
 		return AUTH_ERR_INTERNAL;
-	return sqlite3_changes(db_get()) > 0 ? AUTH_OK : AUTH_ERR_NOT_FOUND;
+	return db_changes() > 0 ? AUTH_OK : AUTH_ERR_NOT_FOUND;
 }
 
 int
@@ -222,17 +221,16 @@ auth_apikey_revoke_creator(int64_t user)
 {
 	static const char	 sql[] = "UPDATE api_keys SET revoked_at = ? "
 				    "WHERE created_by = ? AND revoked_at IS NULL";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	char			 now[21];
 	int			 rc;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return -1;
 	time_rfc3339(time_now(), now);
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, user);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? sqlite3_changes(db_get()) : -1;
+	db_bind_text(st, 1, now);
+	db_bind_int(st, 2, user);
+	rc = db_step(st);
+	db_reset(st);
+	return rc == DB_DONE ? db_changes() : -1;
 }

@@ -8,33 +8,25 @@
 #include "auth.h"
 #include "db/db.h"
 
-static void
-copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-	const unsigned char	*t = sqlite3_column_text(st, col);
-
-	snprintf(dst, size, "%s", t ? (const char *)t : "");
-}
-
 int
 auth_member_role(int64_t org, int64_t user, char *role, size_t rolelen)
 {
 	static const char	 sql[] = "SELECT role FROM members "
 				    "WHERE org_id = ? AND user_id = ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 rc;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, org);
-	sqlite3_bind_int64(st, 2, user);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		copy_col(role, rolelen, st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int(st, 1, org);
+	db_bind_int(st, 2, user);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		db_col_copy(st, 0, role, rolelen);
+	db_reset(st);
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
 enum auth_result
@@ -42,22 +34,22 @@ auth_org_get(int64_t id, struct auth_org *o)
 {
 	static const char	 sql[] = "SELECT id, name, slug, created_at "
 				    "FROM orgs WHERE id = ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 rc;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return AUTH_ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		o->og_id = sqlite3_column_int64(st, 0);
-		copy_col(o->og_name, sizeof(o->og_name), st, 1);
-		copy_col(o->og_slug, sizeof(o->og_slug), st, 2);
-		copy_col(o->og_created_at, sizeof(o->og_created_at), st, 3);
+	db_bind_int(st, 1, id);
+	if ((rc = db_step(st)) == DB_ROW) {
+		o->og_id = db_col_int(st, 0);
+		db_col_copy(st, 1, o->og_name, sizeof(o->og_name));
+		db_col_copy(st, 2, o->og_slug, sizeof(o->og_slug));
+		db_col_copy(st, 3, o->og_created_at, sizeof(o->og_created_at));
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_reset(st);
+	if (rc == DB_ROW)
 		return AUTH_OK;
-	return rc == SQLITE_DONE ? AUTH_ERR_NOT_FOUND : AUTH_ERR_INTERNAL;
+	return rc == DB_DONE ? AUTH_ERR_NOT_FOUND : AUTH_ERR_INTERNAL;
 }
 
 enum auth_result
@@ -66,24 +58,23 @@ auth_org_create(const char *name, const char *slug, int64_t creator,
 {
 	static const char	 org_sql[] = "INSERT INTO orgs (name, slug, "
 				    "created_at) VALUES (?, ?, ?)";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	char			 now[21];
 	int			 rc;
 
-	if ((st = db_stmt(org_sql)) == NULL)
+	if ((st = db_prepare(org_sql)) == NULL)
 		return AUTH_ERR_INTERNAL;
 	time_rfc3339(time_now(), now);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, slug, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_CONSTRAINT)
+	db_bind_text(st, 1, name);
+	db_bind_text(st, 2, slug);
+	db_bind_text(st, 3, now);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc == DB_CONSTRAINT)
 		return AUTH_ERR_CONFLICT;
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return AUTH_ERR_INTERNAL;
-	*id = sqlite3_last_insert_rowid(db_get());
+	*id = db_last_id();
 	/* the creator becomes the first member, as admin */
 	return auth_member_set(*id, creator, "admin", NULL);
 }
@@ -96,23 +87,22 @@ auth_member_set(int64_t org, int64_t user, const char *role, bool *created)
 				    "ON CONFLICT (org_id, user_id) DO UPDATE "
 				    "SET role = excluded.role";
 	char			 old[64], now[21];
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 rc, had;
 
 	if ((had = auth_member_role(org, user, old, sizeof(old))) == -1 ||
-	    (st = db_stmt(sql)) == NULL)
+	    (st = db_prepare(sql)) == NULL)
 		return AUTH_ERR_INTERNAL;
 	time_rfc3339(time_now(), now);
-	sqlite3_bind_int64(st, 1, org);
-	sqlite3_bind_int64(st, 2, user);
-	sqlite3_bind_text(st, 3, role, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_CONSTRAINT)
+	db_bind_int(st, 1, org);
+	db_bind_int(st, 2, user);
+	db_bind_text(st, 3, role);
+	db_bind_text(st, 4, now);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc == DB_CONSTRAINT)
 		return AUTH_ERR_NOT_FOUND;	/* no such org or user */
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return AUTH_ERR_INTERNAL;
 	if (created != NULL)
 		*created = had == 0;
@@ -124,18 +114,18 @@ auth_member_remove(int64_t org, int64_t user)
 {
 	static const char	 sql[] = "DELETE FROM members "
 				    "WHERE org_id = ? AND user_id = ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 rc;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return AUTH_ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, org);
-	sqlite3_bind_int64(st, 2, user);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	db_bind_int(st, 1, org);
+	db_bind_int(st, 2, user);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE)
 		return AUTH_ERR_INTERNAL;
-	return sqlite3_changes(db_get()) > 0 ? AUTH_OK : AUTH_ERR_NOT_FOUND;
+	return db_changes() > 0 ? AUTH_OK : AUTH_ERR_NOT_FOUND;
 }
 
 int64_t
@@ -143,15 +133,15 @@ auth_org_policy_version(int64_t org)
 {
 	static const char	 sql[] = "SELECT max(version) FROM org_policies "
 				    "WHERE org_id = ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int64_t			 v = -1;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, org);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);	/* NULL: 0 */
-	sqlite3_reset(st);
+	db_bind_int(st, 1, org);
+	if (db_step(st) == DB_ROW)
+		v = db_col_int(st, 0);	/* NULL: 0 */
+	db_reset(st);
 	return v;
 }
 
@@ -160,17 +150,17 @@ auth_org_policy_source(int64_t org, int64_t version)
 {
 	static const char	 sql[] = "SELECT source FROM org_policies "
 				    "WHERE org_id = ? AND version = ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	char			*src = NULL;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return NULL;
-	sqlite3_bind_int64(st, 1, org);
-	sqlite3_bind_int64(st, 2, version);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		src = xstrndup((const char *)sqlite3_column_text(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0));
-	sqlite3_reset(st);
+	db_bind_int(st, 1, org);
+	db_bind_int(st, 2, version);
+	if (db_step(st) == DB_ROW)
+		src = xstrndup(db_col_text(st, 0),
+		    db_col_len(st, 0));
+	db_reset(st);
 	return src;
 }
 
@@ -183,20 +173,20 @@ auth_member_context(int64_t org, int64_t user, char *role, size_t rolelen,
 				    "WHERE org_id = ?1 AND user_id = ?2), "
 				    "(SELECT coalesce(max(version), 0) FROM "
 				    "org_policies WHERE org_id = ?1)";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 rc, found = 0;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, org);
-	sqlite3_bind_int64(st, 2, user);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-			copy_col(role, rolelen, st, 0);
+	db_bind_int(st, 1, org);
+	db_bind_int(st, 2, user);
+	if ((rc = db_step(st)) == DB_ROW) {
+		if (!db_col_is_null(st, 0)) {
+			db_col_copy(st, 0, role, rolelen);
 			found = 1;
 		}
-		*version = sqlite3_column_int64(st, 1);
+		*version = db_col_int(st, 1);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? found : -1;
+	db_reset(st);
+	return rc == DB_ROW ? found : -1;
 }

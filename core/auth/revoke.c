@@ -14,24 +14,24 @@ auth_revoke_add(const char *jti, int64_t exp, int64_t now)
 				    "(jti, expires_at) VALUES (?, ?)";
 	static const char	 purge[] = "DELETE FROM revoked_tokens "
 				    "WHERE expires_at < ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 rc;
 
-	if ((st = db_stmt(add)) == NULL)
+	if ((st = db_prepare(add)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, jti, -1, SQLITE_TRANSIENT);
+	db_bind_text(st, 1, jti);
 	/* a token verifies until exp + skew: keep it listed that long */
-	sqlite3_bind_int64(st, 2, exp + AUTH_CLOCK_SKEW);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		log_error("revoke: %s", sqlite3_errmsg(db_get()));
+	db_bind_int(st, 2, exp + AUTH_CLOCK_SKEW);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE) {
+		log_error("revoke: %s", db_errmsg());
 		return -1;
 	}
-	if ((st = db_stmt(purge)) != NULL) {
-		sqlite3_bind_int64(st, 1, now);
-		sqlite3_step(st);
-		sqlite3_reset(st);
+	if ((st = db_prepare(purge)) != NULL) {
+		db_bind_int(st, 1, now);
+		db_step(st);
+		db_reset(st);
 	}
 	return 0;
 }

@@ -51,41 +51,33 @@ auth_email_normalize(char *email)
 }
 
 static void
-copy_text(char *dst, size_t size, sqlite3_stmt *st, int col)
+row_to_user(struct db_stmt *st, struct auth_user *u)
 {
-	const unsigned char	*t = sqlite3_column_text(st, col);
-
-	snprintf(dst, size, "%s", t ? (const char *)t : "");
-}
-
-static void
-row_to_user(sqlite3_stmt *st, struct auth_user *u)
-{
-	u->us_id = sqlite3_column_int64(st, 0);
-	copy_text(u->us_email, sizeof(u->us_email), st, 1);
-	copy_text(u->us_name, sizeof(u->us_name), st, 2);
-	copy_text(u->us_hash, sizeof(u->us_hash), st, 3);
-	u->us_is_admin = sqlite3_column_int(st, 4) != 0;
-	u->us_is_active = sqlite3_column_int(st, 5) != 0;
-	u->us_token_version = sqlite3_column_int64(st, 6);
-	copy_text(u->us_created_at, sizeof(u->us_created_at), st, 7);
-	copy_text(u->us_updated_at, sizeof(u->us_updated_at), st, 8);
+	u->us_id = db_col_int(st, 0);
+	db_col_copy(st, 1, u->us_email, sizeof(u->us_email));
+	db_col_copy(st, 2, u->us_name, sizeof(u->us_name));
+	db_col_copy(st, 3, u->us_hash, sizeof(u->us_hash));
+	u->us_is_admin = db_col_int(st, 4) != 0;
+	u->us_is_active = db_col_int(st, 5) != 0;
+	u->us_token_version = db_col_int(st, 6);
+	db_col_copy(st, 7, u->us_created_at, sizeof(u->us_created_at));
+	db_col_copy(st, 8, u->us_updated_at, sizeof(u->us_updated_at));
 }
 
 static enum auth_result
-fetch_one(sqlite3_stmt *st, struct auth_user *u)
+fetch_one(struct db_stmt *st, struct auth_user *u)
 {
-	int	 rc = sqlite3_step(st);
+	int	 rc = db_step(st);
 
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		row_to_user(st, u);
-		sqlite3_reset(st);
+		db_reset(st);
 		return AUTH_OK;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	db_reset(st);
+	if (rc == DB_DONE)
 		return AUTH_ERR_NOT_FOUND;
-	log_error("users: %s", sqlite3_errmsg(db_get()));
+	log_error("users: %s", db_errmsg());
 	return AUTH_ERR_INTERNAL;
 }
 
@@ -94,11 +86,11 @@ auth_user_get(int64_t id, struct auth_user *u)
 {
 	static const char	 sql[] = "SELECT " USER_COLUMNS
 				    " FROM users WHERE id = ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return AUTH_ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int(st, 1, id);
 	return fetch_one(st, u);
 }
 
@@ -107,11 +99,11 @@ auth_user_by_email(const char *email, struct auth_user *u)
 {
 	static const char	 sql[] = "SELECT " USER_COLUMNS
 				    " FROM users WHERE email = ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return AUTH_ERR_INTERNAL;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_TRANSIENT);
+	db_bind_text(st, 1, email);
 	return fetch_one(st, u);
 }
 
@@ -151,32 +143,31 @@ auth_user_insert(const char *email, const char *name, const char *hash,
 	static const char	 sql[] = "INSERT INTO users (email, name, "
 				    "password_hash, is_admin, created_at, "
 				    "updated_at) VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	char			 now[21];
 	int			 rc;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return AUTH_ERR_INTERNAL;
 	time_rfc3339(time_now(), now);
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, hash, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 4, is_admin);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, now, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_CONSTRAINT) {
+	db_bind_text(st, 1, email);
+	db_bind_text(st, 2, name);
+	db_bind_text(st, 3, hash);
+	db_bind_int(st, 4, is_admin);
+	db_bind_text(st, 5, now);
+	db_bind_text(st, 6, now);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc == DB_CONSTRAINT) {
 		*field = "email";
 		snprintf(why, whylen, "is already taken");
 		return AUTH_ERR_CONFLICT;
 	}
-	if (rc != SQLITE_DONE) {
-		log_error("users: insert: %s", sqlite3_errmsg(db_get()));
+	if (rc != DB_DONE) {
+		log_error("users: insert: %s", db_errmsg());
 		return AUTH_ERR_INTERNAL;
 	}
-	*id = sqlite3_last_insert_rowid(db_get());
+	*id = db_last_id();
 	return AUTH_OK;
 }
 
@@ -207,17 +198,16 @@ auth_user_create(const char *email_in, const char *name,
 }
 
 static enum auth_result
-step_update(sqlite3_stmt *st)
+step_update(struct db_stmt *st)
 {
-	int	 rc = sqlite3_step(st);
+	int	 rc = db_step(st);
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		log_error("users: update: %s", sqlite3_errmsg(db_get()));
+	db_reset(st);
+	if (rc != DB_DONE) {
+		log_error("users: update: %s", db_errmsg());
 		return AUTH_ERR_INTERNAL;
 	}
-	return sqlite3_changes(db_get()) > 0 ? AUTH_OK : AUTH_ERR_NOT_FOUND;
+	return db_changes() > 0 ? AUTH_OK : AUTH_ERR_NOT_FOUND;
 }
 
 enum auth_result
@@ -226,16 +216,16 @@ auth_user_set_password_hash(int64_t id, const char *hash, bool bump)
 	static const char	 sql[] = "UPDATE users SET password_hash = ?, "
 				    "token_version = token_version + ?, "
 				    "updated_at = ? WHERE id = ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	char			 now[21];
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return AUTH_ERR_INTERNAL;
 	time_rfc3339(time_now(), now);
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 2, bump ? 1 : 0);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, id);
+	db_bind_text(st, 1, hash);
+	db_bind_int(st, 2, bump ? 1 : 0);
+	db_bind_text(st, 3, now);
+	db_bind_int(st, 4, id);
 	return step_update(st);
 }
 
@@ -250,20 +240,20 @@ auth_user_update(int64_t id, const char *name, int is_admin, int is_active)
 				    "THEN 1 ELSE 0 END), "
 				    "is_active = coalesce(?3, is_active), "
 				    "updated_at = ?4 WHERE id = ?5";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	char			 now[21];
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return AUTH_ERR_INTERNAL;
 	time_rfc3339(time_now(), now);
 	if (name != NULL)
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+		db_bind_text(st, 1, name);
 	if (is_admin >= 0)
-		sqlite3_bind_int(st, 2, is_admin);
+		db_bind_int(st, 2, is_admin);
 	if (is_active >= 0)
-		sqlite3_bind_int(st, 3, is_active);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, id);
+		db_bind_int(st, 3, is_active);
+	db_bind_text(st, 4, now);
+	db_bind_int(st, 5, id);
 	return step_update(st);
 }
 
@@ -271,14 +261,14 @@ int64_t
 auth_user_count(void)
 {
 	static const char	 sql[] = "SELECT count(*) FROM users";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int64_t			 n = -1;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (db_step(st) == DB_ROW)
+		n = db_col_int(st, 0);
+	db_reset(st);
 	return n;
 }
 
@@ -297,23 +287,22 @@ auth_user_brief(int64_t id, const char *jti, bool *active, int64_t *version,
 				    "is_admin, email, EXISTS (SELECT 1 FROM "
 				    "revoked_tokens WHERE jti = ?2) "
 				    "FROM users WHERE id = ?1";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 rc;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return AUTH_ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, jti, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*active = sqlite3_column_int(st, 0) != 0;
-		*version = sqlite3_column_int64(st, 1);
-		*admin = sqlite3_column_int(st, 2) != 0;
-		copy_text(email, AUTH_EMAIL_MAX + 1, st, 3);
-		*revoked = sqlite3_column_int(st, 4) != 0;
+	db_bind_int(st, 1, id);
+	db_bind_text_ref(st, 2, jti);
+	if ((rc = db_step(st)) == DB_ROW) {
+		*active = db_col_int(st, 0) != 0;
+		*version = db_col_int(st, 1);
+		*admin = db_col_int(st, 2) != 0;
+		db_col_copy(st, 3, email, AUTH_EMAIL_MAX + 1);
+		*revoked = db_col_int(st, 4) != 0;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_ROW)
+	db_reset(st);
+	if (rc == DB_ROW)
 		return AUTH_OK;
-	return rc == SQLITE_DONE ? AUTH_ERR_NOT_FOUND : AUTH_ERR_INTERNAL;
+	return rc == DB_DONE ? AUTH_ERR_NOT_FOUND : AUTH_ERR_INTERNAL;
 }

@@ -79,11 +79,15 @@ enum db_rc	 db_step(struct db_stmt *);
 /*
  * The current row's columns, counted from 0. Text and blobs are borrowed
  * until the next db_step or db_reset. db_col_text returns NULL for SQL
- * NULL; db_col_int 0. db_col_blob sets *len (0 for NULL).
+ * NULL; db_col_int 0. db_col_blob sets *len (0 for NULL). db_col_len is
+ * the byte length of the text just read with db_col_text.
  */
 int64_t		 db_col_int(struct db_stmt *, int col);
 const char	*db_col_text(struct db_stmt *, int col);
 const void	*db_col_blob(struct db_stmt *, int col, size_t *len);
+size_t		 db_col_len(struct db_stmt *, int col);
+/* Copies the column's text ("" for NULL) into dst, cut to fit size. */
+void		 db_col_copy(struct db_stmt *, int col, char *dst, size_t size);
 bool		 db_col_is_null(struct db_stmt *, int col);
 
 /* Ends this use of the statement: resets it and clears its bindings. */

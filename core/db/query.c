@@ -4,6 +4,7 @@
  * cast), so the layer costs a call, not an allocation or a copy.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -103,6 +104,20 @@ db_col_blob(struct db_stmt *st, int col, size_t *len)
 	/* bytes after blob: the documented order for a valid length */
 	*len = (size_t)sqlite3_column_bytes(lite(st), col);
 	return p;
+}
+
+size_t
+db_col_len(struct db_stmt *st, int col)
+{
+	return (size_t)sqlite3_column_bytes(lite(st), col);
+}
+
+void
+db_col_copy(struct db_stmt *st, int col, char *dst, size_t size)
+{
+	const char	*t = db_col_text(st, col);
+
+	snprintf(dst, size, "%s", t != NULL ? t : "");
 }
 
 bool

@@ -73,6 +73,7 @@ START_TEST(test_round_trip)
 	ck_assert_int_eq(db_step(st), DB_ROW);
 	ck_assert_int_eq(db_col_int(st, 0), 1);
 	ck_assert_str_eq(db_col_text(st, 1), "bolt");
+	ck_assert_uint_eq(db_col_len(st, 1), 4);
 	ck_assert(db_col_int(st, 2) == INT64_C(9007199254740993));
 	p = db_col_blob(st, 3, &len);
 	ck_assert_uint_eq(len, 3);
