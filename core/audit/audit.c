@@ -131,23 +131,13 @@ audit_hash(const struct audit_row *r, char out[AUDIT_HASH_HEX + 1])
 	buf_free(&b);
 }
 
-/* Static: every string outlives the step (the bindings are cleared). */
 static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s != NULL)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static void
-bind_id(sqlite3_stmt *st, int i, int64_t v)
+bind_id(struct db_stmt *st, int i, int64_t v)
 {
 	if (v != 0)
-		sqlite3_bind_int64(st, i, v);
+		db_bind_int(st, i, v);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 /*
@@ -179,7 +169,7 @@ head(bool fresh, int64_t *next, char prev[AUDIT_HASH_HEX + 1])
 {
 	static const char	 sql[] = "SELECT id, hash FROM audit_log "
 				    "ORDER BY id DESC LIMIT 1";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 rc;
 
 	if (!fresh && pend_tx != 0 && pend_tx == db_tx_id()) {
@@ -195,19 +185,18 @@ head(bool fresh, int64_t *next, char prev[AUDIT_HASH_HEX + 1])
 		if (*next > 1)
 			return 0;
 	}
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return -1;
 	memset(prev, '0', AUDIT_HASH_HEX);
 	prev[AUDIT_HASH_HEX] = '\0';
 	*next = 1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*next = sqlite3_column_int64(st, 0) + 1;
-		snprintf(prev, AUDIT_HASH_HEX + 1, "%s",
-		    (const char *)sqlite3_column_text(st, 1));
+	if ((rc = db_step(st)) == DB_ROW) {
+		*next = db_col_int(st, 0) + 1;
+		db_col_copy(st, 1, prev, AUDIT_HASH_HEX + 1);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_error("audit: %s", sqlite3_errmsg(db_get()));
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE) {
+		log_error("audit: %s", db_errmsg());
 		return -1;
 	}
 	return 0;
@@ -238,28 +227,28 @@ insert(const struct audit_row *r, const char *hash)
 				    "request_id, details, prev_hash, hash) "
 				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
 				    "?, ?, ?)";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 rc;
 
-	if ((st = db_stmt(sql)) == NULL)
-		return SQLITE_ERROR;
-	sqlite3_bind_int64(st, 1, r->ar_id);
-	bind_text(st, 2, r->ar_ts);
-	bind_text(st, 3, r->ar_actor_type);
+	if ((st = db_prepare(sql)) == NULL)
+		return DB_ERROR;
+	db_bind_int(st, 1, r->ar_id);
+	/* borrowed: every string outlives the step (NULL binds NULL) */
+	db_bind_text_ref(st, 2, r->ar_ts);
+	db_bind_text_ref(st, 3, r->ar_actor_type);
 	bind_id(st, 4, r->ar_actor_id);
 	bind_id(st, 5, r->ar_org_id);
-	bind_text(st, 6, r->ar_action);
-	bind_text(st, 7, r->ar_resource_type);
-	bind_text(st, 8, r->ar_resource_id);
-	bind_text(st, 9, r->ar_outcome);
-	bind_text(st, 10, r->ar_ip);
-	bind_text(st, 11, r->ar_request_id);
-	bind_text(st, 12, r->ar_details);
-	bind_text(st, 13, r->ar_prev_hash);
-	bind_text(st, 14, hash);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_bind_text_ref(st, 6, r->ar_action);
+	db_bind_text_ref(st, 7, r->ar_resource_type);
+	db_bind_text_ref(st, 8, r->ar_resource_id);
+	db_bind_text_ref(st, 9, r->ar_outcome);
+	db_bind_text_ref(st, 10, r->ar_ip);
+	db_bind_text_ref(st, 11, r->ar_request_id);
+	db_bind_text_ref(st, 12, r->ar_details);
+	db_bind_text_ref(st, 13, r->ar_prev_hash);
+	db_bind_text_ref(st, 14, hash);
+	rc = db_step(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -289,18 +278,18 @@ audit_append(const struct audit_event *ev)
 	r.ar_request_id = ev->ae_request_id;
 	r.ar_details = details;
 	r.ar_prev_hash = prev;
-	rc = SQLITE_ERROR;
+	rc = DB_ERROR;
 	/* the kept head, then (on an id collision) the database's */
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (head(attempt == 1, &r.ar_id, prev) == -1)
 			break;
 		audit_hash(&r, hash);
-		if ((rc = insert(&r, hash)) != SQLITE_CONSTRAINT)
+		if ((rc = insert(&r, hash)) != DB_CONSTRAINT)
 			break;
 	}
 	cJSON_free(details);
-	if (rc != SQLITE_DONE) {
-		log_error("audit: append: %s", sqlite3_errmsg(db_get()));
+	if (rc != DB_DONE) {
+		log_error("audit: append: %s", db_errmsg());
 		return -1;
 	}
 	pend_tx = db_tx_id();
@@ -392,18 +381,17 @@ audit_checkpoint_now(void)
 {
 	static const char	 sql[] = "SELECT id, hash FROM audit_log "
 				    "ORDER BY id DESC LIMIT 1";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	char			 head[AUDIT_HASH_HEX + 1];
 	int64_t			 id = 0;
 
-	if (!ready || (st = db_stmt(sql)) == NULL)
+	if (!ready || (st = db_prepare(sql)) == NULL)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		snprintf(head, sizeof(head), "%s",
-		    (const char *)sqlite3_column_text(st, 1));
+	if (db_step(st) == DB_ROW) {
+		id = db_col_int(st, 0);
+		db_col_copy(st, 1, head, sizeof(head));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return id == 0 ? 0 : checkpoint_write(id, head);
 }
 

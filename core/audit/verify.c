@@ -11,21 +11,15 @@
 #include "audit_int.h"
 #include "db/db.h"
 
-static const char *
-col(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
 /* An id column: NULL is 0; a stored 0 (never written) becomes -1. */
 static int64_t
-id_col(sqlite3_stmt *st, int i)
+id_col(struct db_stmt *st, int i)
 {
 	int64_t	 v;
 
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (db_col_is_null(st, i))
 		return 0;
-	v = sqlite3_column_int64(st, i);
+	v = db_col_int(st, i);
 	return v == 0 ? -1 : v;
 }
 
@@ -54,7 +48,7 @@ audit_verify(const struct config *cf, struct erp_err *err)
 	struct audit_checkpoint	*cps = NULL;
 	const struct audit_checkpoint *cp;
 	struct audit_row	 r;
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	char			*path, prev[AUDIT_HASH_HEX + 1];
 	char			 hash[AUDIT_HASH_HEX + 1];
 	int64_t			 expect = 1, newest = 0;
@@ -77,33 +71,33 @@ audit_verify(const struct config *cf, struct erp_err *err)
 		err_set(err, "cannot read the audit log");
 		goto out;
 	}
-	if ((st = db_stmt(sql)) == NULL) {
+	if ((st = db_prepare(sql)) == NULL) {
 		err_set(err, "cannot read the audit log");
 		db_tx_rollback();
 		goto out;
 	}
 	memset(prev, '0', AUDIT_HASH_HEX);
 	prev[AUDIT_HASH_HEX] = '\0';
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		r.ar_id = sqlite3_column_int64(st, 0);
+	while ((step = db_step(st)) == DB_ROW) {
+		r.ar_id = db_col_int(st, 0);
 		if (r.ar_id != expect) {
 			err_set(err, "entry %lld: missing (the log jumps to "
 			    "entry %lld)", (long long)expect,
 			    (long long)r.ar_id);
 			goto reset;
 		}
-		r.ar_ts = col(st, 1);
-		r.ar_actor_type = col(st, 2);
+		r.ar_ts = db_col_text(st, 1);
+		r.ar_actor_type = db_col_text(st, 2);
 		r.ar_actor_id = id_col(st, 3);
 		r.ar_org_id = id_col(st, 4);
-		r.ar_action = col(st, 5);
-		r.ar_resource_type = col(st, 6);
-		r.ar_resource_id = col(st, 7);
-		r.ar_outcome = col(st, 8);
-		r.ar_ip = col(st, 9);
-		r.ar_request_id = col(st, 10);
-		r.ar_details = col(st, 11);
-		r.ar_prev_hash = col(st, 12);
+		r.ar_action = db_col_text(st, 5);
+		r.ar_resource_type = db_col_text(st, 6);
+		r.ar_resource_id = db_col_text(st, 7);
+		r.ar_outcome = db_col_text(st, 8);
+		r.ar_ip = db_col_text(st, 9);
+		r.ar_request_id = db_col_text(st, 10);
+		r.ar_details = db_col_text(st, 11);
+		r.ar_prev_hash = db_col_text(st, 12);
 		if (r.ar_prev_hash == NULL || strcmp(r.ar_prev_hash, prev) != 0) {
 			err_set(err, "entry %lld: does not follow entry %lld "
 			    "(altered or removed)", (long long)r.ar_id,
@@ -111,7 +105,8 @@ audit_verify(const struct config *cf, struct erp_err *err)
 			goto reset;
 		}
 		audit_hash(&r, hash);
-		if (col(st, 13) == NULL || strcmp(hash, col(st, 13)) != 0) {
+		if (db_col_text(st, 13) == NULL ||
+		    strcmp(hash, db_col_text(st, 13)) != 0) {
 			err_set(err, "entry %lld: content does not match its "
 			    "hash (altered)", (long long)r.ar_id);
 			goto reset;
@@ -125,9 +120,8 @@ audit_verify(const struct config *cf, struct erp_err *err)
 		memcpy(prev, hash, sizeof(prev));
 		expect++;
 	}
-	if (step != SQLITE_DONE) {
-		err_set(err, "cannot read the audit log: %s",
-		    sqlite3_errmsg(db_get()));
+	if (step != DB_DONE) {
+		err_set(err, "cannot read the audit log: %s", db_errmsg());
 		goto reset;
 	}
 	if (newest >= expect) {
@@ -143,7 +137,7 @@ audit_verify(const struct config *cf, struct erp_err *err)
 	}
 	rc = 0;
 reset:
-	sqlite3_reset(st);
+	db_reset(st);
 	db_tx_rollback();
 out:
 	free(cps);
