@@ -79,7 +79,8 @@ int	api_internal(struct http_req *);
 void	api_add_field(cJSON *fields, const char *field, const char *code,
 	    const char *message);
 /* Adds a text column as a string member, or null. */
-void	api_json_text(cJSON *o, const char *name, sqlite3_stmt *st, int col);
+void	api_json_text(cJSON *o, const char *name, struct db_stmt *st,
+	    int col);
 /* Answers a 422 naming one field; returns -1. */
 int	api_field_error(struct http_req *, const char *field,
 	    const char *code, const char *message);

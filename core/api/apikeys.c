@@ -153,41 +153,41 @@ key_list(struct http_req *req)
 				    "last_used_at, created_by FROM api_keys "
 				    "WHERE org_id = ? ORDER BY id "
 				    "LIMIT ? OFFSET ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	cJSON			*items, *o;
 	int64_t			 limit, offset, total = 0;
 	int			 rc;
 
 	if (api_page(req, &limit, &offset) == -1)
 		return -1;
-	if ((st = db_stmt(count_sql)) == NULL)
+	if ((st = db_prepare(count_sql)) == NULL)
 		return api_internal(req);
-	sqlite3_bind_int64(st, 1, http_org(req));
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW || (st = db_stmt(page_sql)) == NULL)
+	db_bind_int(st, 1, http_org(req));
+	if ((rc = db_step(st)) == DB_ROW)
+		total = db_col_int(st, 0);
+	db_reset(st);
+	if (rc != DB_ROW || (st = db_prepare(page_sql)) == NULL)
 		return api_internal(req);
-	sqlite3_bind_int64(st, 1, http_org(req));
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
+	db_bind_int(st, 1, http_org(req));
+	db_bind_int(st, 2, limit);
+	db_bind_int(st, 3, offset);
 	items = cJSON_CreateArray();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		o = cJSON_CreateObject();
-		api_json_int(o, "id", sqlite3_column_int64(st, 0));
+		api_json_int(o, "id", db_col_int(st, 0));
 		api_json_text(o, "name", st, 1);
 		api_json_text(o, "prefix", st, 2);
 		api_json_text(o, "role", st, 3);
 		api_json_text(o, "created_at", st, 4);
-		add_time(o, "expires_at", sqlite3_column_type(st, 5) ==
-		    SQLITE_NULL ? 0 : sqlite3_column_int64(st, 5));
+		/* NULL reads as 0, which add_time writes as null */
+		add_time(o, "expires_at", db_col_int(st, 5));
 		api_json_text(o, "revoked_at", st, 6);
 		api_json_text(o, "last_used_at", st, 7);
-		api_json_int(o, "created_by", sqlite3_column_int64(st, 8));
+		api_json_int(o, "created_by", db_col_int(st, 8));
 		cJSON_AddItemToArray(items, o);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(st);
+	if (rc != DB_DONE) {
 		cJSON_Delete(items);
 		return api_internal(req);
 	}
@@ -202,28 +202,28 @@ key_load(struct http_req *req, cJSON **attrs)
 	static const char	 sql[] = "SELECT name, role, created_by "
 				    "FROM api_keys WHERE id = ? AND org_id = ? "
 				    "AND revoked_at IS NULL";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int64_t			 id;
 	int			 rc;
 
 	*attrs = NULL;
 	if ((id = api_param_id(req, "id")) == -1)
 		return 0;
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, http_org(req));
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, http_org(req));
+	if ((rc = db_step(st)) == DB_ROW) {
 		*attrs = cJSON_CreateObject();
 		api_json_text(*attrs, "name", st, 0);
 		api_json_text(*attrs, "role", st, 1);
 		api_json_int(*attrs, "created_by",
-		    sqlite3_column_int64(st, 2));
+		    db_col_int(st, 2));
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_reset(st);
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
 static int

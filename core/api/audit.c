@@ -12,19 +12,19 @@
 #include "api.h"
 
 static void
-add_int(cJSON *o, const char *name, sqlite3_stmt *st, int col)
+add_int(cJSON *o, const char *name, struct db_stmt *st, int col)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (db_col_is_null(st, col))
 		cJSON_AddNullToObject(o, name);
 	else
-		api_json_int(o, name, sqlite3_column_int64(st, col));
+		api_json_int(o, name, db_col_int(st, col));
 }
 
 static cJSON *
-entry_json(sqlite3_stmt *st)
+entry_json(struct db_stmt *st)
 {
 	cJSON		*o = cJSON_CreateObject(), *d;
-	const char	*details = (const char *)sqlite3_column_text(st, 11);
+	const char	*details = db_col_text(st, 11);
 
 	add_int(o, "id", st, 0);
 	api_json_text(o, "ts", st, 1);
@@ -95,7 +95,7 @@ api_audit_list(struct http_req *req, int64_t org_id)
 	char			 action[64], actor[24], since_in[64], since[21];
 	bool			 has_action, has_actor, has_since;
 	int64_t			 limit, offset, actor_id = 0, total = 0;
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	cJSON			*items;
 	char			*end;
 	size_t			 i;
@@ -121,29 +121,28 @@ api_audit_list(struct http_req *req, int64_t org_id)
 		    "must be an RFC 3339 time");
 	items = cJSON_CreateArray();
 	for (i = 0; i < nitems(sqls); i++) {
-		if ((st = db_stmt(sqls[i])) == NULL) {
+		if ((st = db_prepare(sqls[i])) == NULL) {
 			cJSON_Delete(items);
 			return api_internal(req);
 		}
 		if (org_id != 0)
-			sqlite3_bind_int64(st, 1, org_id);
+			db_bind_int(st, 1, org_id);
 		if (has_action)
-			sqlite3_bind_text(st, 2, action, -1, SQLITE_TRANSIENT);
+			db_bind_text(st, 2, action);
 		if (has_actor)
-			sqlite3_bind_int64(st, 3, actor_id);
+			db_bind_int(st, 3, actor_id);
 		if (has_since)
-			sqlite3_bind_text(st, 4, since, -1, SQLITE_TRANSIENT);
+			db_bind_text(st, 4, since);
 		if (i == 0) {
-			if (sqlite3_step(st) == SQLITE_ROW)
-				total = sqlite3_column_int64(st, 0);
+			if (db_step(st) == DB_ROW)
+				total = db_col_int(st, 0);
 		} else {
-			sqlite3_bind_int64(st, 5, limit);
-			sqlite3_bind_int64(st, 6, offset);
-			while (sqlite3_step(st) == SQLITE_ROW)
+			db_bind_int(st, 5, limit);
+			db_bind_int(st, 6, offset);
+			while (db_step(st) == DB_ROW)
 				cJSON_AddItemToArray(items, entry_json(st));
 		}
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+		db_reset(st);
 	}
 	return http_reply_json(req, 200, api_page_new(items, total, limit,
 	    offset));

@@ -17,9 +17,9 @@ api_internal(struct http_req *req)
 }
 
 void
-api_json_text(cJSON *o, const char *name, sqlite3_stmt *st, int col)
+api_json_text(cJSON *o, const char *name, struct db_stmt *st, int col)
 {
-	const char	*t = (const char *)sqlite3_column_text(st, col);
+	const char	*t = db_col_text(st, col);
 
 	if (t != NULL)
 		cJSON_AddStringToObject(o, name, t);

@@ -35,11 +35,11 @@ body_str(const struct http_req *req, const char *name)
 
 /* {"id","name","slug","role"} from a row of those four columns. */
 static cJSON *
-org_row_json(sqlite3_stmt *st)
+org_row_json(struct db_stmt *st)
 {
 	cJSON	*o = cJSON_CreateObject();
 
-	api_json_int(o, "id", sqlite3_column_int64(st, 0));
+	api_json_int(o, "id", db_col_int(st, 0));
 	api_json_text(o, "name", st, 1);
 	api_json_text(o, "slug", st, 2);
 	api_json_text(o, "role", st, 3);
@@ -199,18 +199,18 @@ api_orgs_of_user(int64_t user)
 				    "FROM members m JOIN orgs o "
 				    "ON o.id = m.org_id WHERE m.user_id = ? "
 				    "ORDER BY o.id";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	cJSON			*items;
 	int			 rc;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return NULL;
-	sqlite3_bind_int64(st, 1, user);
+	db_bind_int(st, 1, user);
 	items = cJSON_CreateArray();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == DB_ROW)
 		cJSON_AddItemToArray(items, org_row_json(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(st);
+	if (rc != DB_DONE) {
 		cJSON_Delete(items);
 		return NULL;
 	}
@@ -232,31 +232,31 @@ org_list(struct http_req *req)
 				    "WHERE ?2 OR m.user_id IS NOT NULL "
 				    "ORDER BY o.id LIMIT ?3 OFFSET ?4";
 	const struct auth_subject	*sub = http_subject(req);
-	sqlite3_stmt			*st;
+	struct db_stmt			*st;
 	cJSON				*items;
 	int64_t				 limit, offset, total = 0;
 	int				 rc;
 
 	if (api_page(req, &limit, &offset) == -1)
 		return -1;
-	if ((st = db_stmt(count_sql)) == NULL)
+	if ((st = db_prepare(count_sql)) == NULL)
 		return api_internal(req);
-	sqlite3_bind_int64(st, 1, sub->su_user_id);
-	sqlite3_bind_int(st, 2, sub->su_is_admin);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW || (st = db_stmt(page_sql)) == NULL)
+	db_bind_int(st, 1, sub->su_user_id);
+	db_bind_int(st, 2, sub->su_is_admin);
+	if ((rc = db_step(st)) == DB_ROW)
+		total = db_col_int(st, 0);
+	db_reset(st);
+	if (rc != DB_ROW || (st = db_prepare(page_sql)) == NULL)
 		return api_internal(req);
-	sqlite3_bind_int64(st, 1, sub->su_user_id);
-	sqlite3_bind_int(st, 2, sub->su_is_admin);
-	sqlite3_bind_int64(st, 3, limit);
-	sqlite3_bind_int64(st, 4, offset);
+	db_bind_int(st, 1, sub->su_user_id);
+	db_bind_int(st, 2, sub->su_is_admin);
+	db_bind_int(st, 3, limit);
+	db_bind_int(st, 4, offset);
 	items = cJSON_CreateArray();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == DB_ROW)
 		cJSON_AddItemToArray(items, org_row_json(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(st);
+	if (rc != DB_DONE) {
 		cJSON_Delete(items);
 		return api_internal(req);
 	}
@@ -288,35 +288,35 @@ members_list(struct http_req *req)
 				    "JOIN users u ON u.id = m.user_id "
 				    "WHERE m.org_id = ? ORDER BY m.user_id "
 				    "LIMIT ? OFFSET ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	cJSON			*items, *o;
 	int64_t			 limit, offset, total = 0;
 	int			 rc;
 
 	if (api_page(req, &limit, &offset) == -1)
 		return -1;
-	if ((st = db_stmt(count_sql)) == NULL)
+	if ((st = db_prepare(count_sql)) == NULL)
 		return api_internal(req);
-	sqlite3_bind_int64(st, 1, http_org(req));
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW || (st = db_stmt(page_sql)) == NULL)
+	db_bind_int(st, 1, http_org(req));
+	if ((rc = db_step(st)) == DB_ROW)
+		total = db_col_int(st, 0);
+	db_reset(st);
+	if (rc != DB_ROW || (st = db_prepare(page_sql)) == NULL)
 		return api_internal(req);
-	sqlite3_bind_int64(st, 1, http_org(req));
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
+	db_bind_int(st, 1, http_org(req));
+	db_bind_int(st, 2, limit);
+	db_bind_int(st, 3, offset);
 	items = cJSON_CreateArray();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		o = cJSON_CreateObject();
-		api_json_int(o, "user_id", sqlite3_column_int64(st, 0));
+		api_json_int(o, "user_id", db_col_int(st, 0));
 		api_json_text(o, "email", st, 1);
 		api_json_text(o, "name", st, 2);
 		api_json_text(o, "role", st, 3);
 		cJSON_AddItemToArray(items, o);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(st);
+	if (rc != DB_DONE) {
 		cJSON_Delete(items);
 		return api_internal(req);
 	}
@@ -330,15 +330,15 @@ admin_count(int64_t org)
 {
 	static const char	 sql[] = "SELECT count(*) FROM members "
 				    "WHERE org_id = ? AND role = 'admin'";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int64_t			 n = -1;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, org);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	db_bind_int(st, 1, org);
+	if (db_step(st) == DB_ROW)
+		n = db_col_int(st, 0);
+	db_reset(st);
 	return n;
 }
 

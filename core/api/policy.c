@@ -88,20 +88,20 @@ actor_user(struct http_req *req, int64_t *user)
 	static const char		 sql[] = "SELECT created_by FROM "
 					    "api_keys WHERE id = ?";
 	const struct auth_subject	*sub = http_subject(req);
-	sqlite3_stmt			*st;
+	struct db_stmt			*st;
 	int				 rc;
 
 	if (sub->su_kind != AUTH_KIND_API_KEY) {
 		*user = sub->su_user_id;
 		return 0;
 	}
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, sub->su_user_id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*user = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	db_bind_int(st, 1, sub->su_user_id);
+	if ((rc = db_step(st)) == DB_ROW)
+		*user = db_col_int(st, 0);
+	db_reset(st);
+	return rc == DB_ROW ? 0 : -1;
 }
 
 static int
@@ -110,23 +110,23 @@ get(struct http_req *req)
 	static const char	 sql[] = "SELECT version, source, updated_at, "
 				    "updated_by FROM org_policies WHERE "
 				    "org_id = ? ORDER BY version DESC LIMIT 1";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	cJSON			*o = NULL;
 	int			 rc;
 
 	if (org_check(req) == -1)
 		return -1;
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return api_internal(req);
-	sqlite3_bind_int64(st, 1, http_org(req));
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		o = policy_json(sqlite3_column_int64(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    (const char *)sqlite3_column_text(st, 2),
-		    sqlite3_column_int64(st, 3));
-	else if (rc == SQLITE_DONE)
+	db_bind_int(st, 1, http_org(req));
+	if ((rc = db_step(st)) == DB_ROW)
+		o = policy_json(db_col_int(st, 0),
+		    db_col_text(st, 1),
+		    db_col_text(st, 2),
+		    db_col_int(st, 3));
+	else if (rc == DB_DONE)
 		o = policy_json(0, "", NULL, 0);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (o == NULL)
 		return api_internal(req);
 	return http_reply_json(req, 200, o);
@@ -144,7 +144,7 @@ store(struct http_req *req, const char *source, int64_t rolled_back_to)
 				    "version, source, updated_at, updated_by) "
 				    "VALUES (?, ?, ?, ?, ?)";
 	struct audit_event	 ev;
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	cJSON			*details;
 	char			 now[21], rid[24];
 	int64_t			 org = http_org(req), cur, by;
@@ -154,20 +154,19 @@ store(struct http_req *req, const char *source, int64_t rolled_back_to)
 		return api_internal(req);
 	/* under the write lock: no other writer can take this number */
 	if ((cur = auth_org_policy_version(org)) == -1 ||
-	    actor_user(req, &by) == -1 || (st = db_stmt(sql)) == NULL) {
+	    actor_user(req, &by) == -1 || (st = db_prepare(sql)) == NULL) {
 		db_tx_rollback();
 		return api_internal(req);
 	}
 	time_rfc3339(time_now(), now);
-	sqlite3_bind_int64(st, 1, org);
-	sqlite3_bind_int64(st, 2, cur + 1);
-	sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, by);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
+	db_bind_int(st, 1, org);
+	db_bind_int(st, 2, cur + 1);
+	db_bind_text_ref(st, 3, source);
+	db_bind_text_ref(st, 4, now);
+	db_bind_int(st, 5, by);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE) {
 		db_tx_rollback();
 		return api_internal(req);
 	}
@@ -223,7 +222,7 @@ versions(struct http_req *req)
 				    "updated_by FROM org_policies WHERE "
 				    "org_id = ? ORDER BY version DESC "
 				    "LIMIT ? OFFSET ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	cJSON			*items, *o;
 	int64_t			 limit, offset, total = 0;
 	int			 rc;
@@ -233,29 +232,29 @@ versions(struct http_req *req)
 	/* one snapshot: the total and the page agree */
 	if (db_tx_begin_read() == -1)
 		return api_internal(req);
-	if ((st = db_stmt(count_sql)) == NULL)
+	if ((st = db_prepare(count_sql)) == NULL)
 		goto fail;
-	sqlite3_bind_int64(st, 1, http_org(req));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if ((st = db_stmt(page_sql)) == NULL)
+	db_bind_int(st, 1, http_org(req));
+	if (db_step(st) == DB_ROW)
+		total = db_col_int(st, 0);
+	db_reset(st);
+	if ((st = db_prepare(page_sql)) == NULL)
 		goto fail;
-	sqlite3_bind_int64(st, 1, http_org(req));
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
+	db_bind_int(st, 1, http_org(req));
+	db_bind_int(st, 2, limit);
+	db_bind_int(st, 3, offset);
 	items = cJSON_CreateArray();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		o = cJSON_CreateObject();
-		api_json_int(o, "version", sqlite3_column_int64(st, 0));
+		api_json_int(o, "version", db_col_int(st, 0));
 		cJSON_AddStringToObject(o, "updated_at",
-		    (const char *)sqlite3_column_text(st, 1));
-		api_json_int(o, "updated_by", sqlite3_column_int64(st, 2));
+		    db_col_text(st, 1));
+		api_json_int(o, "updated_by", db_col_int(st, 2));
 		cJSON_AddItemToArray(items, o);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	db_tx_commit();
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		cJSON_Delete(items);
 		return api_internal(req);
 	}
@@ -272,20 +271,19 @@ version_source(int64_t org, int64_t version, char **src)
 {
 	static const char	 sql[] = "SELECT source FROM org_policies "
 				    "WHERE org_id = ? AND version = ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 rc;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if ((st = db_prepare(sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, org);
-	sqlite3_bind_int64(st, 2, version);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*src = xstrndup((const char *)sqlite3_column_text(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0));
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int(st, 1, org);
+	db_bind_int(st, 2, version);
+	if ((rc = db_step(st)) == DB_ROW)
+		*src = xstrndup(db_col_text(st, 0), db_col_len(st, 0));
+	db_reset(st);
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
 static int

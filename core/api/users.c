@@ -148,7 +148,7 @@ list(struct http_req *req)
 	static const char	 count_sql[] = "SELECT count(*) FROM users";
 	static const char	 page_sql[] = "SELECT id FROM users "
 				    "ORDER BY id LIMIT ? OFFSET ?";
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	struct auth_user	 u;
 	cJSON			*items;
 	int64_t			 limit, offset, total = 0, ids[API_LIMIT_MAX];
@@ -157,18 +157,18 @@ list(struct http_req *req)
 	if (require_admin(req, "user.list") == -1 ||
 	    api_page(req, &limit, &offset) == -1)
 		return -1;
-	if ((st = db_stmt(count_sql)) == NULL)
+	if ((st = db_prepare(count_sql)) == NULL)
 		return api_internal(req);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if ((st = db_stmt(page_sql)) == NULL)
+	if (db_step(st) == DB_ROW)
+		total = db_col_int(st, 0);
+	db_reset(st);
+	if ((st = db_prepare(page_sql)) == NULL)
 		return api_internal(req);
-	sqlite3_bind_int64(st, 1, limit);
-	sqlite3_bind_int64(st, 2, offset);
-	while (n < API_LIMIT_MAX && sqlite3_step(st) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	db_bind_int(st, 1, limit);
+	db_bind_int(st, 2, offset);
+	while (n < API_LIMIT_MAX && db_step(st) == DB_ROW)
+		ids[n++] = db_col_int(st, 0);
+	db_reset(st);
 	items = cJSON_CreateArray();
 	for (i = 0; i < n; i++) {
 		if (auth_user_get(ids[i], &u) != AUTH_OK)
