@@ -1,7 +1,10 @@
 /*
- * db: SQLite storage. One connection per worker thread, opened on first use
- * and closed when the thread exits; statements prepared once per thread and
- * reused; numbered migrations; transactions; online backup.
+ * db: storage behind an engine-free interface. One connection per worker
+ * thread, opened on first use and closed when the thread exits; statements
+ * prepared once per thread and reused; numbered migrations; transactions;
+ * online backup. No engine type appears here: the SQLite backend is
+ * conn.c, query.c, migrate.c, backup.c and checkpoint.c (its own calls in
+ * db_sqlite.h), and a second engine is another set of those files.
  */
 #ifndef ERP_CORE_DB_H
 #define ERP_CORE_DB_H
@@ -161,8 +164,5 @@ void	db_checkpointer_stop(void);
 
 /* 0 if this thread's connection answers a query, -1 otherwise. */
 int	db_ping(void);
-
-/* Until every caller uses the query layer: the SQLite backend's own calls. */
-#include "db/db_sqlite.h"
 
 #endif /* ERP_CORE_DB_H */

@@ -109,32 +109,33 @@ write_now(void)
 static sqlite3_stmt *
 h_stmt(struct erp_req *r, const char *sql)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if (lazy_write && write_now() == -1)
 		return NULL;
-	st = db_stmt_restricted(sql);
+	st = db_prepare_restricted(sql);
 
 	/* a GET runs in a read transaction: it may not write */
-	if (st != NULL && !db_tx_writing() && !sqlite3_stmt_readonly(st)) {
+	if (st != NULL && !db_tx_writing() && !db_is_readonly(st)) {
 		log_msg(LOG_ERROR, http_request_id(REQ(r)), "module: a "
 		    "statement that writes, refused on a read-only route: "
 		    "%.60s", sql);
 		return NULL;
 	}
-	return st;
+	/* ABI 1 hands modules the SQLite statement that db_stmt is */
+	return (sqlite3_stmt *)st;
 }
 
 static int64_t
 h_last_insert_id(struct erp_req *r)
 {
-	return sqlite3_last_insert_rowid(db_get());
+	return db_last_id();
 }
 
 static int
 h_changes(struct erp_req *r)
 {
-	return sqlite3_changes(db_get());
+	return db_changes();
 }
 
 static int

@@ -14,6 +14,7 @@
 
 #include "audit/audit_int.h"
 #include "db/db.h"
+#include "db/db_sqlite.h"
 #include "suites.h"
 
 #define SECRET_A	"audit-test-master-key-0123456789abcdef"

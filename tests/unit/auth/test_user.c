@@ -6,6 +6,7 @@
 
 #include "auth/auth.h"
 #include "db/db.h"
+#include "db/db_sqlite.h"
 #include "suites.h"
 
 static void

@@ -16,6 +16,7 @@
 
 #include "base/base.h"
 #include "db/db.h"
+#include "db/db_sqlite.h"
 
 #define ROWS	2000	/* 1 KB each, so a copy takes several ms */
 

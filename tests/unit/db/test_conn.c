@@ -16,6 +16,7 @@
 
 #include "base/base.h"
 #include "db/db.h"
+#include "db/db_sqlite.h"
 
 static char	 tmpdir[64];
 static char	 dbpath[128];

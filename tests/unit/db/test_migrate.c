@@ -9,6 +9,7 @@
 
 #include "base/base.h"
 #include "db/db.h"
+#include "db/db_sqlite.h"
 
 static sqlite3	*db;
 
