@@ -72,6 +72,13 @@ void	router_reset(void);
 int	router_decode_segment(const char *s, size_t len, char *out,
 	    size_t outlen);
 
+/* framing.c */
+/*
+ * Why the request's framing is ambiguous (API.md section 2: a 400 and
+ * the connection closes, its body unread), or NULL when it is sound.
+ */
+const char *http_framing_error(const struct mg_request_info *);
+
 /* headers.c */
 /* Appends the security and CORS headers every response carries. */
 void	headers_common(struct buf *, const struct http_req *);

@@ -548,7 +548,7 @@ int
 pipeline_run(struct mg_connection *conn, void *cbdata)
 {
 	struct http_req	 req;
-	const char	*raw;
+	const char	*raw, *framing;
 	bool		 body;
 
 	req_init(&req, conn, cbdata);
@@ -557,7 +557,12 @@ pipeline_run(struct mg_connection *conn, void *cbdata)
 	body = has_body(&req);
 	/* an early answer leaves the body unread: the connection closes */
 	req.rq_close = body;
-	if (raw == NULL || *raw != '/')
+	if ((framing = http_framing_error(req.rq_info)) != NULL) {
+		/* where the body ends is unknown: read none of it */
+		body = false;
+		req.rq_close = true;
+		http_reply_error(&req, 400, "bad_request", framing);
+	} else if (raw == NULL || *raw != '/')
 		http_reply_error(&req, 404, "not_found", "no such route");
 	else
 		run(&req);
