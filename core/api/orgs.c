@@ -355,9 +355,10 @@ last_admin(struct http_req *req, const char *what)
 }
 
 /*
- * Makes user a member of the organization with role, in one transaction
- * with its audit entry: status 201 when add_only (409 if already a
- * member), else 200 for a change or an addition.
+ * Gives user role in the organization, in one transaction with its audit
+ * entry: add_only adds a new member (201, 409 if already one), else the
+ * role of a member changes (200, 404 if not one: a PUT never adds, so
+ * it never shows who else has an account).
  */
 static int
 member_apply(struct http_req *req, const struct auth_user *u,
@@ -377,6 +378,11 @@ member_apply(struct http_req *req, const struct auth_user *u,
 		return http_reply_field_error(req, 409, "conflict",
 		    "already a member of this organization", "email", "check",
 		    "is already a member");
+	}
+	if (had == 0 && !add_only) {
+		db_tx_rollback();
+		return http_reply_error(req, 404, "not_found",
+		    "no such member");
 	}
 	if (had == 1 && strcmp(old, "admin") == 0 &&
 	    strcmp(role, "admin") != 0) {
@@ -402,35 +408,6 @@ member_apply(struct http_req *req, const struct auth_user *u,
 fail:
 	db_tx_rollback();
 	return api_internal(req);
-}
-
-/* Loads {user_id} as the resource: the user must exist (PUT adds). */
-static int
-user_load(struct http_req *req, cJSON **attrs)
-{
-	struct auth_user	 u;
-	enum auth_result	 r;
-	char			 role[64];
-	int64_t			 id;
-	int			 m;
-
-	*attrs = NULL;
-	if ((id = api_param_id(req, "user_id")) == -1)
-		return 0;
-	r = auth_user_get(id, &u);
-	auth_user_clear(&u);
-	if (r == AUTH_ERR_NOT_FOUND)
-		return 0;
-	if (r != AUTH_OK ||
-	    (m = auth_member_role(http_org(req), id, role, sizeof(role))) == -1)
-		return -1;
-	*attrs = cJSON_CreateObject();
-	api_json_int(*attrs, "user_id", id);
-	if (m == 1)
-		cJSON_AddStringToObject(*attrs, "role", role);
-	else
-		cJSON_AddNullToObject(*attrs, "role");
-	return 1;
 }
 
 /* Loads {user_id} as the resource: it must be a member of {org}. */
@@ -471,7 +448,8 @@ member_put(struct http_req *req)
 	int64_t			 id;
 
 	if ((id = api_param_id(req, "user_id")) == -1)
-		return http_reply_error(req, 404, "not_found", "no such user");
+		return http_reply_error(req, 404, "not_found",
+		    "no such member");
 	if (api_check_body(req, set_fields, nitems(set_fields), false) == -1)
 		return -1;
 	role = body_str(req, "role");
@@ -480,7 +458,8 @@ member_put(struct http_req *req)
 	r = auth_user_get(id, &u);
 	auth_user_clear(&u);
 	if (r == AUTH_ERR_NOT_FOUND)
-		return http_reply_error(req, 404, "not_found", "no such user");
+		return http_reply_error(req, 404, "not_found",
+		    "no such member");
 	if (r != AUTH_OK)
 		return api_internal(req);
 	return member_apply(req, &u, role, false);
@@ -591,7 +570,7 @@ static const struct http_route routes[] = {
 	  .rt_permission = "member:manage", .rt_handler = member_add },
 	{ .rt_methods = HTTP_PUT,
 	  .rt_path = "/api/v1/orgs/{org}/members/{user_id}",
-	  .rt_permission = "member:manage", .rt_load = user_load,
+	  .rt_permission = "member:manage", .rt_load = member_load,
 	  .rt_handler = member_put },
 	{ .rt_methods = HTTP_DELETE,
 	  .rt_path = "/api/v1/orgs/{org}/members/{user_id}",

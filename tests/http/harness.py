@@ -487,6 +487,31 @@ class IdentityMixin:
             "is_admin": is_admin}, token=cls.admin_token)
         if r.status != 201:
             raise AssertionError("creating %s: %r" % (email, r))
+        cls.emails_by_id()[r.json["id"]] = email
+        return r.json
+
+    @classmethod
+    def emails_by_id(cls):
+        """Emails of the users create_user made, by id."""
+        if "_emails" not in cls.__dict__:
+            cls._emails = {}
+        return cls._emails
+
+    @classmethod
+    def add_member(cls, org, uid, role, token=None):
+        """Gives user uid (made by create_user) role in org: a PUT changes
+        a member's role, a newcomer is added by email (POST). Returns the
+        member's JSON."""
+        base = "/api/v1/orgs/%s/members" % org
+        token = token or cls.admin_token
+        r = cls.server.api("PUT", "%s/%s" % (base, uid), {"role": role},
+                           token=token)
+        if r.status == 404:
+            r = cls.server.api("POST", base, {
+                "email": cls.emails_by_id()[uid], "role": role},
+                token=token)
+        if r.status not in (200, 201):
+            raise AssertionError("member %s of %s: %r" % (uid, org, r))
         return r.json
 
     def login_token(self, email, password, headers=None):

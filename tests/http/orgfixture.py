@@ -55,10 +55,7 @@ class OrgFixture(IdentityMixin):
 
     @classmethod
     def set_member(cls, org, who, role):
-        r = cls.api_as("admin", "PUT", "%s/%d/members/%d" % (
-            ORGS, org, cls.ids[who]), {"role": role})
-        if r.status != 200:
-            raise AssertionError("member %s of %d: %r" % (who, org, r))
+        cls.add_member(org, cls.ids[who], role)
 
     def call(self, who, method, path, body=None, org=None, rid=None):
         """A request under /api/v1/orgs/{org} (org A unless given)."""

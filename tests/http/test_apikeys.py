@@ -46,10 +46,7 @@ class ApiKeysTest(IdentityMixin, ServerTestCase):
             email = "%s@example.com" % name
             cls.users[name] = cls.create_user(email, pw, name)
             cls.tokens[name] = cls.keep(cls.server.token(email, pw))
-            r = api("PUT", "%s/%s/members/%s" % (ORGS, cls.org,
-                                                 cls.users[name]["id"]),
-                    {"role": "manager"}, token=cls.admin_token)
-            assert r.status == 200, r
+            cls.add_member(cls.org, cls.users[name]["id"], "manager")
 
     @classmethod
     def new_org(cls, slug):

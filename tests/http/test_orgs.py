@@ -66,11 +66,7 @@ class OrgsCase(IdentityMixin):
 
     @classmethod
     def set_member(cls, org, uid, role, token=None):
-        r = cls.server.api("PUT", "%s/%s/members/%s" % (ORGS, org, uid),
-                           {"role": role}, token=token or cls.admin_token)
-        if r.status != 200:
-            raise AssertionError("setting member %s: %r" % (uid, r))
-        return r.json
+        return cls.add_member(org, uid, role, token)
 
     def call(self, method, path, body=None, who=None, token=None):
         if token is None:
@@ -255,17 +251,34 @@ class OrgsTest(OrgsCase, ServerTestCase):
         self.assertFields(self.members(self.org["id"], query="?limit=0"),
                           {"limit": None})
 
-    def test_put_member_adds_and_changes(self):
+    def test_put_never_adds_nor_shows_a_non_member(self):
+        org = self.fresh_org()["id"]
+        uid = self.users["spare"]["id"]
+        before = len(self.org_audit(org, "?action=member.set"))
+        for who in (None, "sysadmin"):
+            r = self.call("PUT", "%s/%s/members/%s" % (ORGS, org, uid),
+                          {"role": "viewer"}, who=who)
+            self.assertError(r, 404, "not_found")
+            self.assertNotIn(b"spare@example.com", r.body)
+            self.assertNotIn(b"Spare", r.body)
+        self.assertNotIn(uid, self.member_roles(org))
+        self.assertEqual(len(self.org_audit(org, "?action=member.set")),
+                         before)
+
+    def test_put_member_changes_a_member(self):
         org = self.fresh_org()["id"]
         uid = self.users["spare"]["id"]
         path = "%s/%s/members/%s" % (ORGS, org, uid)
+        r = self.call("POST", "%s/%s/members" % (ORGS, org),
+                      {"email": "spare@example.com", "role": "viewer"})
+        self.assertEqual(r.status, 201, repr(r))
+        self.assertEqual(self.member_roles(org)[uid], "viewer")
         r = self.call("PUT", path, {"role": "viewer"})
         self.assertEqual(r.status, 200, repr(r))
         self.assertJsonHeaders(r)
         self.assertEqual(r.json, {"user_id": uid,
                                   "email": "spare@example.com",
                                   "name": "Spare", "role": "viewer"})
-        self.assertEqual(self.member_roles(org)[uid], "viewer")
         r = self.call("PUT", path, {"role": "clerk"})
         self.assertEqual(r.status, 200, repr(r))
         self.assertEqual(r.json["role"], "clerk")
@@ -276,10 +289,10 @@ class OrgsTest(OrgsCase, ServerTestCase):
         self.assertEqual([o["role"] for o in mine], ["clerk"])
         events = self.org_audit(org, "?action=member.set")
         ev = [e for e in events if e["resource_id"] == str(uid)]
-        self.assertEqual(len(ev), 2, events)
+        self.assertEqual(len(ev), 3, events)
         self.assertEqual(ev[0]["details"]["role"], {"old": "viewer",
                                                     "new": "clerk"})
-        self.assertEqual(ev[1]["details"]["role"], {"old": None,
+        self.assertEqual(ev[2]["details"]["role"], {"old": None,
                                                     "new": "viewer"})
         self.assertEqual(ev[0]["details"]["user_id"], uid)
         for e in ev:
@@ -528,6 +541,7 @@ class OrgsTest(OrgsCase, ServerTestCase):
         r = self.call("PUT", path, {"role": "boss"}, who="clerk")
         err = self.assertError(r, 403, "forbidden")
         self.assertIn("*", err["message"])
+        self.set_member(org, self.users["viewer"]["id"], "viewer")
         r = self.call("PUT", "%s/%s/members/%s" % (
             ORGS, org, self.users["viewer"]["id"]), {"role": "admin"},
             who="clerk")
@@ -542,9 +556,10 @@ class OrgsTest(OrgsCase, ServerTestCase):
         org = self.fresh_org()["id"]
         base = "%s/%s" % (ORGS, org)
         uid = self.users["spare"]["id"]
-        r = self.call("PUT", "%s/members/%s" % (base, uid),
-                      {"role": "admin"}, who="sysadmin")
-        self.assertEqual(r.status, 200, repr(r))
+        r = self.call("POST", "%s/members" % base,
+                      {"email": "spare@example.com", "role": "admin"},
+                      who="sysadmin")
+        self.assertEqual(r.status, 201, repr(r))
         self.assertEqual(r.json["role"], "admin")
         self.assertEqual(self.members(org, who="sysadmin").status, 200)
         self.assertEqual(self.call("GET", base + "/roles",
@@ -570,6 +585,39 @@ class OrgsTest(OrgsCase, ServerTestCase):
         mine = [e for e in ev if e["actor_id"] == self.users["sysadmin"]["id"]]
         self.assertEqual(len(mine), 1, ev)
         self.assertEqual(mine[0]["org_id"], org)
+
+    def test_demoted_system_admin_keeps_recovery_rights(self):
+        # API.md section 4 (v4): whatever role an org admin gives the
+        # system admin who created the organization, it keeps member:*
+        # and policy:* there
+        pw = "Third-Sysadmin-Passw0rd"
+        sysadmin = self.create_user("sys3@example.com", pw, "Sys Three",
+                                    is_admin=True)["id"]
+        self.tokens["sys3"] = self.keep(self.server.token(
+            "sys3@example.com", pw))
+        org = self.make_org("Locked", new_slug("locked"),
+                            token=self.tokens["sys3"])["id"]
+        base = "%s/%s" % (ORGS, org)
+        self.set_member(org, self.users["spare"]["id"], "admin",
+                        token=self.tokens["sys3"])
+        r = self.call("PUT", "%s/members/%s" % (base, sysadmin),
+                      {"role": "viewer"}, who="spare")
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(self.member_roles(org)[sysadmin], "viewer")
+        # a viewer's rights elsewhere ...
+        self.assertError(self.call("GET", base + "/audit", who="sys3"),
+                         403, "forbidden")
+        # ... but members and the policy stay the system admin's
+        self.assertEqual(self.members(org, who="sys3").status, 200)
+        self.assertEqual(self.call("GET", base + "/policy",
+                                   who="sys3").status, 200)
+        r = self.call("PUT", base + "/policy", {"source": "roles = {}\n"},
+                      who="sys3")
+        self.assertEqual(r.status, 200, repr(r))
+        r = self.call("PUT", "%s/members/%s" % (base, sysadmin),
+                      {"role": "admin"}, who="sys3")
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(self.member_roles(org)[sysadmin], "admin")
 
     # -- last admin -----------------------------------------------------------
 

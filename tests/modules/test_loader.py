@@ -219,11 +219,7 @@ class EchoModule(IdentityMixin, ServerTestCase):
             user = cls.create_user(email, pw, name)
             cls.tokens[name] = cls.keep(cls.server.token(email, pw))
             if role is not None:
-                r = cls.server.api(
-                    "PUT", "%s/members/%d" % (cls.base, user["id"]),
-                    {"role": role}, token=cls.admin_token)
-                if r.status != 200:
-                    raise AssertionError("adding %s: %r" % (name, r))
+                cls.add_member(cls.org, user["id"], role)
 
     def call(self, method, path, body=None, who="admin", headers=None):
         token = self.admin_token if who == "admin" else (

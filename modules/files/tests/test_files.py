@@ -183,11 +183,7 @@ class FilesFixture(IdentityMixin):
 
     @classmethod
     def set_member(cls, org, who, role):
-        r = cls.server.api("PUT", "%s/%d/members/%d" % (ORGS, org,
-                                                        cls.ids[who]),
-                           {"role": role}, token=cls.admin_token)
-        if r.status != 200:
-            raise AssertionError("adding %s: %r" % (who, r))
+        cls.add_member(org, cls.ids[who], role)
 
     # -- helpers -------------------------------------------------------------
 
