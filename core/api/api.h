@@ -38,12 +38,19 @@ int	api_users_register(struct erp_err *err);
 int	api_orgs_register(struct erp_err *err);
 int	api_apikeys_register(struct erp_err *err);
 int	api_policy_register(struct erp_err *err);
+int	api_meta_register(struct erp_err *err);
 
 /*
  * orgs.c: the caller's memberships as a JSON array of
  * {"id","name","slug","role"} the caller frees, or NULL on error.
  */
 cJSON	*api_orgs_of_user(int64_t user);
+/*
+ * A system admin who is not a member passes the pipeline for any {org}:
+ * 0 when the request's organization exists, else -1 (answered 404 or
+ * 500).
+ */
+int	api_org_check(struct http_req *);
 /* true if role is a role in force in the request's organization. */
 bool	api_role_exists(struct http_req *, const char *role);
 /*

@@ -91,6 +91,24 @@ api_grant_check(struct http_req *req, const char *role, const char *action)
 
 /* Organizations -------------------------------------------------------- */
 
+int
+api_org_check(struct http_req *req)
+{
+	struct auth_org	 o;
+
+	switch (auth_org_get(http_org(req), &o)) {
+	case AUTH_OK:
+		return 0;
+	case AUTH_ERR_NOT_FOUND:
+		http_reply_error(req, 404, "not_found",
+		    "no such organization");
+		return -1;
+	default:
+		api_internal(req);
+		return -1;
+	}
+}
+
 static bool
 slug_ok(const char *s)
 {

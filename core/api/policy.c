@@ -38,29 +38,6 @@ source_too_large(struct http_req *req)
 	return api_field_error(req, "source", "max_len", msg);
 }
 
-/*
- * A system admin who is not a member passes the pipeline for any {org}:
- * answer 404 for one that does not exist. 0 when it exists, else -1
- * (answered).
- */
-static int
-org_check(struct http_req *req)
-{
-	struct auth_org	 o;
-
-	switch (auth_org_get(http_org(req), &o)) {
-	case AUTH_OK:
-		return 0;
-	case AUTH_ERR_NOT_FOUND:
-		http_reply_error(req, 404, "not_found",
-		    "no such organization");
-		return -1;
-	default:
-		api_internal(req);
-		return -1;
-	}
-}
-
 /* {"version","source","updated_at","updated_by"}; NULLs for version 0. */
 static cJSON *
 policy_json(int64_t version, const char *source, const char *updated_at,
@@ -114,7 +91,7 @@ get(struct http_req *req)
 	cJSON			*o = NULL;
 	int			 rc;
 
-	if (org_check(req) == -1)
+	if (api_org_check(req) == -1)
 		return -1;
 	if ((st = db_prepare(sql)) == NULL)
 		return api_internal(req);
@@ -199,7 +176,7 @@ put(struct http_req *req)
 	const char	*source;
 	size_t		 len;
 
-	if (org_check(req) == -1 ||
+	if (api_org_check(req) == -1 ||
 	    api_check_body(req, put_fields, nitems(put_fields), false) == -1)
 		return -1;
 	source = cJSON_GetObjectItemCaseSensitive(http_body(req),
@@ -227,7 +204,7 @@ versions(struct http_req *req)
 	int64_t			 limit, offset, total = 0;
 	int			 rc;
 
-	if (org_check(req) == -1 || api_page(req, &limit, &offset) == -1)
+	if (api_org_check(req) == -1 || api_page(req, &limit, &offset) == -1)
 		return -1;
 	/* one snapshot: the total and the page agree */
 	if (db_tx_begin_read() == -1)
@@ -295,7 +272,7 @@ rollback(struct http_req *req)
 	char		*src = NULL;
 	int		 rc;
 
-	if (org_check(req) == -1 || api_check_body(req, rollback_fields,
+	if (api_org_check(req) == -1 || api_check_body(req, rollback_fields,
 	    nitems(rollback_fields), false) == -1)
 		return -1;
 	version = (int64_t)cJSON_GetObjectItemCaseSensitive(http_body(req),
@@ -508,7 +485,7 @@ dry_run(struct http_req *req)
 	cJSON			*attrs, *o;
 	char			 role[ROLE_MAX + 1];
 
-	if (org_check(req) == -1 || check_dry_run(req) == -1 ||
+	if (api_org_check(req) == -1 || check_dry_run(req) == -1 ||
 	    dry_subject(req, cJSON_GetObjectItemCaseSensitive(body,
 	    "subject"), &ps, role, sizeof(role)) == -1)
 		return -1;

@@ -82,6 +82,10 @@ void	http_on_denial(http_denial_fn);
  */
 int	http_route_add(const struct http_route *, struct erp_err *err);
 
+/* Calls fn for every route of the table, in the order they were added. */
+void	http_route_each(void (*fn)(const struct http_route *, void *),
+	    void *arg);
+
 /* Starts serving with cf (which must outlive the server). 0 or -1. */
 int	http_server_start(const struct config *cf, struct erp_err *err);
 /* Stops accepting, lets in-flight requests finish, then returns. */
@@ -92,6 +96,11 @@ void	http_server_stop(void);
  * request's organization? 1 or 0 (a denial is recorded like any other).
  */
 int	http_allowed(struct http_req *, const char *action, const cJSON *attrs);
+/*
+ * The same question, asked to describe the caller's rights (GET .../meta):
+ * 1 or 0, and nothing is recorded.
+ */
+int	http_may(struct http_req *, const char *action, const cJSON *attrs);
 
 /* Raw bodies (HTTP_ROUTE_RAW_BODY): declared length (-1: chunked). */
 int64_t	http_body_length(const struct http_req *);

@@ -404,6 +404,16 @@ check(struct http_req *req, const char *action, const cJSON *attrs,
 }
 
 int
+http_may(struct http_req *req, const char *action, const cJSON *attrs)
+{
+	struct policy_decision	 d;
+
+	if (req->rq_org == 0 || req->rq_policy == NULL)
+		return 0;
+	return check(req, action, attrs, &d) == 0;
+}
+
+int
 http_allowed(struct http_req *req, const char *action, const cJSON *attrs)
 {
 	struct policy_decision	 d;

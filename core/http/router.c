@@ -312,6 +312,15 @@ router_index(const struct http_route *rt)
 	return en->en_metric;
 }
 
+void
+http_route_each(void (*fn)(const struct http_route *, void *), void *arg)
+{
+	size_t	 i;
+
+	for (i = 0; i < nroutes; i++)
+		fn(&routes[i].en_route, arg);
+}
+
 const char *
 http_route_name(int idx)
 {

@@ -925,3 +925,19 @@ policy_has_schema(struct policy *p, const char *type)
 	lua_pop(L, 2);
 	return has;
 }
+
+cJSON *
+policy_schemas_json(struct policy *p)
+{
+	lua_State	*L = p->po_L;
+	int		 top = lua_gettop(L);
+	cJSON		*out = cJSON_CreateObject();
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, p->po_schemas);
+	if (policy_schema_describe(L, -1, out) == -1) {
+		cJSON_Delete(out);
+		out = NULL;
+	}
+	lua_settop(L, top);
+	return out;
+}

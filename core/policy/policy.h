@@ -233,6 +233,12 @@ int	policy_validate(struct policy *, const char *type, const cJSON *body,
 /* true if the schemas in force define type. */
 bool	policy_has_schema(struct policy *, const char *type);
 
+/*
+ * The schemas in force as a client may see them (policy_schema_describe),
+ * or NULL when the policy fails (logged). The caller frees it.
+ */
+cJSON	*policy_schemas_json(struct policy *);
+
 /* check.c --------------------------------------------------------------- */
 
 /*
@@ -256,5 +262,15 @@ int	policy_check_schemas(lua_State *L, int base, int org,
  */
 int	policy_schema_validate(lua_State *L, int idx, const cJSON *body,
 	    bool patch, const char *const *reserved, cJSON *fields);
+
+/*
+ * Describes the schemas table at index idx of L into out (an object):
+ * type -> field -> {type, required, nullable, min, max, min_len, max_len,
+ * min_items, max_items, enum, label, items, fields}, absent rules left
+ * out; check functions and patterns are never described. Returns 0, or
+ * -1 when a schema is malformed or the budget ran out (logged; out may
+ * hold part of the answer).
+ */
+int	policy_schema_describe(lua_State *L, int idx, cJSON *out);
 
 #endif /* ERP_CORE_POLICY_H */

@@ -51,7 +51,7 @@ static const struct {
 /* The attributes of a rule besides type, required and nullable. */
 enum attr {
 	A_MIN, A_MAX, A_MIN_LEN, A_MAX_LEN, A_MIN_ITEMS, A_MAX_ITEMS,
-	A_PATTERN, A_ENUM, A_ITEMS, A_FIELDS, A_CHECK, A_N
+	A_PATTERN, A_ENUM, A_ITEMS, A_FIELDS, A_CHECK, A_LABEL, A_N
 };
 #define A_NBOUNDS	(A_MAX_ITEMS + 1)	/* the numeric ones, first */
 
@@ -72,6 +72,8 @@ static const struct {
 	[A_ITEMS] = { "items", LUA_TTABLE, T_ARRAY, false },
 	[A_FIELDS] = { "fields", LUA_TTABLE, T_OBJECT, false },
 	[A_CHECK] = { "check", LUA_TFUNCTION, T_ANY, false },
+	/* for people (the web UI's forms); no effect on validation */
+	[A_LABEL] = { "label", LUA_TSTRING, T_ANY, false },
 };
 
 /* One rule table, read. */
@@ -792,5 +794,177 @@ policy_schema_validate(lua_State *L, int idx, const cJSON *body, bool patch,
 	while (cJSON_GetArraySize(fields) > n0)
 		cJSON_DeleteItemFromArray(fields, cJSON_GetArraySize(fields) -
 		    1);
+	return -1;
+}
+
+/* Describing ------------------------------------------------------------ */
+
+static void	describe_fields(lua_State *, struct vctx *, int, cJSON *, int);
+
+/* Adds bound i of ru to o when the rule has it. */
+static void
+describe_bound(const struct rule *ru, enum attr i, cJSON *o)
+{
+	if (ru->ru_at[i])
+		cJSON_AddNumberToObject(o, attrs[i].at_name, ru->ru_bound[i]);
+}
+
+/*
+ * Fills o (already in the caller's tree, so a raise leaks nothing) with
+ * what a client may know of the rule at r: type, required, nullable,
+ * bounds, enum, label, items and fields. check functions and patterns
+ * stay inside the policy.
+ */
+static void
+describe_rule(lua_State *L, struct vctx *vc, int r, cJSON *o, int depth)
+{
+	struct rule	 ru;
+	cJSON		*e, *sub;
+	lua_Integer	 i, n;
+	int		 base = lua_gettop(L);
+
+	if (depth > DEPTH_MAX)
+		fail(L, vc, "rules nested deeper than %d levels", DEPTH_MAX);
+	if (lua_type(L, r) != LUA_TTABLE)
+		fail(L, vc, "rule is not a table");
+	parse(L, vc, r, &ru);
+	for (i = 0; i < (lua_Integer)nitems(tnames); i++)
+		if (tnames[i].tn_type == ru.ru_type)
+			cJSON_AddStringToObject(o, "type", tnames[i].tn_name);
+	if (ru.ru_required)
+		cJSON_AddTrueToObject(o, "required");
+	if (ru.ru_nullable)
+		cJSON_AddTrueToObject(o, "nullable");
+	describe_bound(&ru, A_MIN, o);
+	describe_bound(&ru, A_MAX, o);
+	describe_bound(&ru, A_MIN_LEN, o);
+	describe_bound(&ru, A_MAX_LEN, o);
+	describe_bound(&ru, A_MIN_ITEMS, o);
+	describe_bound(&ru, A_MAX_ITEMS, o);
+	if (ru.ru_at[A_ENUM]) {
+		e = cJSON_AddArrayToObject(o, "enum");
+		n = luaL_len(L, ru.ru_at[A_ENUM]);
+		for (i = 1; i <= n; i++) {
+			policy_budget_charge(L, 1);
+			switch (lua_geti(L, ru.ru_at[A_ENUM], i)) {
+			case LUA_TSTRING:
+				cJSON_AddItemToArray(e, cJSON_CreateString(
+				    lua_tostring(L, -1)));
+				break;
+			case LUA_TNUMBER:
+				cJSON_AddItemToArray(e, cJSON_CreateNumber(
+				    lua_tonumber(L, -1)));
+				break;
+			case LUA_TBOOLEAN:
+				cJSON_AddItemToArray(e, cJSON_CreateBool(
+				    lua_toboolean(L, -1)));
+				break;
+			default:
+				fail(L, vc, "enum values must be strings, "
+				    "numbers or booleans");
+			}
+			lua_pop(L, 1);
+		}
+	}
+	if (ru.ru_at[A_LABEL])
+		cJSON_AddStringToObject(o, "label",
+		    lua_tostring(L, ru.ru_at[A_LABEL]));
+	if (ru.ru_at[A_ITEMS] && ru.ru_type == T_ARRAY) {
+		sub = cJSON_AddObjectToObject(o, "items");
+		describe_rule(L, vc, ru.ru_at[A_ITEMS], sub, depth + 1);
+	}
+	if (ru.ru_at[A_FIELDS] && ru.ru_type == T_OBJECT) {
+		sub = cJSON_AddObjectToObject(o, "fields");
+		describe_fields(L, vc, ru.ru_at[A_FIELDS], sub, depth + 1);
+	}
+	lua_settop(L, base);
+}
+
+/* Is the rule at r required? Raises nothing: a broken one is not. */
+static bool
+rule_required(lua_State *L, int r)
+{
+	bool	 req;
+
+	if (lua_type(L, r) != LUA_TTABLE)
+		return false;
+	lua_getfield(L, r, "required");
+	req = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return req;
+}
+
+/*
+ * Describes the fields table at s into o: required fields first, each
+ * group in name order (a form's natural order when nothing else says).
+ */
+static void
+describe_fields(lua_State *L, struct vctx *vc, int s, cJSON *o, int depth)
+{
+	const char	**keys;
+	size_t		  n, i;
+	int		  base = lua_gettop(L), pass;
+	cJSON		 *f;
+
+	keys = sorted_keys(L, vc, s, &n);
+	for (pass = 1; pass >= 0; pass--)
+		for (i = 0; i < n; i++) {
+			lua_getfield(L, s, keys[i]);
+			if (rule_required(L, lua_gettop(L)) == (pass == 1)) {
+				f = cJSON_AddObjectToObject(o, keys[i]);
+				describe_rule(L, vc, lua_gettop(L), f,
+				    depth + 1);
+			}
+			lua_pop(L, 1);
+		}
+	lua_settop(L, base);
+}
+
+/* The protected part: 1 the vctx, 2 the schemas, 3 the output. */
+static int
+describe_run(lua_State *L)
+{
+	struct vctx	 *vc = lua_touserdata(L, 1);
+	cJSON		 *out = lua_touserdata(L, 3);
+	const char	**types;
+	size_t		  n, i;
+
+	if (lua_type(L, 2) != LUA_TTABLE)
+		fail(L, vc, "schemas is not a table");
+	types = sorted_keys(L, vc, 2, &n);
+	for (i = 0; i < n; i++) {
+		if (lua_getfield(L, 2, types[i]) != LUA_TTABLE)
+			fail(L, vc, "schema %s is not a table", types[i]);
+		describe_fields(L, vc, lua_gettop(L),
+		    cJSON_AddObjectToObject(out, types[i]), 1);
+		lua_pop(L, 1);
+	}
+	return 0;
+}
+
+int
+policy_schema_describe(lua_State *L, int idx, cJSON *out)
+{
+	struct vctx	 vc;
+	const char	*why;
+	int		 rc;
+
+	memset(&vc, 0, sizeof(vc));
+	idx = lua_absindex(L, idx);
+	if (!lua_checkstack(L, 4))
+		return -1;
+	policy_budget_start(L, POLICY_INSTRUCTIONS);
+	lua_pushcfunction(L, describe_run);
+	lua_pushlightuserdata(L, &vc);
+	lua_pushvalue(L, idx);
+	lua_pushlightuserdata(L, out);
+	rc = lua_pcall(L, 3, 0, 0);
+	lua_sethook(L, NULL, 0, 0);
+	if (rc == LUA_OK && !policy_budget_exceeded(L))
+		return 0;
+	why = rc != LUA_OK ? lua_tostring(L, -1) : "budget exceeded";
+	log_warn("policy: describing the schemas: %s", why ? why : "?");
+	if (rc != LUA_OK)
+		lua_pop(L, 1);
 	return -1;
 }

@@ -20,7 +20,8 @@ static const char policy[] =
     "    max_len = 200 },\n"
     "  email = { type = 'string', max_len = 254, nullable = true,\n"
     "    pattern = '^[^%s@]+@[^%s@]+%.[^%s@]+$' },\n"
-    "  vat_id = { type = 'string', max_len = 32, nullable = true },\n"
+    "  vat_id = { type = 'string', max_len = 32, nullable = true,\n"
+    "    label = 'VAT ID' },\n"
     "  address = { type = 'string', max_len = 500, nullable = true },\n"
     "}\n";
 

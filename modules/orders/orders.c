@@ -20,10 +20,12 @@ ERP_HOST_DEFINE;
 
 static const char policy[] =
     "schemas.order = {\n"
-    "  customer_id = { type = 'integer', required = true, min = 1 },\n"
+    "  customer_id = { type = 'integer', required = true, min = 1,\n"
+    "    label = 'Customer' },\n"
     "  lines = { type = 'array', required = true, min_items = 1,\n"
     "    max_items = 500, items = { type = 'object', fields = {\n"
-    "      product_id = { type = 'integer', required = true, min = 1 },\n"
+    "      product_id = { type = 'integer', required = true, min = 1,\n"
+    "        label = 'Product' },\n"
     "      quantity = { type = 'integer', required = true, min = 1,\n"
     "        max = 100000 },\n"
     "    } } },\n"

@@ -18,11 +18,12 @@ ERP_HOST_DEFINE;
 static const char policy[] =
     "schemas.product = {\n"
     "  sku = { type = 'string', required = true, min_len = 3,\n"
-    "    max_len = 32, pattern = '^[A-Z0-9%-]+$' },\n"
+    "    max_len = 32, pattern = '^[A-Z0-9%-]+$', label = 'SKU' },\n"
     "  name = { type = 'string', required = true, min_len = 1,\n"
     "    max_len = 200 },\n"
     "  description = { type = 'string', max_len = 2000, nullable = true },\n"
-    "  price_cents = { type = 'integer', required = true, min = 0 },\n"
+    "  price_cents = { type = 'integer', required = true, min = 0,\n"
+    "    label = 'Price' },\n"
     "  currency = { type = 'string', pattern = '^[A-Z][A-Z][A-Z]$' },\n"
     "  active = { type = 'boolean' },\n"
     "}\n";
