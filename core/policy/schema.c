@@ -384,6 +384,17 @@ parse(lua_State *L, struct vctx *vc, int r, struct rule *ru)
 	}
 }
 
+/* parse, for the rule at r nested depth levels deep. */
+static void
+parse_nested(lua_State *L, struct vctx *vc, int r, int depth, struct rule *ru)
+{
+	if (depth > DEPTH_MAX)
+		fail(L, vc, "rules nested deeper than %d levels", DEPTH_MAX);
+	if (lua_type(L, r) != LUA_TTABLE)
+		fail(L, vc, "rule is not a table");
+	parse(L, vc, r, ru);
+}
+
 /* Is v of the rule's type? Fills why when not. */
 static bool
 type_ok(const struct rule *ru, const cJSON *v, const char **why)
@@ -675,11 +686,7 @@ field(lua_State *L, struct vctx *vc, int r, const cJSON *v, int depth,
 	struct rule	 ru;
 	int		 base = lua_gettop(L);
 
-	if (depth > DEPTH_MAX)
-		fail(L, vc, "rules nested deeper than %d levels", DEPTH_MAX);
-	if (lua_type(L, r) != LUA_TTABLE)
-		fail(L, vc, "rule is not a table");
-	parse(L, vc, r, &ru);
+	parse_nested(L, vc, r, depth, &ru);
 	if (v == NULL) {
 		/* a PATCH leaves out what it keeps; nested values are whole */
 		if (ru.ru_required && !(vc->vc_patch && top))
@@ -823,11 +830,7 @@ describe_rule(lua_State *L, struct vctx *vc, int r, cJSON *o, int depth)
 	lua_Integer	 i, n;
 	int		 base = lua_gettop(L);
 
-	if (depth > DEPTH_MAX)
-		fail(L, vc, "rules nested deeper than %d levels", DEPTH_MAX);
-	if (lua_type(L, r) != LUA_TTABLE)
-		fail(L, vc, "rule is not a table");
-	parse(L, vc, r, &ru);
+	parse_nested(L, vc, r, depth, &ru);
 	for (i = 0; i < (lua_Integer)nitems(tnames); i++)
 		if (tnames[i].tn_type == ru.ru_type)
 			cJSON_AddStringToObject(o, "type", tnames[i].tn_name);
