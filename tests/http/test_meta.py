@@ -118,9 +118,11 @@ class MetaTest(OrgFixture, ServerTestCase):
         r = self.call("admin", "DELETE", "/members/%d" % self.ids["admin"],
                       org=org)
         self.assertEqual(r.status, 409, repr(r))   # its last admin
-        r = self.call("admin", "PUT", "/members/%d" % self.ids["outsider"],
-                      {"role": "admin"}, org=org)
-        self.assertEqual(r.status, 200, repr(r))
+        email = "c-admin-%d@example.com" % org
+        self.create_user(email, "C-Admin-Passw0rd-%d" % org)
+        r = self.call("admin", "POST", "/members",
+                      {"email": email, "role": "admin"}, org=org)
+        self.assertEqual(r.status, 201, repr(r))
         r = self.call("admin", "DELETE", "/members/%d" % self.ids["admin"],
                       org=org)
         self.assertEqual(r.status, 204, repr(r))
