@@ -36,7 +36,5 @@ function(erp_add_module name)
 	endif()
 	find_package(PkgConfig REQUIRED)
 	pkg_check_modules(ERP_MOD_CJSON REQUIRED IMPORTED_TARGET libcjson)
-	pkg_check_modules(ERP_MOD_SQLITE REQUIRED IMPORTED_TARGET sqlite3)
-	target_link_libraries(${name} PRIVATE PkgConfig::ERP_MOD_CJSON
-		PkgConfig::ERP_MOD_SQLITE)
+	target_link_libraries(${name} PRIVATE PkgConfig::ERP_MOD_CJSON)
 endfunction()

@@ -35,31 +35,21 @@ static const char policy[] =
     "  assert(not decide(viewer, 'note:create', { type = 'note' }))\n"
     "end)\n";
 
-static void
-now_text(char out[21])
-{
-	time_t		 t = (time_t)erp_host->now();
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* The row at the statement's cursor (COLUMNS) as the API's JSON. */
 static cJSON *
-row_json(sqlite3_stmt *st)
+row_json(struct erp_sql *st)
 {
 	cJSON	*o = cJSON_CreateObject();
 
-	erp_json_int(o, "id", sqlite3_column_int64(st, 0));
+	erp_json_int(o, "id", erp_host->sql_col_int(st, 0));
 	cJSON_AddStringToObject(o, "title",
-	    (const char *)sqlite3_column_text(st, 1));
+	    erp_host->sql_col_text(st, 1));
 	cJSON_AddStringToObject(o, "body",
-	    (const char *)sqlite3_column_text(st, 2));
+	    erp_host->sql_col_text(st, 2));
 	cJSON_AddStringToObject(o, "created_at",
-	    (const char *)sqlite3_column_text(st, 3));
+	    erp_host->sql_col_text(st, 3));
 	cJSON_AddStringToObject(o, "updated_at",
-	    (const char *)sqlite3_column_text(st, 4));
+	    erp_host->sql_col_text(st, 4));
 	return o;
 }
 
@@ -73,22 +63,22 @@ note_load(struct erp_req *r, cJSON **attrs)
 {
 	static const char	 sql[] = "SELECT " COLUMNS " FROM notes "
 				    "WHERE id = ? AND org_id = ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	int64_t			 id = erp_host->param_id(r, "id");
 	int			 rc;
 
 	if (id <= 0)
 		return 0;
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, erp_host->org(r));
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	erp_host->sql_int(st, 1, id);
+	erp_host->sql_int(st, 2, erp_host->org(r));
+	if ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW)
 		*attrs = row_json(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	erp_host->sql_reset(st);
+	if (rc == ERP_SQL_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == ERP_SQL_DONE ? 0 : -1;
 }
 
 /* GET /notes/{id}: the loader found it, the policy allowed it. */
@@ -107,27 +97,27 @@ note_list(struct erp_req *r)
 	static const char	 page_sql[] = "SELECT " COLUMNS " FROM notes "
 				    "WHERE org_id = ? ORDER BY id "
 				    "LIMIT ? OFFSET ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*items;
 	int64_t			 limit, offset, total = 0;
 
 	if (erp_host->page(r, &limit, &offset) == -1)
 		return -1;		/* the host answered 422 */
-	if ((st = erp_stmt(r, count_sql)) == NULL)
+	if ((st = erp_sql(r, count_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "notes: count");
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if ((st = erp_stmt(r, page_sql)) == NULL)
+	erp_host->sql_int(st, 1, erp_host->org(r));
+	if (erp_host->sql_step(st) == ERP_SQL_ROW)
+		total = erp_host->sql_col_int(st, 0);
+	erp_host->sql_reset(st);
+	if ((st = erp_sql(r, page_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "notes: list");
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
+	erp_host->sql_int(st, 1, erp_host->org(r));
+	erp_host->sql_int(st, 2, limit);
+	erp_host->sql_int(st, 3, offset);
 	items = cJSON_CreateArray();
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (erp_host->sql_step(st) == ERP_SQL_ROW)
 		cJSON_AddItemToArray(items, row_json(st));
-	sqlite3_reset(st);
+	erp_host->sql_reset(st);
 	return erp_reply_json(r, 200, erp_page(items, total, limit, offset));
 }
 
@@ -137,15 +127,15 @@ reply_note(struct erp_req *r, int status, int64_t id)
 {
 	static const char	 sql[] = "SELECT " COLUMNS " FROM notes "
 				    "WHERE id = ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*o = NULL;
 
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "notes: read");
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	erp_host->sql_int(st, 1, id);
+	if (erp_host->sql_step(st) == ERP_SQL_ROW)
 		o = row_json(st);
-	sqlite3_reset(st);
+	erp_host->sql_reset(st);
 	if (o == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "notes: vanished");
 	return erp_reply_json(r, status, o);
@@ -164,7 +154,7 @@ note_create(struct erp_req *r)
 				    "VALUES (?, ?, ?, ?, ?)";
 	const cJSON		*b = erp_host->body(r);
 	const cJSON		*title, *text;
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*details;
 	char			 now[21];
 	int64_t			 id;
@@ -175,24 +165,22 @@ note_create(struct erp_req *r)
 	if (!cJSON_IsString(title))
 		return erp_fail(r, ERP_E_VALIDATION, "title", "required");
 	text = cJSON_GetObjectItemCaseSensitive(b, "body");
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "notes: insert");
-	now_text(now);
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
-	sqlite3_bind_text(st, 2, title->valuestring, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, cJSON_IsString(text) ? text->valuestring : "",
-	    -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	erp_host->time_text(erp_host->now(), now);
+	erp_host->sql_int(st, 1, erp_host->org(r));
+	erp_host->sql_text(st, 2, title->valuestring);
+	erp_host->sql_text(st, 3, cJSON_IsString(text) ? text->valuestring : "");
+	erp_host->sql_text(st, 4, now);
+	erp_host->sql_text(st, 5, now);
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_DONE)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "notes: insert");
 	id = erp_host->last_insert_id(r);
 	details = cJSON_CreateObject();
 	cJSON_AddStringToObject(details, "title", title->valuestring);
 	rc = erp_audit(r, "note.create", "note", id, details);
-	cJSON_Delete(details);
 	if (rc == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "notes: audit");
 	return reply_note(r, 201, id);
@@ -224,6 +212,7 @@ init(const struct erp_host *h)
 ERP_MODULE_DEFINE = {
 	ERP_MODULE_HEADER,
 	.name = "notes",
+	.version = "2.0.0",
 	.routes = routes,
 	.migrations = notes_migrations,
 	.policy = policy,

@@ -528,6 +528,12 @@ db_tx_writing(void)
 	return writing;
 }
 
+bool
+db_tx_reading(void)
+{
+	return reading;
+}
+
 uint64_t
 db_tx_id(void)
 {

@@ -123,6 +123,8 @@ void	db_thread_close(void);
 int	db_tx_begin(void);
 /* true while this thread holds a write transaction. */
 bool	db_tx_writing(void);
+/* true while this thread holds a read transaction (db_tx_begin_read). */
+bool	db_tx_reading(void);
 /* This thread's current write transaction, unique per thread; 0: none. */
 uint64_t db_tx_id(void);
 /*

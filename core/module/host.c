@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -17,6 +19,25 @@
 #include "host_int.h"
 
 #define REQ(r)	((struct http_req *)(void *)(r))
+
+/*
+ * The joints of the ABI, checked by the compiler: the module's method
+ * values are the router's, and the host table of each minor version has
+ * the size its modules were built against (a member added without a
+ * minor bump, or one removed, stops the build here).
+ */
+_Static_assert(ERP_GET == HTTP_GET && ERP_POST == HTTP_POST &&
+    ERP_PUT == HTTP_PUT && ERP_PATCH == HTTP_PATCH &&
+    ERP_DELETE == HTTP_DELETE, "module methods are the router's");
+_Static_assert(ERP_ABI_MAJOR == 2 && ERP_ABI_MINOR == 0,
+    "a new ABI version pins its host table size below");
+_Static_assert(sizeof(struct erp_host) == 2 * sizeof(uint32_t) +
+    38 * sizeof(void (*)(void)), "struct erp_host of ABI 2.0: 38 members");
+_Static_assert(offsetof(struct erp_host, size) == 0 &&
+    offsetof(struct erp_module, abi_major) == 0 &&
+    offsetof(struct erp_module, abi_minor) == 4 &&
+    offsetof(struct erp_module, size) == 8,
+    "the version fields open the descriptor and the table, forever");
 
 struct erp_host		 module_host;
 static const struct config *host_cf;
@@ -94,50 +115,6 @@ h_request_id(struct erp_req *r)
 	return http_request_id(REQ(r));
 }
 
-/* Set while a raw-body write route has not taken the write lock yet. */
-static __thread bool	 lazy_write;
-
-/* Takes the write lock if this request put it off (raw bodies, audits). */
-static int
-write_now(void)
-{
-	if (db_tx_writing())
-		return 0;
-	return db_tx_begin();
-}
-
-static sqlite3_stmt *
-h_stmt(struct erp_req *r, const char *sql)
-{
-	struct db_stmt	*st;
-
-	if (lazy_write && write_now() == -1)
-		return NULL;
-	st = db_prepare_restricted(sql);
-
-	/* a GET runs in a read transaction: it may not write */
-	if (st != NULL && !db_tx_writing() && !db_is_readonly(st)) {
-		log_msg(LOG_ERROR, http_request_id(REQ(r)), "module: a "
-		    "statement that writes, refused on a read-only route: "
-		    "%.60s", sql);
-		return NULL;
-	}
-	/* ABI 1 hands modules the SQLite statement that db_stmt is */
-	return (sqlite3_stmt *)st;
-}
-
-static int64_t
-h_last_insert_id(struct erp_req *r)
-{
-	return db_last_id();
-}
-
-static int
-h_changes(struct erp_req *r)
-{
-	return db_changes();
-}
-
 static int
 h_reply_json(struct erp_req *r, int status, cJSON *body)
 {
@@ -150,13 +127,12 @@ h_reply_empty(struct erp_req *r, int status)
 	return http_reply_empty(REQ(r), status);
 }
 
-static int
-h_reply_file(struct erp_req *r, const char *ctype, const char *filename,
-    const void *data, size_t len)
+/* Content-Disposition: attachment, with the name made safe as a label. */
+static void
+disposition(struct http_req *req, const char *filename)
 {
 	struct buf	 cd = { 0 };
 	size_t		 i;
-	int		 rc;
 
 	/* an attachment, never rendered; the name is a label, made safe */
 	buf_puts(&cd, "attachment; filename=\"");
@@ -185,11 +161,51 @@ h_reply_file(struct erp_req *r, const char *ctype, const char *filename,
 			}
 		}
 	}
-	http_add_header(REQ(r), "Content-Disposition", cd.b_data);
-	http_add_header(REQ(r), "X-Download-Options", "noopen");
+	http_add_header(req, "Content-Disposition", cd.b_data);
+	http_add_header(req, "X-Download-Options", "noopen");
 	buf_free(&cd);
-	rc = http_reply_raw(REQ(r), 200, ctype, data, len);
+}
+
+/*
+ * Reads the file whole into the held reply: replies wait for the commit
+ * (host_dispatch), and a download is at most ERP_UPLOAD_MAX_BYTES, under
+ * which every file was uploaded.
+ */
+static int
+h_reply_fd(struct erp_req *r, const char *ctype, const char *filename,
+    int fd, int64_t size)
+{
+	struct http_req	*req = REQ(r);
+	unsigned char	*data = NULL;
+	int64_t		 got = 0;
+	ssize_t		 n;
+	int		 rc;
+
+	if (fd < 0 || size < 0 || size > host_cf->cf_upload_max)
+		goto fail;
+	data = xmalloc(size > 0 ? (size_t)size : 1);
+	while (got < size && (n = read(fd, data + got, (size_t)(size -
+	    got))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto fail;
+		got += n;
+	}
+	if (got != size)
+		goto fail;
+	close(fd);
+	disposition(req, filename);
+	rc = http_reply_raw(req, 200, ctype, data, (size_t)size);
+	free(data);
 	return rc;
+fail:
+	log_msg(LOG_ERROR, http_request_id(req), "module: a download of "
+	    "%lld bytes could not be read whole", (long long)size);
+	if (fd >= 0)
+		close(fd);
+	free(data);
+	return http_reply_error(req, 500, "internal", "internal error");
 }
 
 static int
@@ -212,6 +228,9 @@ h_fail(struct erp_req *r, enum erp_error e, const char *field,
 		return http_reply_error(req, 409, "conflict", message);
 	case ERP_E_TOO_LARGE:
 		return http_reply_error(req, 413, "payload_too_large",
+		    message);
+	case ERP_E_PRECONDITION:
+		return http_reply_error(req, 412, "precondition_failed",
 		    message);
 	case ERP_E_MEDIA_TYPE:
 		return http_reply_error(req, 415, "unsupported_media_type",
@@ -236,14 +255,17 @@ h_add_header(struct erp_req *r, const char *name, const char *value)
 
 static int
 h_audit_org(struct erp_req *r, int64_t org, const char *action,
-    const char *type, int64_t id, const cJSON *details)
+    const char *type, int64_t id, cJSON *details)
 {
 	struct audit_event	 ev;
 	char			 rid[24];
+	int			 rc;
 
 	/* a GET or a raw body takes the write lock only now */
-	if (write_now() == -1)
+	if (host_write_now() == -1) {
+		cJSON_Delete(details);
 		return -1;
+	}
 	api_event_init(&ev, REQ(r), action, "success");
 	ev.ae_org_id = org;
 	ev.ae_resource_type = type;
@@ -252,12 +274,14 @@ h_audit_org(struct erp_req *r, int64_t org, const char *action,
 		ev.ae_resource_id = rid;
 	}
 	ev.ae_details = details;
-	return api_append(&ev);
+	rc = api_append(&ev);
+	cJSON_Delete(details);
+	return rc;
 }
 
 static int
 h_audit(struct erp_req *r, const char *action, const char *type,
-    int64_t id, const cJSON *details)
+    int64_t id, cJSON *details)
 {
 	return h_audit_org(r, http_org(REQ(r)), action, type, id, details);
 }
@@ -322,16 +346,27 @@ h_data_dir(const char *module)
 }
 
 static void
-h_log(struct erp_req *r, int level, const char *message)
+h_log(struct erp_req *r, enum erp_log_level level, const char *message)
 {
-	log_msg(level >= 2 ? LOG_ERROR : level == 1 ? LOG_WARN : LOG_INFO,
-	    r ? http_request_id(REQ(r)) : NULL, "module: %s", message);
+	log_msg(level == ERP_LOG_ERROR ? LOG_ERROR : level == ERP_LOG_WARN ?
+	    LOG_WARN : LOG_INFO, r ? http_request_id(REQ(r)) : NULL,
+	    "module: %s", message);
 }
 
 static int64_t
 h_now(void)
 {
 	return time_now();
+}
+
+static void
+h_time_text(int64_t when, char out[21])
+{
+	time_t		 t = (time_t)when;
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 int
@@ -374,15 +409,23 @@ host_init(const struct config *cf)
 	h->role = h_role;
 	h->header = h_header;
 	h->request_id = h_request_id;
-	h->stmt = h_stmt;
-	h->last_insert_id = h_last_insert_id;
-	h->changes = h_changes;
+	h->sql = host_sql;
+	h->sql_int = host_sql_int;
+	h->sql_text = host_sql_text;
+	h->sql_step = host_sql_step;
+	h->sql_col_int = host_sql_col_int;
+	h->sql_col_text = host_sql_col_text;
+	h->sql_reset = host_sql_reset;
+	h->last_insert_id = host_last_insert_id;
+	h->changes = host_changes;
+	h->tx = host_tx;
 	h->reply_json = h_reply_json;
 	h->reply_empty = h_reply_empty;
-	h->reply_file = h_reply_file;
+	h->reply_fd = h_reply_fd;
 	h->fail = h_fail;
 	h->add_header = h_add_header;
 	h->audit = h_audit;
+	h->audit_org = h_audit_org;
 	h->allowed = h_allowed;
 	h->body_length = h_body_length;
 	h->read = h_read;
@@ -392,7 +435,7 @@ host_init(const struct config *cf)
 	h->data_dir = h_data_dir;
 	h->log = h_log;
 	h->now = h_now;
-	h->audit_org = h_audit_org;
+	h->time_text = h_time_text;
 }
 
 int
@@ -407,7 +450,7 @@ host_dispatch(struct http_req *req)
 	 * Reads see one snapshot; writes hold the write lock throughout,
 	 * except that a raw body (an upload, however slow) is read first.
 	 */
-	lazy_write = write && raw;
+	host_sql_lazy_write(write && raw);
 	if ((write && !raw ? (db_tx_writing() ? 0 : db_tx_begin()) :
 	    db_tx_begin_read()) == -1)
 		return http_reply_error(req, 500, "internal", "internal error");
@@ -419,7 +462,7 @@ host_dispatch(struct http_req *req)
 		    "%s replied nothing", rt->path);
 		status = 500;
 	}
-	lazy_write = false;
+	host_sql_lazy_write(false);
 	if (status >= 400 || (db_tx_writing() ? audit_tx_commit() :
 	    db_tx_commit()) == -1) {
 		db_tx_rollback();

@@ -2,6 +2,8 @@
 #ifndef ERP_CORE_MODULE_HOST_INT_H
 #define ERP_CORE_MODULE_HOST_INT_H
 
+#include <stdbool.h>
+
 #include <erp/module.h>
 
 #include "module.h"
@@ -21,5 +23,44 @@ int	host_dispatch(struct http_req *);
 
 /* Where a module keeps its files: $ERP_DATA_DIR/modules/<name>. */
 int	host_module_dir(const char *name, struct erp_err *err);
+
+/* loader.c: the i-th loaded module (and its file, when path is not NULL). */
+const struct erp_module *module_get(size_t i, const char **path);
+
+/* depend.c: a module's "MAJOR.MINOR[.PATCH]". */
+struct module_version {
+	long	 mv_major;
+	long	 mv_minor;
+	long	 mv_patch;
+};
+/* Parses s into *v (may be NULL). Returns 0, or -1 when malformed. */
+int	module_version_parse(const char *s, struct module_version *v);
+/*
+ * Checks every loaded module's depends against the others. Returns 0, or
+ * -1 with err naming the module's file, the module and what it needs.
+ */
+int	module_depends_check(struct erp_err *err);
+
+/* list.c: registers GET /api/v1/modules. Returns 0, or -1 with err. */
+int	module_list_register(struct erp_err *err);
+
+/* The engine the host runs on: the migrations it picks are this one's. */
+#define HOST_ENGINE	"sqlite"
+
+/* sql.c: the statements of erp_host (see include/erp/module.h). */
+struct erp_sql	*host_sql(struct erp_req *, const char *sql);
+void		 host_sql_int(struct erp_sql *, int idx, int64_t v);
+void		 host_sql_text(struct erp_sql *, int idx, const char *text);
+int		 host_sql_step(struct erp_sql *);
+int64_t		 host_sql_col_int(struct erp_sql *, int col);
+const char	*host_sql_col_text(struct erp_sql *, int col);
+void		 host_sql_reset(struct erp_sql *);
+int64_t		 host_last_insert_id(struct erp_req *);
+int		 host_changes(struct erp_req *);
+int		 host_tx(struct erp_req *);
+/* Puts off this thread's write lock to the first statement (raw bodies). */
+void		 host_sql_lazy_write(bool on);
+/* Takes the write lock if this request put it off. Returns 0 or -1. */
+int		 host_write_now(void);
 
 #endif /* ERP_CORE_MODULE_HOST_INT_H */

@@ -1,8 +1,9 @@
 /*
  * loader: every .so in ERP_MODULES_DIR, in name order. The descriptor is
  * checked before any of the module's code runs (nginx order): a missing
- * symbol, another ABI, an unsafe or malformed route, a duplicate name or
- * a route clash refuses the module with one line naming its file.
+ * symbol, another ABI, a bad version, an unsafe or malformed route, a
+ * duplicate name, a missing or incompatible dependency or a route clash
+ * refuses the module with one line naming its file.
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -14,8 +15,8 @@
 #include "host_int.h"
 #include "policy/policy.h"
 
-/* The smallest descriptor this host accepts: ABI 1.0's. */
-#define MODULE_V1_SIZE	(offsetof(struct erp_module, init) + \
+/* The smallest descriptor this host accepts: ABI 2.0's. */
+#define MODULE_V2_SIZE	(offsetof(struct erp_module, init) + \
 			    sizeof(((struct erp_module *)0)->init))
 #define ROUTES_MAX	128	/* per module */
 
@@ -32,6 +33,14 @@ size_t
 module_count(void)
 {
 	return nmods;
+}
+
+const struct erp_module *
+module_get(size_t i, const char **path)
+{
+	if (path != NULL)
+		*path = mods[i].lo_path;
+	return mods[i].lo_mod;
 }
 
 static bool
@@ -126,7 +135,7 @@ open_one(const char *path, const char *file, struct erp_err *err)
 		    ERP_ABI_MINOR);
 		goto fail;
 	}
-	if (m->size < MODULE_V1_SIZE) {
+	if (m->size < MODULE_V2_SIZE) {
 		err_set(err, "%s: descriptor of %u bytes is smaller than ABI "
 		    "%d.0's", file, m->size, ERP_ABI_MAJOR);
 		goto fail;
@@ -142,6 +151,11 @@ open_one(const char *path, const char *file, struct erp_err *err)
 			    "(%s)", file, m->name, mods[i].lo_path);
 			goto fail;
 		}
+	if (module_version_parse(m->version, NULL) == -1) {
+		err_set(err, "%s: module %s has no version of the form "
+		    "MAJOR.MINOR[.PATCH]", file, m->name);
+		goto fail;
+	}
 	if (check_routes(file, m, err) == -1)
 		goto fail;
 	if (nmods == MODULES_MAX) {
@@ -164,15 +178,113 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * The module's migrations as this engine runs them: for each version the
+ * text for HOST_ENGINE if there is one, else the portable one. Returns
+ * the list (caller frees), or NULL with err set.
+ */
+static struct db_migration *
+engine_migrations(const struct loaded *lo, struct erp_err *err)
+{
+	const struct erp_migration	*e = lo->lo_mod->migrations;
+	struct db_migration		*list;
+	size_t				 n = 0, i, k = 0;
+
+	while (e[n].version != 0 || e[n].name != NULL || e[n].sql != NULL)
+		n++;
+	list = xcalloc(n + 1, sizeof(*list));
+	for (i = 0; i < n; i++) {
+		if (e[i].engine != NULL && strcmp(e[i].engine,
+		    HOST_ENGINE) != 0)
+			continue;	/* another engine's text */
+		if (k > 0 && list[k - 1].m_version == e[i].version) {
+			/* the engine's own text wins over the portable one */
+			if (e[i].engine != NULL)
+				list[k - 1].m_sql = e[i].sql;
+			continue;
+		}
+		list[k].m_version = e[i].version;
+		list[k].m_name = e[i].name;
+		list[k].m_sql = e[i].sql;
+		k++;
+	}
+	for (i = 0; i < n; i++) {
+		size_t	 j;
+
+		for (j = 0; j < k && list[j].m_version != e[i].version; j++)
+			;
+		if (j == k) {
+			err_set(err, "%s: migration %d has no text for %s",
+			    lo->lo_path, e[i].version, HOST_ENGINE);
+			free(list);
+			return NULL;
+		}
+	}
+	return list;
+}
+
+/*
+ * The modules' indexes with every module after those it depends on
+ * (module_depends_check found them all; a cycle keeps name order).
+ */
+static const size_t *
+dep_order(void)
+{
+	static size_t		 order[MODULES_MAX];
+	const struct erp_depend	*d;
+	bool			 done[MODULES_MAX] = { false }, ready;
+	size_t			 n = 0, i, j, pass;
+
+	for (pass = 0; pass <= nmods && n < nmods; pass++)
+		for (i = 0; i < nmods; i++) {
+			if (done[i])
+				continue;
+			ready = true;
+			for (d = mods[i].lo_mod->depends; ready && d != NULL &&
+			    d->name != NULL; d++)
+				for (j = 0; j < nmods; j++)
+					if (!done[j] && j != i && strcmp(
+					    mods[j].lo_mod->name, d->name) == 0)
+						ready = pass == nmods;
+			if (ready) {
+				done[i] = true;
+				order[n++] = i;
+			}
+		}
+	return order;
+}
+
+/* Applies a module's pending migrations. Returns 0, or -1 with err set. */
+static int
+migrate_one(const struct loaded *lo, struct erp_err *err)
+{
+	struct db_migration	*list;
+	char			 why[sizeof(err->e_msg)];
+	int			 applied, rc;
+
+	if (lo->lo_mod->migrations == NULL)
+		return 0;
+	if ((list = engine_migrations(lo, err)) == NULL)
+		return -1;
+	rc = db_migrate(lo->lo_mod->name, list, &applied, err);
+	free(list);
+	if (rc == -1) {
+		snprintf(why, sizeof(why), "%s", err->e_msg);
+		err_set(err, "%s: %s", lo->lo_path, why);
+	}
+	return rc;
+}
+
 int
 module_load_all(const struct config *cf, bool migrate, struct erp_err *err)
 {
 	const struct erp_module	*m;
+	const size_t		*order;
 	struct dirent		*de;
 	DIR			*d;
 	char			*names[MODULES_MAX * 2], path[4096];
 	size_t			 n = 0, i, len;
-	int			 applied, rc = -1;
+	int			 rc = -1;
 
 	host_init(cf);
 	if ((d = opendir(cf->cf_modules_dir)) == NULL) {
@@ -194,18 +306,15 @@ module_load_all(const struct config *cf, bool migrate, struct erp_err *err)
 		if (open_one(path, path, err) == -1)
 			goto out;
 	}
+	if (module_depends_check(err) == -1)
+		goto out;
+	/* a module's tables after those of the modules it depends on */
+	order = dep_order();
+	for (i = 0; migrate && i < nmods; i++)
+		if (migrate_one(&mods[order[i]], err) == -1)
+			goto out;
 	for (i = 0; i < nmods; i++) {
 		m = mods[i].lo_mod;
-		if (migrate && m->migrations != NULL &&
-		    db_migrate(m->name,
-		    (const struct db_migration *)(const void *)m->migrations,
-		    &applied, err) == -1) {
-			char	 why[sizeof(err->e_msg)];
-
-			snprintf(why, sizeof(why), "%s", err->e_msg);
-			err_set(err, "%s: %s", mods[i].lo_path, why);
-			goto out;
-		}
 		if (m->policy != NULL && policy_engine_add_fragment(m->name,
 		    m->policy, err) == -1)
 			goto out;
@@ -279,6 +388,8 @@ module_start_all(struct erp_err *err)
 	struct buf		 path = { 0 };
 	size_t			 i;
 
+	if (module_list_register(err) == -1)
+		return -1;
 	for (i = 0; i < nmods; i++) {
 		for (r = mods[i].lo_mod->routes; r->path != NULL; r++) {
 			memset(&hr, 0, sizeof(hr));

@@ -1,16 +1,20 @@
 /*
  * erp/module.h: the one public header of erpd, the ABI a feature module
- * is written against. A module declares its routes (each with the
- * permission it needs and the schema its body must pass), its SQL
- * migrations and its policy fragment; the host authenticates, checks
- * membership, loads the record, asks the policy and validates the body
- * before any handler runs, in a transaction the host opened and commits.
+ * is written against (module ABI 2). A module declares its routes (each
+ * with the permission it needs and the schema its body must pass), its
+ * migrations, its policy fragment, its version and the modules it depends
+ * on; the host authenticates, checks membership, loads the record, asks
+ * the policy and validates the body before any handler runs, in a
+ * transaction the host opened and commits.
  *
  * ABI rules: struct erp_module and struct erp_host begin with their
  * version and size and only ever grow at the end; enum values are never
- * renumbered; cJSON and sqlite3 types (system shared libraries) are part
- * of the ABI, civetweb's never are. A module built for another major
- * version, or a newer minor one, is refused before any of its code runs.
+ * renumbered; cJSON (a system shared library) is part of the ABI, no
+ * database engine's types and no civetweb type ever are: statements go
+ * through the host with ? placeholders and typed column access, so one
+ * module binary runs on every engine the host supports. A module built
+ * for another major version, or a newer minor one, is refused before any
+ * of its code runs.
  */
 #ifndef ERP_MODULE_H
 #define ERP_MODULE_H
@@ -20,9 +24,8 @@
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
-#include <sqlite3.h>
 
-#define ERP_ABI_MAJOR	1
+#define ERP_ABI_MAJOR	2
 #define ERP_ABI_MINOR	0
 
 #if defined(__GNUC__)
@@ -33,6 +36,9 @@
 
 /* A request as the host hands it to a module: opaque. */
 struct erp_req;
+
+/* A prepared statement of the host's database: opaque. */
+struct erp_sql;
 
 /* Methods (never renumbered). */
 enum erp_method {
@@ -57,7 +63,30 @@ enum erp_error {
 	ERP_E_TOO_LARGE,	/* 413 payload_too_large */
 	ERP_E_VALIDATION,	/* 422 validation_failed, naming a field */
 	ERP_E_INTERNAL,		/* 500 internal (logged, nothing leaks) */
-	ERP_E_MEDIA_TYPE	/* 415 unsupported_media_type */
+	ERP_E_MEDIA_TYPE,	/* 415 unsupported_media_type */
+	ERP_E_PRECONDITION	/* 412 precondition_failed (If-Match) */
+};
+
+/* Log levels for erp_host->log (never renumbered). */
+enum erp_log_level {
+	ERP_LOG_INFO = 0,
+	ERP_LOG_WARN = 1,
+	ERP_LOG_ERROR = 2
+};
+
+/* What a step of a statement gives (never renumbered). */
+enum erp_sql_result {
+	ERP_SQL_ERROR = -1,	/* failed (logged by the host) */
+	ERP_SQL_DONE = 0,	/* no (more) rows; a write is done */
+	ERP_SQL_ROW = 1,	/* a row is at the cursor */
+	ERP_SQL_CONFLICT = 2	/* a UNIQUE, CHECK or reference refused it */
+};
+
+/* The state of the request's transaction (never renumbered). */
+enum erp_tx {
+	ERP_TX_NONE = 0,
+	ERP_TX_READ = 1,
+	ERP_TX_WRITE = 2
 };
 
 /*
@@ -91,11 +120,23 @@ struct erp_route {
 };
 #define ERP_ROUTE_END	{ 0, NULL, 0, NULL, NULL, NULL, NULL, NULL }
 
-/* One migration; arrays end with { 0, NULL, NULL }. Versions increase. */
+/*
+ * One migration; arrays end with { 0, NULL, NULL, NULL }. Versions
+ * increase. A version may come twice: once portable (engine NULL) and
+ * once for one engine ("sqlite"), which that engine then runs instead.
+ * From files: NNNN_name.sql is portable, NNNN_name.<engine>.sql is not.
+ */
 struct erp_migration {
 	int		 version;
 	const char	*name;
 	const char	*sql;
+	const char	*engine;	/* NULL: every engine */
+};
+
+/* A module this one needs: loaded, with the same major version, not older. */
+struct erp_depend {
+	const char	*name;		/* the module's name */
+	const char	*version;	/* "1.2": at least 1.2, below 2.0 */
 };
 
 struct erp_host;
@@ -106,6 +147,9 @@ struct erp_module {
 	uint32_t			 abi_minor;
 	uint32_t			 size;		/* sizeof, as built */
 	const char			*name;		/* [a-z0-9_]+, unique */
+	const char			*version;	/* "MAJOR.MINOR[.PATCH]" */
+	const struct erp_depend		*depends;	/* ends with {NULL}, or
+							   NULL */
 	const struct erp_route		*routes;
 	const struct erp_migration	*migrations;	/* or NULL */
 	/*
@@ -169,22 +213,42 @@ struct erp_host {
 
 	/*
 	 * The database, inside the transaction the host opened for the
-	 * request (writes: BEGIN IMMEDIATE; the host commits after a reply
-	 * below 400, else rolls back). On ERP_ROUTE_RAW_BODY routes the
-	 * write lock is taken at the first stmt or audit call, so reading a
-	 * slow upload holds no lock. On GET routes statements that write are
-	 * refused, but audit works (it takes the write lock then). sql must
-	 * be a static string: the
-	 * statement is prepared once per thread under an authorizer that
-	 * refuses transaction control, ATTACH and PRAGMA, and comes back
-	 * reset with its bindings cleared. Returns: the statement, or NULL
+	 * request (writes take the write lock; the host commits after a
+	 * reply below 400, else rolls back). On ERP_ROUTE_RAW_BODY routes
+	 * the write lock is taken at the first sql or audit call, so reading
+	 * a slow upload holds no lock. On GET routes statements that write
+	 * are refused, but audit works (it takes the write lock then).
+	 *
+	 * sql must be a static string of the portable subset (docs/
+	 * modules.md) with ? placeholders: the statement is prepared once
+	 * per thread, refused when it controls transactions, attaches,
+	 * changes the schema or sets engine options, and comes back reset
+	 * with its bindings cleared. Returns: the statement, or NULL
 	 * (logged).
 	 */
-	sqlite3_stmt	*(*stmt)(struct erp_req *, const char *sql);
-	/* Returns: the rowid of the last insert on this connection. */
+	struct erp_sql	*(*sql)(struct erp_req *, const char *sql);
+	/* Binds the idx-th ? (from 1); binding past the last does nothing. */
+	void		 (*sql_int)(struct erp_sql *, int idx, int64_t v);
+	/* The same for text, which is copied; NULL binds SQL NULL. */
+	void		 (*sql_text)(struct erp_sql *, int idx,
+			    const char *text);
+	/* Returns: the next row (ERP_SQL_ROW) or another erp_sql_result. */
+	int		 (*sql_step)(struct erp_sql *);
+	/* Returns: column col (from 0) of the row as an integer (NULL: 0). */
+	int64_t		 (*sql_col_int)(struct erp_sql *, int col);
+	/*
+	 * Returns: column col as UTF-8 text, or NULL for SQL NULL; valid
+	 * until the next step or reset.
+	 */
+	const char	*(*sql_col_text)(struct erp_sql *, int col);
+	/* Ends the statement's use (safe to call twice). */
+	void		 (*sql_reset)(struct erp_sql *);
+	/* Returns: the id of the last row inserted on this connection. */
 	int64_t		 (*last_insert_id)(struct erp_req *);
 	/* Returns: rows changed by the last statement. */
 	int		 (*changes)(struct erp_req *);
+	/* Returns: the state of the request's transaction (enum erp_tx). */
+	int		 (*tx)(struct erp_req *);
 
 	/*
 	 * Replies. body is owned by the host from the call on. Returns: the
@@ -193,9 +257,13 @@ struct erp_host {
 	int		 (*reply_json)(struct erp_req *, int status,
 			    cJSON *body);
 	int		 (*reply_empty)(struct erp_req *, int status);
-	/* A file download: bytes as they are, with content type and name. */
-	int		 (*reply_file)(struct erp_req *, const char *ctype,
-			    const char *filename, const void *data, size_t len);
+	/*
+	 * A file download (200, Content-Disposition: attachment) of size
+	 * bytes read from fd, which the host owns and closes from the call
+	 * on, whatever happens. Returns: the status sent, or -1.
+	 */
+	int		 (*reply_fd)(struct erp_req *, const char *ctype,
+			    const char *filename, int fd, int64_t size);
 	/*
 	 * An error in the contract's shape; field (may be NULL) names the
 	 * offending field for ERP_E_CONFLICT and ERP_E_VALIDATION. Returns:
@@ -210,12 +278,21 @@ struct erp_host {
 	/*
 	 * Appends to the audit log in the request's transaction: action
 	 * ("product.create"), the resource's type and id, details (changed
-	 * fields' old and new values; borrowed; never secrets). Returns: 0,
-	 * or -1 (the host then answers 500 and rolls back).
+	 * fields' old and new values; never secrets), which the host owns
+	 * from the call on, like reply_json's body. Returns: 0, or -1 (the
+	 * handler then answers 500 and the host rolls back).
 	 */
 	int		 (*audit)(struct erp_req *, const char *action,
 			    const char *resource_type, int64_t resource_id,
-			    const cJSON *details);
+			    cJSON *details);
+	/*
+	 * audit for a record of organization org, for routes outside one
+	 * (ERP_ROUTE_SYSTEM) that act on an organization's record, such as
+	 * a signed download. Returns: as audit.
+	 */
+	int		 (*audit_org)(struct erp_req *, int64_t org,
+			    const char *action, const char *resource_type,
+			    int64_t resource_id, cJSON *details);
 	/*
 	 * Asks the policy whether the caller may do action on a record
 	 * with attrs (borrowed, may be NULL). Returns: 1 allowed, 0 denied.
@@ -246,19 +323,13 @@ struct erp_host {
 	 * the module's name. NULL for an unknown name.
 	 */
 	const char	*(*data_dir)(const char *module);
-	/* Logs for operators (never secrets); level 0 info, 1 warn, 2 error. */
-	void		 (*log)(struct erp_req *, int level, const char *message);
+	/* Logs for operators (never secrets); r may be NULL. */
+	void		 (*log)(struct erp_req *, enum erp_log_level,
+			    const char *message);
 	/* Returns: now, in Unix seconds. */
 	int64_t		 (*now)(void);
-
-	/*
-	 * audit for a record of organization org, for routes outside one
-	 * (ERP_ROUTE_SYSTEM) that act on an organization's record, such as
-	 * a signed download. Returns: as audit.
-	 */
-	int		 (*audit_org)(struct erp_req *, int64_t org,
-			    const char *action, const char *resource_type,
-			    int64_t resource_id, const cJSON *details);
+	/* Writes t as RFC 3339 UTC ("2026-12-07T18:00:00Z") into out. */
+	void		 (*time_text)(int64_t t, char out[21]);
 };
 
 /*
@@ -269,11 +340,11 @@ struct erp_host {
 extern const struct erp_host	*erp_host;
 #define ERP_HOST_DEFINE		const struct erp_host *erp_host
 
-/* Returns: as erp_host->stmt. */
-static inline sqlite3_stmt *
-erp_stmt(struct erp_req *r, const char *sql)
+/* Returns: as erp_host->sql. */
+static inline struct erp_sql *
+erp_sql(struct erp_req *r, const char *sql)
 {
-	return erp_host->stmt(r, sql);
+	return erp_host->sql(r, sql);
 }
 
 /* Returns: as erp_host->reply_json; body belongs to the host. */
@@ -291,10 +362,10 @@ erp_fail(struct erp_req *r, enum erp_error e, const char *field,
 	return erp_host->fail(r, e, field, message);
 }
 
-/* Returns: as erp_host->audit. */
+/* Returns: as erp_host->audit; details belongs to the host. */
 static inline int
 erp_audit(struct erp_req *r, const char *action, const char *type,
-    int64_t id, const cJSON *details)
+    int64_t id, cJSON *details)
 {
 	return erp_host->audit(r, action, type, id, details);
 }

@@ -30,19 +30,9 @@ static const char *const fields[] = { "name", "email", "vat_id", "address" };
 #define NFIELDS	(sizeof(fields) / sizeof(fields[0]))
 
 static void
-now_text(char out[21])
+add_text(cJSON *o, const char *name, struct erp_sql *st, int col)
 {
-	time_t		 t = (time_t)erp_host->now();
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void
-add_text(cJSON *o, const char *name, sqlite3_stmt *st, int col)
-{
-	const char	*s = (const char *)sqlite3_column_text(st, col);
+	const char	*s = erp_host->sql_col_text(st, col);
 
 	if (s != NULL)
 		cJSON_AddStringToObject(o, name, s);
@@ -56,16 +46,16 @@ add_text(cJSON *o, const char *name, sqlite3_stmt *st, int col)
  * policy's resource can read.
  */
 static cJSON *
-row_json(sqlite3_stmt *st, int exact)
+row_json(struct erp_sql *st, int exact)
 {
 	cJSON	*o = cJSON_CreateObject();
 	size_t	 i;
 
 	if (exact)
-		erp_json_int(o, "id", sqlite3_column_int64(st, 0));
+		erp_json_int(o, "id", erp_host->sql_col_int(st, 0));
 	else
 		cJSON_AddNumberToObject(o, "id",
-		    (double)sqlite3_column_int64(st, 0));
+		    (double)erp_host->sql_col_int(st, 0));
 	for (i = 0; i < NFIELDS; i++)
 		add_text(o, fields[i], st, (int)i + 1);
 	add_text(o, "created_at", st, 5);
@@ -75,24 +65,24 @@ row_json(sqlite3_stmt *st, int exact)
 
 /*
  * The customer with id of this organization as it is now (exact as for
- * row_json), or NULL with *rc SQLITE_DONE when there is none.
+ * row_json), or NULL with *rc ERP_SQL_DONE when there is none.
  */
 static cJSON *
 customer_read(struct erp_req *r, int64_t id, int exact, int *rc)
 {
 	static const char	 sql[] = "SELECT " COLUMNS " FROM customers "
 				    "WHERE id = ? AND org_id = ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*o = NULL;
 
-	*rc = SQLITE_ERROR;
-	if ((st = erp_stmt(r, sql)) == NULL)
+	*rc = ERP_SQL_ERROR;
+	if ((st = erp_sql(r, sql)) == NULL)
 		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, erp_host->org(r));
-	if ((*rc = sqlite3_step(st)) == SQLITE_ROW)
+	erp_host->sql_int(st, 1, id);
+	erp_host->sql_int(st, 2, erp_host->org(r));
+	if ((*rc = erp_host->sql_step(st)) == ERP_SQL_ROW)
 		o = row_json(st, exact);
-	sqlite3_reset(st);
+	erp_host->sql_reset(st);
 	return o;
 }
 
@@ -107,7 +97,7 @@ customer_load(struct erp_req *r, cJSON **attrs)
 		return 0;
 	if ((*attrs = customer_read(r, id, 0, &rc)) != NULL)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == ERP_SQL_DONE ? 0 : -1;
 }
 
 /* Answers the customer with id of this organization as it is now. */
@@ -119,7 +109,7 @@ reply_customer(struct erp_req *r, int status, int64_t id)
 
 	if ((o = customer_read(r, id, 1, &rc)) != NULL)
 		return erp_reply_json(r, status, o);
-	if (rc == SQLITE_DONE)
+	if (rc == ERP_SQL_DONE)
 		return erp_fail(r, ERP_E_NOT_FOUND, NULL,
 		    "no such record in this organization");
 	return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: read");
@@ -139,7 +129,7 @@ customer_recheck(struct erp_req *r, const char *permission, int *status)
 
 	cur = customer_read(r, erp_host->param_id(r, "id"), 0, &rc);
 	if (cur == NULL) {
-		*status = rc == SQLITE_DONE ? erp_fail(r, ERP_E_NOT_FOUND,
+		*status = rc == ERP_SQL_DONE ? erp_fail(r, ERP_E_NOT_FOUND,
 		    NULL, "no such record in this organization") :
 		    erp_fail(r, ERP_E_INTERNAL, NULL, "customers: read");
 		return NULL;
@@ -173,7 +163,7 @@ customer_list(struct erp_req *r)
 				    "instr(lower(name), lower(?2)) > 0 OR "
 				    "instr(lower(email), lower(?2)) > 0) "
 				    "ORDER BY id LIMIT ?3 OFFSET ?4";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*items;
 	char			 q[257];
 	int64_t			 limit, offset, total = 0;
@@ -182,28 +172,28 @@ customer_list(struct erp_req *r)
 	if (erp_host->page(r, &limit, &offset) == -1)
 		return -1;
 	hasq = erp_host->query(r, "q", q, sizeof(q)) > 0;
-	if ((st = erp_stmt(r, count_sql)) == NULL)
+	if ((st = erp_sql(r, count_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: count");
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
+	erp_host->sql_int(st, 1, erp_host->org(r));
 	if (hasq)
-		sqlite3_bind_text(st, 2, q, -1, SQLITE_TRANSIENT);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
+		erp_host->sql_text(st, 2, q);
+	if ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW)
+		total = erp_host->sql_col_int(st, 0);
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_ROW)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: count");
-	if ((st = erp_stmt(r, page_sql)) == NULL)
+	if ((st = erp_sql(r, page_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: list");
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
+	erp_host->sql_int(st, 1, erp_host->org(r));
 	if (hasq)
-		sqlite3_bind_text(st, 2, q, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, limit);
-	sqlite3_bind_int64(st, 4, offset);
+		erp_host->sql_text(st, 2, q);
+	erp_host->sql_int(st, 3, limit);
+	erp_host->sql_int(st, 4, offset);
 	items = cJSON_CreateArray();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW)
 		cJSON_AddItemToArray(items, row_json(st, 1));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_DONE) {
 		cJSON_Delete(items);
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: list");
 	}
@@ -236,15 +226,12 @@ check_types(struct erp_req *r, const cJSON *body, int create)
 
 /* Binds a string member of body, or NULL when it is absent or null. */
 static void
-bind_member(sqlite3_stmt *st, int col, const cJSON *body, const char *name)
+bind_member(struct erp_sql *st, int col, const cJSON *body, const char *name)
 {
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(body, name);
 
-	if (cJSON_IsString(v))
-		sqlite3_bind_text(st, col, v->valuestring, -1,
-		    SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, col);
+	erp_host->sql_text(st, col, cJSON_IsString(v) ? v->valuestring :
+	    NULL);
 }
 
 static int
@@ -254,7 +241,7 @@ customer_create(struct erp_req *r)
 				    "email, vat_id, address, created_at, "
 				    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	const cJSON		*b = erp_host->body(r);
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*details;
 	char			 now[21];
 	int64_t			 id;
@@ -263,24 +250,23 @@ customer_create(struct erp_req *r)
 
 	if ((rc = check_types(r, b, 1)) != 0)
 		return rc;
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: insert");
-	now_text(now);
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
+	erp_host->time_text(erp_host->now(), now);
+	erp_host->sql_int(st, 1, erp_host->org(r));
 	for (i = 0; i < NFIELDS; i++)
 		bind_member(st, (int)i + 2, b, fields[i]);
-	sqlite3_bind_text(st, 6, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 7, now, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	erp_host->sql_text(st, 6, now);
+	erp_host->sql_text(st, 7, now);
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_DONE)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: insert");
 	id = erp_host->last_insert_id(r);
 	details = cJSON_CreateObject();
 	cJSON_AddStringToObject(details, "name",
 	    cJSON_GetObjectItemCaseSensitive(b, "name")->valuestring);
 	rc = erp_audit(r, "customer.create", "customer", id, details);
-	cJSON_Delete(details);
 	if (rc == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: audit");
 	return reply_customer(r, 201, id);
@@ -302,7 +288,7 @@ customer_patch(struct erp_req *r)
 				    "updated_at = ?9 "
 				    "WHERE id = ?10 AND org_id = ?11";
 	const cJSON		*b = erp_host->body(r), *v, *was;
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*old, *details, *change;
 	char			 now[21];
 	int64_t			 id = erp_host->param_id(r, "id");
@@ -313,22 +299,22 @@ customer_patch(struct erp_req *r)
 		return rc;
 	if ((old = customer_recheck(r, "customer:update", &rc)) == NULL)
 		return rc;
-	if ((st = erp_stmt(r, sql)) == NULL) {
+	if ((st = erp_sql(r, sql)) == NULL) {
 		cJSON_Delete(old);
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: update");
 	}
-	now_text(now);
+	erp_host->time_text(erp_host->now(), now);
 	for (i = 0; i < NFIELDS; i++) {
 		v = cJSON_GetObjectItemCaseSensitive(b, fields[i]);
-		sqlite3_bind_int(st, (int)i * 2 + 1, v != NULL);
+		erp_host->sql_int(st, (int)i * 2 + 1, v != NULL);
 		bind_member(st, (int)i * 2 + 2, b, fields[i]);
 	}
-	sqlite3_bind_text(st, 9, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 10, id);
-	sqlite3_bind_int64(st, 11, erp_host->org(r));
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	erp_host->sql_text(st, 9, now);
+	erp_host->sql_int(st, 10, id);
+	erp_host->sql_int(st, 11, erp_host->org(r));
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_DONE) {
 		cJSON_Delete(old);
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: update");
 	}
@@ -347,7 +333,6 @@ customer_patch(struct erp_req *r)
 	}
 	cJSON_Delete(old);
 	rc = erp_audit(r, "customer.update", "customer", id, details);
-	cJSON_Delete(details);
 	if (rc == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: audit");
 	return reply_customer(r, 200, id);
@@ -358,25 +343,25 @@ customer_delete(struct erp_req *r)
 {
 	static const char	 sql[] = "DELETE FROM customers "
 				    "WHERE id = ? AND org_id = ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*old;
 	int64_t			 id = erp_host->param_id(r, "id");
 	int			 rc;
 
 	if ((old = customer_recheck(r, "customer:delete", &rc)) == NULL)
 		return rc;
-	if ((st = erp_stmt(r, sql)) == NULL) {
+	if ((st = erp_sql(r, sql)) == NULL) {
 		cJSON_Delete(old);
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: delete");
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, erp_host->org(r));
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	erp_host->sql_int(st, 1, id);
+	erp_host->sql_int(st, 2, erp_host->org(r));
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_DONE) {
 		cJSON_Delete(old);
 		/* an order still points at it */
-		if (rc == SQLITE_CONSTRAINT)
+		if (rc == ERP_SQL_CONFLICT)
 			return erp_fail(r, ERP_E_CONFLICT, NULL,
 			    "the customer has orders");
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: delete");
@@ -384,7 +369,6 @@ customer_delete(struct erp_req *r)
 	/* what was deleted, for the record */
 	cJSON_DeleteItemFromObjectCaseSensitive(old, "id");
 	rc = erp_audit(r, "customer.delete", "customer", id, old);
-	cJSON_Delete(old);
 	if (rc == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "customers: audit");
 	return erp_host->reply_empty(r, 204);
@@ -420,6 +404,7 @@ init(const struct erp_host *h)
 ERP_MODULE_DEFINE = {
 	ERP_MODULE_HEADER,
 	.name = "customers",
+	.version = "1.0.0",
 	.routes = routes,
 	.migrations = customers_migrations,
 	.policy = policy,

@@ -102,16 +102,6 @@ struct upload {
 };
 
 static void
-now_text(int64_t when, char out[21])
-{
-	time_t		 t = (time_t)when;
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void
 utf8_init(struct utf8 *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -794,7 +784,7 @@ dir_sync(struct erp_req *r, const char *dir)
 
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    fsync(fd) == -1)
-		erp_host->log(r, 1, "files: cannot sync the data directory");
+		erp_host->log(r, ERP_LOG_WARN, "files: cannot sync the data directory");
 	if (fd != -1)
 		close(fd);
 }
@@ -812,7 +802,7 @@ store(struct upload *u)
 	unsigned char		 digest[crypto_hash_sha256_BYTES];
 	char			 hex[2 * crypto_hash_sha256_BYTES + 1];
 	char			 now[21], final[PATH_LEN];
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*o, *details;
 	int64_t			 id;
 	int			 rc;
@@ -831,21 +821,21 @@ store(struct upload *u)
 	u->up_fd = -1;
 	crypto_hash_sha256_final(&u->up_sha, digest);
 	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
-	now_text(erp_host->now(), now);
+	erp_host->time_text(erp_host->now(), now);
 
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return refuse(u, ERP_E_INTERNAL, NULL, "files: insert");
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
-	sqlite3_bind_text(st, 2, u->up_name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, ctype, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, u->up_size);
-	sqlite3_bind_text(st, 5, hex, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, u->up_storage, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 7, erp_host->subject_id(r));
-	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	erp_host->sql_int(st, 1, erp_host->org(r));
+	erp_host->sql_text(st, 2, u->up_name);
+	erp_host->sql_text(st, 3, ctype);
+	erp_host->sql_int(st, 4, u->up_size);
+	erp_host->sql_text(st, 5, hex);
+	erp_host->sql_text(st, 6, u->up_storage);
+	erp_host->sql_int(st, 7, erp_host->subject_id(r));
+	erp_host->sql_text(st, 8, now);
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_DONE)
 		return refuse(u, ERP_E_INTERNAL, NULL, "files: insert");
 	id = erp_host->last_insert_id(r);
 
@@ -860,7 +850,6 @@ store(struct upload *u)
 	cJSON_DeleteItemFromObjectCaseSensitive(details, "id");
 	cJSON_DeleteItemFromObjectCaseSensitive(details, "created_at");
 	rc = erp_audit(r, "file.upload", "file", id, details);
-	cJSON_Delete(details);
 	if (rc == -1) {
 		cJSON_Delete(o);
 		return refuse(u, ERP_E_INTERNAL, NULL, "files: audit");
@@ -963,20 +952,20 @@ file_upload(struct erp_req *r)
 
 /* The row at the statement's cursor as the API's JSON. */
 static cJSON *
-row_json(sqlite3_stmt *st)
+row_json(struct erp_sql *st)
 {
 	cJSON	*o = cJSON_CreateObject();
 
-	erp_json_int(o, "id", sqlite3_column_int64(st, 0));
+	erp_json_int(o, "id", erp_host->sql_col_int(st, 0));
 	cJSON_AddStringToObject(o, "filename",
-	    (const char *)sqlite3_column_text(st, 1));
+	    erp_host->sql_col_text(st, 1));
 	cJSON_AddStringToObject(o, "content_type",
-	    (const char *)sqlite3_column_text(st, 2));
-	erp_json_int(o, "size", sqlite3_column_int64(st, 3));
+	    erp_host->sql_col_text(st, 2));
+	erp_json_int(o, "size", erp_host->sql_col_int(st, 3));
 	cJSON_AddStringToObject(o, "sha256",
-	    (const char *)sqlite3_column_text(st, 4));
+	    erp_host->sql_col_text(st, 4));
 	cJSON_AddStringToObject(o, "created_at",
-	    (const char *)sqlite3_column_text(st, 5));
+	    erp_host->sql_col_text(st, 5));
 	return o;
 }
 
@@ -986,22 +975,22 @@ file_load(struct erp_req *r, cJSON **attrs)
 {
 	static const char	 sql[] = "SELECT " COLUMNS " FROM files "
 				    "WHERE id = ? AND org_id = ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	int64_t			 id = erp_host->param_id(r, "id");
 	int			 rc;
 
 	if (id <= 0)
 		return 0;
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, erp_host->org(r));
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	erp_host->sql_int(st, 1, id);
+	erp_host->sql_int(st, 2, erp_host->org(r));
+	if ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW)
 		*attrs = row_json(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	erp_host->sql_reset(st);
+	if (rc == ERP_SQL_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == ERP_SQL_DONE ? 0 : -1;
 }
 
 static int
@@ -1018,31 +1007,31 @@ file_list(struct erp_req *r)
 	static const char	 page_sql[] = "SELECT " COLUMNS " FROM files "
 				    "WHERE org_id = ? ORDER BY id "
 				    "LIMIT ? OFFSET ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*items;
 	int64_t			 limit, offset, total = 0;
 	int			 rc;
 
 	if (erp_host->page(r, &limit, &offset) == -1)
 		return -1;
-	if ((st = erp_stmt(r, count_sql)) == NULL)
+	if ((st = erp_sql(r, count_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: count");
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
+	erp_host->sql_int(st, 1, erp_host->org(r));
+	if ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW)
+		total = erp_host->sql_col_int(st, 0);
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_ROW)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: count");
-	if ((st = erp_stmt(r, page_sql)) == NULL)
+	if ((st = erp_sql(r, page_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: list");
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
+	erp_host->sql_int(st, 1, erp_host->org(r));
+	erp_host->sql_int(st, 2, limit);
+	erp_host->sql_int(st, 3, offset);
 	items = cJSON_CreateArray();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW)
 		cJSON_AddItemToArray(items, row_json(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_DONE) {
 		cJSON_Delete(items);
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: list");
 	}
@@ -1074,36 +1063,36 @@ file_delete(struct erp_req *r)
 				    "WHERE id = ? AND org_id = ?";
 	static const char	 del_sql[] = "DELETE FROM files "
 				    "WHERE id = ? AND org_id = ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	char			 path[PATH_LEN];
 	int64_t			 id = erp_host->param_id(r, "id");
 	int			 rc, ok;
 
-	if ((st = erp_stmt(r, get_sql)) == NULL)
+	if ((st = erp_sql(r, get_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: read");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, erp_host->org(r));
-	rc = sqlite3_step(st);
-	ok = rc == SQLITE_ROW && stored_path((const char *)
-	    sqlite3_column_text(st, 0), path, sizeof(path)) == 0;
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	erp_host->sql_int(st, 1, id);
+	erp_host->sql_int(st, 2, erp_host->org(r));
+	rc = erp_host->sql_step(st);
+	ok = rc == ERP_SQL_ROW && stored_path(erp_host->sql_col_text(st, 0), path, sizeof(path)) == 0;
+	erp_host->sql_reset(st);
+	if (rc == ERP_SQL_DONE)
 		return erp_fail(r, ERP_E_NOT_FOUND, NULL,
 		    "no such record in this organization");
 	if (!ok)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: read");
-	if ((st = erp_stmt(r, del_sql)) == NULL)
+	if ((st = erp_sql(r, del_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: delete");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, erp_host->org(r));
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	erp_host->sql_int(st, 1, id);
+	erp_host->sql_int(st, 2, erp_host->org(r));
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_DONE)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: delete");
-	if (erp_audit(r, "file.delete", "file", id, erp_host->attrs(r)) == -1)
+	if (erp_audit(r, "file.delete", "file", id,
+	    cJSON_Duplicate(erp_host->attrs(r), 1)) == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: audit");
 	if (unlink(path) == -1 && errno != ENOENT)
-		erp_host->log(r, 1, "files: the deleted file's bytes could "
+		erp_host->log(r, ERP_LOG_WARN, "files: the deleted file's bytes could "
 		    "not be removed");
 	return erp_host->reply_empty(r, 204);
 }
@@ -1155,11 +1144,10 @@ file_link(struct erp_req *r)
 	snprintf(url, sizeof(url), "/api/v1/files/download/%lld?exp=%lld&"
 	    "org=%lld&sig=%s", (long long)id, (long long)exp, (long long)org,
 	    sig);
-	now_text(exp, when);
+	erp_host->time_text(exp, when);
 	details = cJSON_CreateObject();
 	cJSON_AddStringToObject(details, "expires_at", when);
 	rc = erp_audit(r, "file.link", "file", id, details);
-	cJSON_Delete(details);
 	if (rc == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: audit");
 	o = cJSON_CreateObject();
@@ -1183,47 +1171,32 @@ query_pos(struct erp_req *r, const char *name)
 	return *end != '\0' || errno != 0 ? -1 : v;
 }
 
-/* Reads the whole stored file (size bytes) into *out. Returns: 0 or -1. */
+/*
+ * Opens the stored file for reading, checking it is a regular file of
+ * size bytes. Returns: the descriptor, or -1.
+ */
 static int
-slurp(const char *path, int64_t size, unsigned char **out)
+stored_open(const char *path, int64_t size)
 {
 	struct stat	 sb;
-	unsigned char	*data = NULL;
-	size_t		 got = 0;
-	ssize_t		 n;
 	int		 fd;
 
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return -1;
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size != (off_t)size ||
-	    (data = malloc((size_t)size + 1)) == NULL)
-		goto fail;
-	while (got < (size_t)size) {
-		if ((n = read(fd, data + got, (size_t)size - got)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		if (n == 0)
-			goto fail;
-		got += (size_t)n;
+	    sb.st_size != (off_t)size) {
+		close(fd);
+		return -1;
 	}
-	close(fd);
-	*out = data;
-	return 0;
-fail:
-	free(data);
-	close(fd);
-	return -1;
+	return fd;
 }
 
 /*
  * GET /api/v1/files/download/{id}?exp=&org=&sig=, public: the signature
  * (compared in constant time) and then the expiry decide, 403 for a
  * link that was tampered with or has expired, 404 when the file is gone.
- * The host holds the reply in memory, so a download is capped at the
- * upload limit, under which every file was uploaded.
+ * The host sends the file from its descriptor (reply_fd); a stored file
+ * over the current upload limit is not served.
  */
 static int
 file_download(struct erp_req *r)
@@ -1231,10 +1204,9 @@ file_download(struct erp_req *r)
 	static const char	 sql[] = "SELECT filename, content_type, size, "
 				    "storage_name FROM files "
 				    "WHERE id = ? AND org_id = ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	unsigned char		 got[crypto_auth_BYTES];
 	unsigned char		 want[crypto_auth_BYTES];
-	unsigned char		*data = NULL;
 	char			 sig[2 * crypto_auth_BYTES + 2], path[PATH_LEN];
 	char			*name = NULL, *ctype = NULL;
 	const char		*hexend;
@@ -1244,21 +1216,21 @@ file_download(struct erp_req *r)
 	int64_t			 exp = query_pos(r, "exp");
 	int64_t			 org = query_pos(r, "org");
 	int64_t			 size = 0;
-	int			 rc, status, ok = 0;
+	int			 rc, fd, status, ok = 0;
 
 	if (id <= 0 || exp <= 0 || org <= 0 ||
 	    erp_host->query(r, "sig", sig, sizeof(sig)) !=
 	    2 * crypto_auth_BYTES || sodium_hex2bin(got, sizeof(got), sig,
 	    2 * crypto_auth_BYTES, NULL, &binlen, &hexend) != 0 ||
 	    binlen != sizeof(got)) {
-		erp_host->log(r, 0, "files: a malformed download link");
+		erp_host->log(r, ERP_LOG_INFO, "files: a malformed download link");
 		return erp_fail(r, ERP_E_FORBIDDEN, NULL,
 		    "the link is not valid");
 	}
 	if (link_sign(org, id, exp, want) == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: link key");
 	if (sodium_memcmp(got, want, sizeof(got)) != 0) {
-		erp_host->log(r, 1, "files: a download link with a bad "
+		erp_host->log(r, ERP_LOG_WARN, "files: a download link with a bad "
 		    "signature");
 		return erp_fail(r, ERP_E_FORBIDDEN, NULL,
 		    "the link is not valid");
@@ -1267,19 +1239,18 @@ file_download(struct erp_req *r)
 		return erp_fail(r, ERP_E_FORBIDDEN, NULL,
 		    "the link has expired");
 
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: read");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, org);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		name = strdup((const char *)sqlite3_column_text(st, 0));
-		ctype = strdup((const char *)sqlite3_column_text(st, 1));
-		size = sqlite3_column_int64(st, 2);
-		ok = name != NULL && ctype != NULL && stored_path((const char *)
-		    sqlite3_column_text(st, 3), path, sizeof(path)) == 0;
+	erp_host->sql_int(st, 1, id);
+	erp_host->sql_int(st, 2, org);
+	if ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW) {
+		name = strdup(erp_host->sql_col_text(st, 0));
+		ctype = strdup(erp_host->sql_col_text(st, 1));
+		size = erp_host->sql_col_int(st, 2);
+		ok = name != NULL && ctype != NULL && stored_path(erp_host->sql_col_text(st, 3), path, sizeof(path)) == 0;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	erp_host->sql_reset(st);
+	if (rc == ERP_SQL_DONE)
 		return erp_fail(r, ERP_E_NOT_FOUND, NULL,
 		    "the file no longer exists");
 	if (!ok) {
@@ -1291,7 +1262,7 @@ file_download(struct erp_req *r)
 		    "file is over the current upload limit; not served");
 		goto out;
 	}
-	if (slurp(path, size, &data) == -1) {
+	if ((fd = stored_open(path, size)) == -1) {
 		status = erp_fail(r, ERP_E_INTERNAL, NULL, "files: a stored "
 		    "file is missing or does not match its record");
 		goto out;
@@ -1304,14 +1275,13 @@ file_download(struct erp_req *r)
 	details = cJSON_CreateObject();
 	cJSON_AddStringToObject(details, "filename", name);
 	rc = erp_host->audit_org(r, org, "file.download", "file", id, details);
-	cJSON_Delete(details);
 	if (rc == -1) {
+		close(fd);
 		status = erp_fail(r, ERP_E_INTERNAL, NULL, "files: audit");
 		goto out;
 	}
-	status = erp_host->reply_file(r, ctype, name, data, (size_t)size);
+	status = erp_host->reply_fd(r, ctype, name, fd, size);
 out:
-	free(data);
 	free(name);
 	free(ctype);
 	return status;
@@ -1384,6 +1354,7 @@ init(const struct erp_host *h)
 ERP_MODULE_DEFINE = {
 	ERP_MODULE_HEADER,
 	.name = "files",
+	.version = "1.0.0",
 	.routes = routes,
 	.migrations = files_migrations,
 	.init = init,

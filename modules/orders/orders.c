@@ -46,16 +46,6 @@ struct line {
 	int64_t		 ln_total;	/* ln_qty * ln_unit */
 };
 
-static void
-now_text(char out[21])
-{
-	time_t		 t = (time_t)erp_host->now();
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /*
  * Adds an integer: exact (printed digit for digit, for replies and the
  * audit log) or a plain number, which is what a policy's resource reads.
@@ -113,7 +103,7 @@ body_int(const cJSON *o, const char *name, int64_t min, int64_t max,
 
 /*
  * The order with id of this organization with its lines, or NULL with *rc
- * SQLITE_DONE when there is none (another code on error). Caller frees.
+ * ERP_SQL_DONE when there is none (another code on error). Caller frees.
  */
 static cJSON *
 order_read(struct erp_req *r, int64_t id, int exact, int *rc)
@@ -126,54 +116,54 @@ order_read(struct erp_req *r, int64_t id, int exact, int *rc)
 				    "unit_price_cents, line_total_cents "
 				    "FROM order_lines WHERE order_id = ? "
 				    "ORDER BY line_no";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*o, *lines, *l;
 
-	*rc = SQLITE_ERROR;
-	if ((st = erp_stmt(r, sql)) == NULL)
+	*rc = ERP_SQL_ERROR;
+	if ((st = erp_sql(r, sql)) == NULL)
 		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, erp_host->org(r));
-	if ((*rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	erp_host->sql_int(st, 1, id);
+	erp_host->sql_int(st, 2, erp_host->org(r));
+	if ((*rc = erp_host->sql_step(st)) != ERP_SQL_ROW) {
+		erp_host->sql_reset(st);
 		return NULL;
 	}
 	o = cJSON_CreateObject();
-	put_int(o, "id", sqlite3_column_int64(st, 0), exact);
-	put_int(o, "customer_id", sqlite3_column_int64(st, 1), exact);
+	put_int(o, "id", erp_host->sql_col_int(st, 0), exact);
+	put_int(o, "customer_id", erp_host->sql_col_int(st, 1), exact);
 	cJSON_AddStringToObject(o, "status",
-	    (const char *)sqlite3_column_text(st, 2));
+	    erp_host->sql_col_text(st, 2));
 	cJSON_AddStringToObject(o, "currency",
-	    (const char *)sqlite3_column_text(st, 3));
-	put_int(o, "total_cents", sqlite3_column_int64(st, 4), exact);
+	    erp_host->sql_col_text(st, 3));
+	put_int(o, "total_cents", erp_host->sql_col_int(st, 4), exact);
 	lines = cJSON_AddArrayToObject(o, "lines");
 	cJSON_AddStringToObject(o, "created_at",
-	    (const char *)sqlite3_column_text(st, 5));
+	    erp_host->sql_col_text(st, 5));
 	cJSON_AddStringToObject(o, "updated_at",
-	    (const char *)sqlite3_column_text(st, 6));
-	sqlite3_reset(st);
-	if ((st = erp_stmt(r, lines_sql)) == NULL) {
-		*rc = SQLITE_ERROR;
+	    erp_host->sql_col_text(st, 6));
+	erp_host->sql_reset(st);
+	if ((st = erp_sql(r, lines_sql)) == NULL) {
+		*rc = ERP_SQL_ERROR;
 		cJSON_Delete(o);
 		return NULL;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	while ((*rc = sqlite3_step(st)) == SQLITE_ROW) {
+	erp_host->sql_int(st, 1, id);
+	while ((*rc = erp_host->sql_step(st)) == ERP_SQL_ROW) {
 		l = cJSON_CreateObject();
-		put_int(l, "product_id", sqlite3_column_int64(st, 0), exact);
-		put_int(l, "quantity", sqlite3_column_int64(st, 1), exact);
-		put_int(l, "unit_price_cents", sqlite3_column_int64(st, 2),
+		put_int(l, "product_id", erp_host->sql_col_int(st, 0), exact);
+		put_int(l, "quantity", erp_host->sql_col_int(st, 1), exact);
+		put_int(l, "unit_price_cents", erp_host->sql_col_int(st, 2),
 		    exact);
-		put_int(l, "line_total_cents", sqlite3_column_int64(st, 3),
+		put_int(l, "line_total_cents", erp_host->sql_col_int(st, 3),
 		    exact);
 		cJSON_AddItemToArray(lines, l);
 	}
-	sqlite3_reset(st);
-	if (*rc != SQLITE_DONE) {
+	erp_host->sql_reset(st);
+	if (*rc != ERP_SQL_DONE) {
 		cJSON_Delete(o);
 		return NULL;
 	}
-	*rc = SQLITE_ROW;
+	*rc = ERP_SQL_ROW;
 	return o;
 }
 
@@ -188,7 +178,7 @@ order_load(struct erp_req *r, cJSON **attrs)
 		return 0;
 	if ((*attrs = order_read(r, id, 0, &rc)) != NULL)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == ERP_SQL_DONE ? 0 : -1;
 }
 
 /* Answers the order with id as it is now. */
@@ -200,7 +190,7 @@ reply_order(struct erp_req *r, int status, int64_t id)
 
 	if ((o = order_read(r, id, 1, &rc)) != NULL)
 		return erp_reply_json(r, status, o);
-	if (rc == SQLITE_DONE)
+	if (rc == ERP_SQL_DONE)
 		return erp_fail(r, ERP_E_NOT_FOUND, NULL,
 		    "no such record in this organization");
 	return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: read");
@@ -221,7 +211,7 @@ order_recheck(struct erp_req *r, const char *permission, int *status)
 
 	cur = order_read(r, erp_host->param_id(r, "id"), 0, &rc);
 	if (cur == NULL) {
-		*status = rc == SQLITE_DONE ? erp_fail(r, ERP_E_NOT_FOUND,
+		*status = rc == ERP_SQL_DONE ? erp_fail(r, ERP_E_NOT_FOUND,
 		    NULL, "no such record in this organization") :
 		    erp_fail(r, ERP_E_INTERNAL, NULL, "orders: read");
 		return NULL;
@@ -252,7 +242,7 @@ order_list(struct erp_req *r)
 				    "WHERE org_id = ?1 AND "
 				    "(?2 IS NULL OR status = ?2) "
 				    "ORDER BY id LIMIT ?3 OFFSET ?4";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*items, *o;
 	char			 status[32];
 	int64_t			 limit, offset, total = 0;
@@ -271,35 +261,35 @@ order_list(struct erp_req *r)
 			    "must be one of draft, confirmed, shipped, "
 			    "cancelled");
 	}
-	if ((st = erp_stmt(r, count_sql)) == NULL)
+	if ((st = erp_sql(r, count_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: count");
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
+	erp_host->sql_int(st, 1, erp_host->org(r));
 	if (has != -1)
-		sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
+		erp_host->sql_text(st, 2, status);
+	if ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW)
+		total = erp_host->sql_col_int(st, 0);
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_ROW)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: count");
-	if ((st = erp_stmt(r, page_sql)) == NULL)
+	if ((st = erp_sql(r, page_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: list");
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
+	erp_host->sql_int(st, 1, erp_host->org(r));
 	if (has != -1)
-		sqlite3_bind_text(st, 2, status, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, limit);
-	sqlite3_bind_int64(st, 4, offset);
+		erp_host->sql_text(st, 2, status);
+	erp_host->sql_int(st, 3, limit);
+	erp_host->sql_int(st, 4, offset);
 	items = cJSON_CreateArray();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW) {
 		/* order_read's statements are others: this one stays put */
-		if ((o = order_read(r, sqlite3_column_int64(st, 0), 1,
+		if ((o = order_read(r, erp_host->sql_col_int(st, 0), 1,
 		    &orc)) == NULL) {
 			rc = orc;
 			break;
 		}
 		cJSON_AddItemToArray(items, o);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_DONE) {
 		cJSON_Delete(items);
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: list");
 	}
@@ -312,16 +302,16 @@ customer_exists(struct erp_req *r, int64_t customer)
 {
 	static const char	 sql[] = "SELECT 1 FROM customers "
 				    "WHERE id = ? AND org_id = ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	int			 rc;
 
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, customer);
-	sqlite3_bind_int64(st, 2, erp_host->org(r));
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	erp_host->sql_int(st, 1, customer);
+	erp_host->sql_int(st, 2, erp_host->org(r));
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
+	return rc == ERP_SQL_ROW ? 1 : rc == ERP_SQL_DONE ? 0 : -1;
 }
 
 /* Checks the body's customer_id; 0 when fine, else the failure sent. */
@@ -353,7 +343,7 @@ price_lines(struct erp_req *r, const cJSON *lines, struct line **out,
 				    "FROM products WHERE id = ? AND org_id = ?";
 	const cJSON		*item;
 	struct line		*ln;
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	const char		*cur, *why = NULL, *what = "product_id";
 	char			 field[48], msg[96];
 	int			 n, i, rc;
@@ -383,14 +373,14 @@ price_lines(struct erp_req *r, const cJSON *lines, struct line **out,
 			why = "must be an integer from 1 to 100000";
 			break;
 		}
-		if ((st = erp_stmt(r, sql)) == NULL)
+		if ((st = erp_sql(r, sql)) == NULL)
 			goto internal;
-		sqlite3_bind_int64(st, 1, ln[i].ln_product);
-		sqlite3_bind_int64(st, 2, erp_host->org(r));
-		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			ln[i].ln_unit = sqlite3_column_int64(st, 0);
-			cur = (const char *)sqlite3_column_text(st, 1);
-			if (sqlite3_column_int(st, 2) == 0)
+		erp_host->sql_int(st, 1, ln[i].ln_product);
+		erp_host->sql_int(st, 2, erp_host->org(r));
+		if ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW) {
+			ln[i].ln_unit = erp_host->sql_col_int(st, 0);
+			cur = erp_host->sql_col_text(st, 1);
+			if (erp_host->sql_col_int(st, 2) == 0)
 				why = "the product is not active";
 			else if (i == 0)
 				snprintf(currency, 4, "%s", cur);
@@ -400,10 +390,10 @@ price_lines(struct erp_req *r, const cJSON *lines, struct line **out,
 				    currency);
 				why = msg;
 			}
-		} else if (rc == SQLITE_DONE)
+		} else if (rc == ERP_SQL_DONE)
 			why = "no such product in this organization";
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		erp_host->sql_reset(st);
+		if (rc != ERP_SQL_ROW && rc != ERP_SQL_DONE)
 			goto internal;
 		if (why != NULL)
 			break;
@@ -439,21 +429,21 @@ store_lines(struct erp_req *r, int64_t order, const struct line *ln, int n)
 				    "line_no, product_id, quantity, "
 				    "unit_price_cents, line_total_cents) "
 				    "VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	int			 i, rc;
 
 	for (i = 0; i < n; i++) {
-		if ((st = erp_stmt(r, sql)) == NULL)
+		if ((st = erp_sql(r, sql)) == NULL)
 			return -1;
-		sqlite3_bind_int64(st, 1, order);
-		sqlite3_bind_int(st, 2, i + 1);
-		sqlite3_bind_int64(st, 3, ln[i].ln_product);
-		sqlite3_bind_int64(st, 4, ln[i].ln_qty);
-		sqlite3_bind_int64(st, 5, ln[i].ln_unit);
-		sqlite3_bind_int64(st, 6, ln[i].ln_total);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
+		erp_host->sql_int(st, 1, order);
+		erp_host->sql_int(st, 2, i + 1);
+		erp_host->sql_int(st, 3, ln[i].ln_product);
+		erp_host->sql_int(st, 4, ln[i].ln_qty);
+		erp_host->sql_int(st, 5, ln[i].ln_unit);
+		erp_host->sql_int(st, 6, ln[i].ln_total);
+		rc = erp_host->sql_step(st);
+		erp_host->sql_reset(st);
+		if (rc != ERP_SQL_DONE)
 			return -1;
 	}
 	return 0;
@@ -529,7 +519,7 @@ order_create(struct erp_req *r)
 				    "VALUES (?, ?, 'draft', ?, ?, ?, ?)";
 	const cJSON		*b = erp_host->body(r);
 	struct line		*ln = NULL;
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*details;
 	char			 now[21], currency[4] = "";
 	int64_t			 customer, total, id;
@@ -543,18 +533,18 @@ order_create(struct erp_req *r)
 	if ((n = price_lines(r, cJSON_GetObjectItemCaseSensitive(b, "lines"),
 	    &ln, currency, &total, &status)) == -1)
 		return status;
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		goto internal;
-	now_text(now);
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
-	sqlite3_bind_int64(st, 2, customer);
-	sqlite3_bind_text(st, 3, currency, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, total);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, now, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	erp_host->time_text(erp_host->now(), now);
+	erp_host->sql_int(st, 1, erp_host->org(r));
+	erp_host->sql_int(st, 2, customer);
+	erp_host->sql_text(st, 3, currency);
+	erp_host->sql_int(st, 4, total);
+	erp_host->sql_text(st, 5, now);
+	erp_host->sql_text(st, 6, now);
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_DONE)
 		goto internal;
 	id = erp_host->last_insert_id(r);
 	if (store_lines(r, id, ln, n) == -1)
@@ -566,7 +556,6 @@ order_create(struct erp_req *r)
 	cJSON_AddItemToObject(details, "lines", lines_audit(ln, n));
 	free(ln);
 	rc = erp_audit(r, "order.create", "order", id, details);
-	cJSON_Delete(details);
 	if (rc == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: audit");
 	return reply_order(r, 201, id);
@@ -587,7 +576,7 @@ order_patch(struct erp_req *r)
 				    "WHERE order_id = ?";
 	const cJSON		*b = erp_host->body(r), *lines;
 	struct line		*ln = NULL;
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*cur, *details = NULL, *c;
 	char			 now[21], currency[4];
 	int64_t			 id = erp_host->param_id(r, "id");
@@ -617,27 +606,27 @@ order_patch(struct erp_req *r)
 	if (lines != NULL && (n = price_lines(r, lines, &ln, currency,
 	    &total, &status)) == -1)
 		goto out;
-	now_text(now);
+	erp_host->time_text(erp_host->now(), now);
 	if (lines != NULL) {
-		if ((st = erp_stmt(r, drop_sql)) == NULL)
+		if ((st = erp_sql(r, drop_sql)) == NULL)
 			goto internal;
-		sqlite3_bind_int64(st, 1, id);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE || store_lines(r, id, ln, n) == -1)
+		erp_host->sql_int(st, 1, id);
+		rc = erp_host->sql_step(st);
+		erp_host->sql_reset(st);
+		if (rc != ERP_SQL_DONE || store_lines(r, id, ln, n) == -1)
 			goto internal;
 	}
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		goto internal;
-	sqlite3_bind_int64(st, 1, customer);
-	sqlite3_bind_text(st, 2, currency, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, total);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, id);
-	sqlite3_bind_int64(st, 6, erp_host->org(r));
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE || erp_host->changes(r) != 1)
+	erp_host->sql_int(st, 1, customer);
+	erp_host->sql_text(st, 2, currency);
+	erp_host->sql_int(st, 3, total);
+	erp_host->sql_text(st, 4, now);
+	erp_host->sql_int(st, 5, id);
+	erp_host->sql_int(st, 6, erp_host->org(r));
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_DONE || erp_host->changes(r) != 1)
 		goto internal;
 	/* what changed: customer, lines, and what the lines made of it */
 	details = cJSON_CreateObject();
@@ -654,7 +643,9 @@ order_patch(struct erp_req *r)
 	}
 	change_text(details, "currency", get_text(cur, "currency"), currency);
 	change_int(details, "total_cents", old_total, total);
-	if (erp_audit(r, "order.update", "order", id, details) == -1) {
+	rc = erp_audit(r, "order.update", "order", id, details);
+	details = NULL;		/* the host's now */
+	if (rc == -1) {
 		status = erp_fail(r, ERP_E_INTERNAL, NULL, "orders: audit");
 		goto out;
 	}
@@ -674,7 +665,7 @@ order_delete(struct erp_req *r)
 {
 	static const char	 sql[] = "DELETE FROM orders WHERE id = ? AND "
 				    "org_id = ? AND status = 'draft'";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*cur, *details;
 	int64_t			 id = erp_host->param_id(r, "id");
 	int			 rc, status;
@@ -686,15 +677,15 @@ order_delete(struct erp_req *r)
 		return erp_fail(r, ERP_E_CONFLICT, "status",
 		    "only a draft order can be deleted");
 	}
-	if ((st = erp_stmt(r, sql)) == NULL) {
+	if ((st = erp_sql(r, sql)) == NULL) {
 		cJSON_Delete(cur);
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: delete");
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, erp_host->org(r));
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE || erp_host->changes(r) != 1) {
+	erp_host->sql_int(st, 1, id);
+	erp_host->sql_int(st, 2, erp_host->org(r));
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_DONE || erp_host->changes(r) != 1) {
 		cJSON_Delete(cur);
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: delete");
 	}
@@ -708,7 +699,6 @@ order_delete(struct erp_req *r)
 	cJSON_AddItemToObject(details, "lines", lines_audit_json(cur));
 	cJSON_Delete(cur);
 	rc = erp_audit(r, "order.delete", "order", id, details);
-	cJSON_Delete(details);
 	if (rc == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: audit");
 	return erp_host->reply_empty(r, 204);
@@ -736,7 +726,7 @@ order_move(struct erp_req *r, const struct move *mv)
 	static const char	 sql[] = "UPDATE orders SET status = ?, "
 				    "updated_at = ? WHERE id = ? AND "
 				    "org_id = ? AND status = ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*cur, *details, *c;
 	const char		*from;
 	char			 now[21], msg[96], was[16];
@@ -757,19 +747,19 @@ order_move(struct erp_req *r, const struct move *mv)
 		return erp_fail(r, ERP_E_CONFLICT, "status", msg);
 	}
 	snprintf(was, sizeof(was), "%s", from);
-	if ((st = erp_stmt(r, sql)) == NULL) {
+	if ((st = erp_sql(r, sql)) == NULL) {
 		cJSON_Delete(cur);
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: move");
 	}
-	now_text(now);
-	sqlite3_bind_text(st, 1, mv->mv_to, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, id);
-	sqlite3_bind_int64(st, 4, erp_host->org(r));
-	sqlite3_bind_text(st, 5, was, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE || erp_host->changes(r) != 1) {
+	erp_host->time_text(erp_host->now(), now);
+	erp_host->sql_text(st, 1, mv->mv_to);
+	erp_host->sql_text(st, 2, now);
+	erp_host->sql_int(st, 3, id);
+	erp_host->sql_int(st, 4, erp_host->org(r));
+	erp_host->sql_text(st, 5, was);
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_DONE || erp_host->changes(r) != 1) {
 		cJSON_Delete(cur);
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: move");
 	}
@@ -782,7 +772,6 @@ order_move(struct erp_req *r, const struct move *mv)
 	    get_text(cur, "currency"));
 	cJSON_Delete(cur);
 	rc = erp_audit(r, mv->mv_action, "order", id, details);
-	cJSON_Delete(details);
 	if (rc == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: audit");
 	return reply_order(r, 200, id);
@@ -835,6 +824,13 @@ static const struct erp_route routes[] = {
 
 extern const struct erp_migration orders_migrations[];
 
+/* Orders refer to customers and price lines from products. */
+static const struct erp_depend depends[] = {
+	{ "customers", "1.0" },
+	{ "products", "1.0" },
+	{ NULL, NULL }
+};
+
 static int
 init(const struct erp_host *h)
 {
@@ -845,6 +841,8 @@ init(const struct erp_host *h)
 ERP_MODULE_DEFINE = {
 	ERP_MODULE_HEADER,
 	.name = "orders",
+	.version = "1.0.0",
+	.depends = depends,
 	.routes = routes,
 	.migrations = orders_migrations,
 	.policy = policy,

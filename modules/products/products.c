@@ -28,40 +28,30 @@ static const char policy[] =
     "  active = { type = 'boolean' },\n"
     "}\n";
 
-static void
-now_text(char out[21])
-{
-	time_t		 t = (time_t)erp_host->now();
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* The row at the statement's cursor as the API's JSON. */
 static cJSON *
-row_json(sqlite3_stmt *st)
+row_json(struct erp_sql *st)
 {
 	cJSON		*o = cJSON_CreateObject();
-	const char	*desc = (const char *)sqlite3_column_text(st, 3);
+	const char	*desc = erp_host->sql_col_text(st, 3);
 
-	erp_json_int(o, "id", sqlite3_column_int64(st, 0));
+	erp_json_int(o, "id", erp_host->sql_col_int(st, 0));
 	cJSON_AddStringToObject(o, "sku",
-	    (const char *)sqlite3_column_text(st, 1));
+	    erp_host->sql_col_text(st, 1));
 	cJSON_AddStringToObject(o, "name",
-	    (const char *)sqlite3_column_text(st, 2));
+	    erp_host->sql_col_text(st, 2));
 	if (desc != NULL)
 		cJSON_AddStringToObject(o, "description", desc);
 	else
 		cJSON_AddNullToObject(o, "description");
-	erp_json_int(o, "price_cents", sqlite3_column_int64(st, 4));
+	erp_json_int(o, "price_cents", erp_host->sql_col_int(st, 4));
 	cJSON_AddStringToObject(o, "currency",
-	    (const char *)sqlite3_column_text(st, 5));
-	cJSON_AddBoolToObject(o, "active", sqlite3_column_int(st, 6));
+	    erp_host->sql_col_text(st, 5));
+	cJSON_AddBoolToObject(o, "active", erp_host->sql_col_int(st, 6));
 	cJSON_AddStringToObject(o, "created_at",
-	    (const char *)sqlite3_column_text(st, 7));
+	    erp_host->sql_col_text(st, 7));
 	cJSON_AddStringToObject(o, "updated_at",
-	    (const char *)sqlite3_column_text(st, 8));
+	    erp_host->sql_col_text(st, 8));
 	return o;
 }
 
@@ -71,22 +61,22 @@ product_load(struct erp_req *r, cJSON **attrs)
 {
 	static const char	 sql[] = "SELECT " COLUMNS " FROM products "
 				    "WHERE id = ? AND org_id = ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	int64_t			 id = erp_host->param_id(r, "id");
 	int			 rc;
 
 	if (id <= 0)
 		return 0;
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, erp_host->org(r));
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	erp_host->sql_int(st, 1, id);
+	erp_host->sql_int(st, 2, erp_host->org(r));
+	if ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW)
 		*attrs = row_json(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	erp_host->sql_reset(st);
+	if (rc == ERP_SQL_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == ERP_SQL_DONE ? 0 : -1;
 }
 
 static int
@@ -107,7 +97,7 @@ product_list(struct erp_req *r)
 				    "instr(lower(sku), lower(?2)) > 0 OR "
 				    "instr(lower(name), lower(?2)) > 0) "
 				    "ORDER BY id LIMIT ?3 OFFSET ?4";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*items;
 	char			 q[201];
 	int64_t			 limit, offset, total = 0;
@@ -119,25 +109,25 @@ product_list(struct erp_req *r)
 		return erp_fail(r, ERP_E_VALIDATION, "q",
 		    "must be at most 200 characters");
 	hasq = hasq > 0;
-	if ((st = erp_stmt(r, count_sql)) == NULL)
+	if ((st = erp_sql(r, count_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: count");
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
+	erp_host->sql_int(st, 1, erp_host->org(r));
 	if (hasq)
-		sqlite3_bind_text(st, 2, q, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if ((st = erp_stmt(r, page_sql)) == NULL)
+		erp_host->sql_text(st, 2, q);
+	if (erp_host->sql_step(st) == ERP_SQL_ROW)
+		total = erp_host->sql_col_int(st, 0);
+	erp_host->sql_reset(st);
+	if ((st = erp_sql(r, page_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: list");
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
+	erp_host->sql_int(st, 1, erp_host->org(r));
 	if (hasq)
-		sqlite3_bind_text(st, 2, q, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, limit);
-	sqlite3_bind_int64(st, 4, offset);
+		erp_host->sql_text(st, 2, q);
+	erp_host->sql_int(st, 3, limit);
+	erp_host->sql_int(st, 4, offset);
 	items = cJSON_CreateArray();
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (erp_host->sql_step(st) == ERP_SQL_ROW)
 		cJSON_AddItemToArray(items, row_json(st));
-	sqlite3_reset(st);
+	erp_host->sql_reset(st);
 	return erp_reply_json(r, 200, erp_page(items, total, limit, offset));
 }
 
@@ -163,15 +153,15 @@ reply_product(struct erp_req *r, int status, int64_t id)
 {
 	static const char	 sql[] = "SELECT " COLUMNS " FROM products "
 				    "WHERE id = ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*o = NULL;
 
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: read");
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	erp_host->sql_int(st, 1, id);
+	if (erp_host->sql_step(st) == ERP_SQL_ROW)
 		o = row_json(st);
-	sqlite3_reset(st);
+	erp_host->sql_reset(st);
 	if (o == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: vanished");
 	return erp_reply_json(r, status, o);
@@ -210,7 +200,7 @@ product_create(struct erp_req *r)
 				    "active, created_at, updated_at) "
 				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	const cJSON		*b = erp_host->body(r);
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*details;
 	const char		*desc;
 	char			 now[21];
@@ -219,34 +209,31 @@ product_create(struct erp_req *r)
 
 	if (body_price(b, &price) != 1)
 		return fail_price(r);
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: insert");
-	now_text(now);
+	erp_host->time_text(erp_host->now(), now);
 	desc = text_or(b, "description", NULL);
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
-	sqlite3_bind_text(st, 2, text_or(b, "sku", ""), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, text_or(b, "name", ""), -1,
-	    SQLITE_TRANSIENT);
+	erp_host->sql_int(st, 1, erp_host->org(r));
+	erp_host->sql_text(st, 2, text_or(b, "sku", ""));
+	erp_host->sql_text(st, 3, text_or(b, "name", ""));
 	if (desc != NULL)
-		sqlite3_bind_text(st, 4, desc, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, price);
-	sqlite3_bind_text(st, 6, text_or(b, "currency", "EUR"), -1,
-	    SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 7, bool_or(b, "active", 1));
-	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 9, now, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_CONSTRAINT)
+		erp_host->sql_text(st, 4, desc);
+	erp_host->sql_int(st, 5, price);
+	erp_host->sql_text(st, 6, text_or(b, "currency", "EUR"));
+	erp_host->sql_int(st, 7, bool_or(b, "active", 1));
+	erp_host->sql_text(st, 8, now);
+	erp_host->sql_text(st, 9, now);
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
+	if (rc == ERP_SQL_CONFLICT)
 		return erp_fail(r, ERP_E_CONFLICT, "sku",
 		    "a product with this SKU exists in this organization");
-	if (rc != SQLITE_DONE)
+	if (rc != ERP_SQL_DONE)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: insert");
 	id = erp_host->last_insert_id(r);
 	details = cJSON_CreateObject();
 	cJSON_AddStringToObject(details, "sku", text_or(b, "sku", ""));
 	rc = erp_audit(r, "product.create", "product", id, details);
-	cJSON_Delete(details);
 	if (rc == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: audit");
 	return reply_product(r, 201, id);
@@ -282,7 +269,7 @@ product_patch(struct erp_req *r)
 				    "WHERE id = ?9 AND org_id = ?10";
 	const cJSON		*b = erp_host->body(r), *old = erp_host->attrs(r);
 	const cJSON		*v, *was;
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*details, *change;
 	char			 now[21];
 	int64_t			 id = erp_host->param_id(r, "id"), price;
@@ -291,36 +278,35 @@ product_patch(struct erp_req *r)
 
 	if ((has_price = body_price(b, &price)) == -1)
 		return fail_price(r);
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: update");
-	now_text(now);
+	erp_host->time_text(erp_host->now(), now);
 	if ((v = cJSON_GetObjectItemCaseSensitive(b, "sku")) != NULL)
-		sqlite3_bind_text(st, 1, v->valuestring, -1, SQLITE_TRANSIENT);
+		erp_host->sql_text(st, 1, v->valuestring);
 	if ((v = cJSON_GetObjectItemCaseSensitive(b, "name")) != NULL)
-		sqlite3_bind_text(st, 2, v->valuestring, -1, SQLITE_TRANSIENT);
+		erp_host->sql_text(st, 2, v->valuestring);
 	if ((v = cJSON_GetObjectItemCaseSensitive(b, "description")) !=
 	    NULL) {
-		sqlite3_bind_int(st, 3, 1);
+		erp_host->sql_int(st, 3, 1);
 		if (cJSON_IsString(v))
-			sqlite3_bind_text(st, 4, v->valuestring, -1,
-			    SQLITE_TRANSIENT);
+			erp_host->sql_text(st, 4, v->valuestring);
 	} else
-		sqlite3_bind_int(st, 3, 0);
+		erp_host->sql_int(st, 3, 0);
 	if (has_price)
-		sqlite3_bind_int64(st, 5, price);
+		erp_host->sql_int(st, 5, price);
 	if ((v = cJSON_GetObjectItemCaseSensitive(b, "currency")) != NULL)
-		sqlite3_bind_text(st, 6, v->valuestring, -1, SQLITE_TRANSIENT);
+		erp_host->sql_text(st, 6, v->valuestring);
 	if ((v = cJSON_GetObjectItemCaseSensitive(b, "active")) != NULL)
-		sqlite3_bind_int(st, 7, cJSON_IsTrue(v));
-	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 9, id);
-	sqlite3_bind_int64(st, 10, erp_host->org(r));
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_CONSTRAINT)
+		erp_host->sql_int(st, 7, cJSON_IsTrue(v));
+	erp_host->sql_text(st, 8, now);
+	erp_host->sql_int(st, 9, id);
+	erp_host->sql_int(st, 10, erp_host->org(r));
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
+	if (rc == ERP_SQL_CONFLICT)
 		return erp_fail(r, ERP_E_CONFLICT, "sku",
 		    "a product with this SKU exists in this organization");
-	if (rc != SQLITE_DONE)
+	if (rc != ERP_SQL_DONE)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: update");
 	/* the changed fields' old and new values */
 	details = cJSON_CreateObject();
@@ -335,7 +321,6 @@ product_patch(struct erp_req *r)
 		cJSON_AddItemToObject(details, patchable[i], change);
 	}
 	rc = erp_audit(r, "product.update", "product", id, details);
-	cJSON_Delete(details);
 	if (rc == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: audit");
 	return reply_product(r, 200, id);
@@ -346,24 +331,24 @@ product_delete(struct erp_req *r)
 {
 	static const char	 sql[] = "DELETE FROM products "
 				    "WHERE id = ? AND org_id = ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	int64_t			 id = erp_host->param_id(r, "id");
 	int			 rc;
 
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: delete");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, erp_host->org(r));
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	erp_host->sql_int(st, 1, id);
+	erp_host->sql_int(st, 2, erp_host->org(r));
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
 	/* an order line still points at it */
-	if (rc == SQLITE_CONSTRAINT)
+	if (rc == ERP_SQL_CONFLICT)
 		return erp_fail(r, ERP_E_CONFLICT, NULL,
 		    "the product is used by an order");
-	if (rc != SQLITE_DONE)
+	if (rc != ERP_SQL_DONE)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: delete");
 	if (erp_audit(r, "product.delete", "product", id,
-	    erp_host->attrs(r)) == -1)
+	    cJSON_Duplicate(erp_host->attrs(r), 1)) == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "products: audit");
 	return erp_host->reply_empty(r, 204);
 }
@@ -398,6 +383,7 @@ init(const struct erp_host *h)
 ERP_MODULE_DEFINE = {
 	ERP_MODULE_HEADER,
 	.name = "products",
+	.version = "1.0.0",
 	.routes = routes,
 	.migrations = products_migrations,
 	.policy = policy,

@@ -1,6 +1,6 @@
 /*
- * abi_minor_newer: a module built for ABI 1.99, newer than the host's
- * 1.0; it may use host members this erpd does not have, so it is refused.
+ * abi_minor_newer: a module built for ABI 2.99, newer than the host's
+ * 2.0; it may use host members this erpd does not have, so it is refused.
  */
 #include "fixture.h"
 
@@ -15,6 +15,7 @@ ERP_MODULE_DEFINE = {
 	.abi_minor = 99,
 	.size = sizeof(struct erp_module),
 	.name = "abi_minor_newer",
+	.version = "1.0.0",
 	.routes = routes,
 	.init = fixture_init,
 };

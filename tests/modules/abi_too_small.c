@@ -1,5 +1,5 @@
 /*
- * abi_too_small: a descriptor claiming fewer bytes than ABI 1.0's layout,
+ * abi_too_small: a descriptor claiming fewer bytes than ABI 2.0's layout,
  * so its later members (routes, init) cannot be trusted to exist.
  */
 #include "fixture.h"
@@ -15,6 +15,7 @@ ERP_MODULE_DEFINE = {
 	.abi_minor = ERP_ABI_MINOR,
 	.size = 12,
 	.name = "abi_too_small",
+	.version = "1.0.0",
 	.routes = routes,
 	.init = fixture_init,
 };

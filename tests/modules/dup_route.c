@@ -13,5 +13,6 @@ static const struct erp_route routes[] = {
 ERP_MODULE_DEFINE = {
 	ERP_MODULE_HEADER,
 	.name = "dup_route",
+	.version = "1.0.0",
 	.routes = routes,
 };

@@ -14,6 +14,7 @@ static const struct erp_route routes[] = {
 ERP_MODULE_DEFINE = {
 	ERP_MODULE_HEADER,
 	.name = "public_permission",
+	.version = "1.0.0",
 	.routes = routes,
 	.init = fixture_init,
 };

@@ -106,15 +106,36 @@ class LoaderRefusals(unittest.TestCase):
 
     def test_abi_major_newer(self):
         self.refuse_fixture("abi_future", re.escape(
-            "built for module ABI 2.0, erpd provides 1.0"))
+            "built for module ABI 3.0, erpd provides 2.0"))
+
+    def test_abi_1_module(self):
+        self.refuse_fixture("abi_v1", re.escape(
+            "built for module ABI 1.0, erpd provides 2.0"))
 
     def test_abi_minor_newer(self):
         self.refuse_fixture("abi_minor_newer", re.escape(
-            "built for module ABI 1.99, erpd provides 1.0"))
+            "built for module ABI 2.99, erpd provides 2.0"))
 
-    def test_descriptor_smaller_than_v1(self):
+    def test_descriptor_smaller_than_v2(self):
         self.refuse_fixture("abi_too_small", re.escape(
-            "descriptor of 12 bytes is smaller than ABI 1.0's"))
+            "descriptor of 12 bytes is smaller than ABI 2.0's"))
+
+    def test_bad_version(self):
+        self.refuse_fixture("bad_version", re.escape(
+            "module bad_version has no version of the form "
+            "MAJOR.MINOR[.PATCH]"))
+
+    # -- dependencies: all loaded, then checked before anything runs -------
+
+    def test_missing_dependency(self):
+        self.refuse_fixture("missing_dep", re.escape(
+            "module missing_dep needs module warehouses 1.2, which is not "
+            "loaded"))
+
+    def test_incompatible_dependency(self):
+        self.refuse_fixture("old_dep", re.escape(
+            "module old_dep needs module products 2.1, but products 1.0.0 "
+            "is loaded"))
 
     def test_not_a_module(self):
         self.refuse_fixture("not_a_module", re.escape(
@@ -247,6 +268,18 @@ class EchoModule(IdentityMixin, ServerTestCase):
         self.assertIn("module echo loaded from", log)
         self.assertIn("module products loaded from", log)
         self.assertIn("db: applied migration echo/0001_echo", log)
+
+    def test_modules_list(self):
+        # any authenticated user, member of no organization or not
+        for who in ("viewer", "outsider", "admin"):
+            token = self.admin_token if who == "admin" else self.tokens[who]
+            r = self.server.api("GET", "/api/v1/modules", token=token)
+            self.assertEqual(r.status, 200, repr(r))
+            self.assertEqual(r.json, {"items": [
+                {"name": "echo", "version": "1.0.0", "abi": "2.0"},
+                {"name": "products", "version": "1.0.0", "abi": "2.0"}]})
+        r = self.server.api("GET", "/api/v1/modules")
+        self.assertError(r, 401, "unauthenticated")
 
     # -- each step answers before the next one runs -------------------------
 

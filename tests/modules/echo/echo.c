@@ -55,17 +55,12 @@ static const char policy[] =
 static const char *
 txn(struct erp_req *r)
 {
-	static const char	 sql[] = "SELECT 1";
-	sqlite3_stmt		*st;
-
-	if ((st = erp_stmt(r, sql)) == NULL)
-		return "unknown";
-	switch (sqlite3_txn_state(sqlite3_db_handle(st), "main")) {
-	case SQLITE_TXN_NONE:
+	switch (erp_host->tx(r)) {
+	case ERP_TX_NONE:
 		return "none";
-	case SQLITE_TXN_READ:
+	case ERP_TX_READ:
 		return "read";
-	case SQLITE_TXN_WRITE:
+	case ERP_TX_WRITE:
 		return "write";
 	default:
 		return "unknown";
@@ -111,20 +106,19 @@ echo_create(struct erp_req *r)
 	const cJSON		*b = erp_host->body(r);
 	const cJSON		*msg = cJSON_GetObjectItemCaseSensitive(b,
 				    "message");
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*o;
 	int64_t			 id;
 	int			 rc;
 
 	atomic_fetch_add(&handled, 1);
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "echo: insert");
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
-	sqlite3_bind_text(st, 2, cJSON_IsString(msg) ? msg->valuestring : "",
-	    -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	erp_host->sql_int(st, 1, erp_host->org(r));
+	erp_host->sql_text(st, 2, cJSON_IsString(msg) ? msg->valuestring : "");
+	rc = erp_host->sql_step(st);
+	erp_host->sql_reset(st);
+	if (rc != ERP_SQL_DONE)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "echo: insert");
 	id = erp_host->last_insert_id(r);
 	if (erp_audit(r, "echo.create", "echo", id, NULL) == -1)
@@ -151,16 +145,16 @@ echo_seen(struct erp_req *r)
 {
 	static const char	 sql[] = "SELECT count(*) FROM echo_log "
 				    "WHERE org_id = ?";
-	sqlite3_stmt		*st;
+	struct erp_sql		*st;
 	cJSON			*o;
 	int64_t			 rows = -1;
 
-	if ((st = erp_stmt(r, sql)) == NULL)
+	if ((st = erp_sql(r, sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "echo: count");
-	sqlite3_bind_int64(st, 1, erp_host->org(r));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		rows = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	erp_host->sql_int(st, 1, erp_host->org(r));
+	if (erp_host->sql_step(st) == ERP_SQL_ROW)
+		rows = erp_host->sql_col_int(st, 0);
+	erp_host->sql_reset(st);
 	o = cJSON_CreateObject();
 	erp_json_int(o, "loads", atomic_load(&loads));
 	erp_json_int(o, "handled", atomic_load(&handled));
@@ -210,7 +204,7 @@ echo_sql(struct erp_req *r)
 
 	for (i = 0; probes[i] != NULL; i++)
 		cJSON_AddStringToObject(o, probes[i],
-		    erp_stmt(r, probes[i]) != NULL ? "prepared" : "refused");
+		    erp_sql(r, probes[i]) != NULL ? "prepared" : "refused");
 	return erp_reply_json(r, 200, o);
 }
 
@@ -276,6 +270,7 @@ init(const struct erp_host *h)
 ERP_MODULE_DEFINE = {
 	ERP_MODULE_HEADER,
 	.name = "echo",
+	.version = "1.0.0",
 	.routes = routes,
 	.migrations = echo_migrations,
 	.policy = policy,
