@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 from harness import ServerTestCase, run_erpd
-from orgfixture import OrgFixture, new_sku
+from erpd_testkit import OrgFixture, new_sku
 
 PRICE_AS_NUMBER = """
 schemas = { product = extend(base.schemas.product, {

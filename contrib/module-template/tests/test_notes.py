@@ -1,9 +1,12 @@
-"""Black-box test of the notes module: starts the installed erpd with
-notes.so in a fresh ERP_MODULES_DIR and calls its endpoints. Python's
-standard library only, so it runs wherever erpd does.
+"""Black-box test of the notes module on erpd's installed test kit
+(<prefix>/share/erpd/testkit/erpd_testkit.py): starts erpd with notes.so
+in a fresh ERP_MODULES_DIR, two organizations and members in each role,
+and calls the module's endpoints.
 
 Environment:
-  ERPD_BIN          the erpd to run (default: erpd on PATH)
+  ERPD_BIN          the erpd to run (default: erpd on PATH); its prefix
+                    holds the test kit
+  ERPD_TESTKIT      the kit's folder, if not under ERPD_BIN's prefix
   NOTES_SO          the built module (default: ../build/notes.so)
   ERPD_EXTRA_MODULES  a directory whose *.so are loaded too (optional,
                     e.g. erpd's own build/modules, to check nothing clashes)
@@ -12,168 +15,96 @@ Environment:
 Run: python3 -m unittest -v test_notes   (from this folder)
 """
 
-import glob
-import http.client
-import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import tempfile
-import time
+import sys
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ERPD_BIN = os.environ.get("ERPD_BIN") or shutil.which("erpd") or "erpd"
 NOTES_SO = os.environ.get("NOTES_SO") or os.path.join(
     HERE, "..", "build", "notes.so")
-ADMIN_EMAIL = "admin@notes.example"
-ADMIN_PASSWORD = "Notes-Admin-Passw0rd"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def kit_dir():
+    """Where the installed erpd keeps its test kit."""
+    if os.environ.get("ERPD_TESTKIT"):
+        return os.environ["ERPD_TESTKIT"]
+    erpd = os.environ.get("ERPD_BIN") or shutil.which("erpd") or "erpd"
+    prefix = os.path.dirname(os.path.dirname(os.path.realpath(erpd)))
+    return os.path.join(prefix, "share", "erpd", "testkit")
 
 
-class NotesModule(unittest.TestCase):
+sys.path.insert(0, kit_dir())
+from erpd_testkit import NO_LIMIT, OrgFixture, ServerTestCase  # noqa: E402
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="erpd-notes-")
-        mods = os.path.join(cls.tmp, "modules")
-        os.mkdir(mods)
-        shutil.copy(NOTES_SO, os.path.join(mods, "notes.so"))
-        extra = os.environ.get("ERPD_EXTRA_MODULES")
-        for so in glob.glob(os.path.join(extra, "*.so")) if extra else []:
-            shutil.copy(so, mods)
-        cls.port = free_port()
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("ERP_")}
-        env.update({
-            "ERP_ENV": "development",
-            "ERP_DATA_DIR": os.path.join(cls.tmp, "data"),
-            "ERP_LISTEN": "127.0.0.1:%d" % cls.port,
-            "ERP_MODULES_DIR": mods,
-            "ERP_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
-            "ERP_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        })
-        if os.environ.get("ERP_POLICIES_DIR"):
-            env["ERP_POLICIES_DIR"] = os.environ["ERP_POLICIES_DIR"]
-        cls.log = open(os.path.join(cls.tmp, "stderr.log"), "w+b")
-        cls.proc = subprocess.Popen([ERPD_BIN, "serve"], env=env,
-                                    stdout=subprocess.DEVNULL,
-                                    stderr=cls.log, cwd=cls.tmp)
-        deadline = time.monotonic() + 15
-        while True:
-            if cls.proc.poll() is not None:
-                raise AssertionError("erpd exited %d:\n%s" % (
-                    cls.proc.returncode, cls.stderr()))
-            try:
-                if cls.request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("erpd did not come up:\n"
-                                     + cls.stderr())
-            time.sleep(0.05)
-        status, body = cls.request("POST", "/api/v1/auth/token", {
-            "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
-        assert status == 200, body
-        cls.token = body["access_token"]
-        status, body = cls.request("POST", "/api/v1/orgs", {
-            "name": "Notes Inc", "slug": "notes-inc"}, cls.token)
-        assert status == 201, body
-        cls.notes = "/api/v1/orgs/%d/notes" % body["id"]
 
-    @classmethod
-    def tearDownClass(cls):
-        if cls.proc.poll() is None:
-            cls.proc.send_signal(signal.SIGTERM)
-            cls.proc.wait(10)
-        cls.log.close()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+def server_env():
+    env = dict(NO_LIMIT)
+    if os.environ.get("ERP_POLICIES_DIR"):
+        env["ERP_POLICIES_DIR"] = os.environ["ERP_POLICIES_DIR"]
+    return env
 
-    @classmethod
-    def stderr(cls):
-        cls.log.seek(0)
-        return cls.log.read().decode("utf-8", "replace")
 
-    @classmethod
-    def request(cls, method, path, body=None, token=None):
-        """(status, parsed JSON body or None)."""
-        c = http.client.HTTPConnection("127.0.0.1", cls.port, timeout=30)
-        headers = {}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if token is not None:
-            headers["Authorization"] = "Bearer " + token
-        try:
-            c.request(method, path, body=data, headers=headers)
-            r = c.getresponse()
-            raw = r.read()
-            return r.status, json.loads(raw) if raw else None
-        finally:
-            c.close()
+class NotesModule(OrgFixture, ServerTestCase):
+
+    modules = [NOTES_SO] + ([os.environ["ERPD_EXTRA_MODULES"]]
+                            if os.environ.get("ERPD_EXTRA_MODULES") else [])
+    server_env = server_env()
+
+    def note(self, who="manager", org=None, **fields):
+        body = {"title": "First", "body": "Hello"}
+        body.update(fields)
+        r = self.call(who, "POST", "/notes", body, org=org)
+        self.assertEqual(r.status, 201, repr(r))
+        return r.json
 
     def test_loaded(self):
-        self.assertIn("module notes loaded from", self.stderr())
+        self.assertIn("module notes loaded from", self.server.stderr())
 
     def test_create_list_get(self):
-        status, note = self.request("POST", self.notes, {
-            "title": "First", "body": "Hello"}, self.token)
-        self.assertEqual(status, 201, note)
+        note = self.note()
         self.assertEqual((note["title"], note["body"]), ("First", "Hello"))
-        status, page = self.request("GET", self.notes, token=self.token)
-        self.assertEqual(status, 200, page)
-        self.assertIn(note, page["items"])
-        status, got = self.request("GET", "%s/%d" % (self.notes, note["id"]),
-                                   token=self.token)
-        self.assertEqual((status, got), (200, note))
+        r = self.call("viewer", "GET", "/notes")
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertIn(note, r.json["items"])
+        r = self.call("viewer", "GET", "/notes/%d" % note["id"])
+        self.assertEqual((r.status, r.json), (200, note))
 
     def test_fragment_grants_the_base_roles(self):
-        org = self.notes.split("/")[4]
-        status, roles = self.request("GET", "/api/v1/orgs/%s/roles" % org,
-                                     token=self.token)
-        self.assertEqual(status, 200, roles)
-        roles = {r["name"]: r["permissions"] for r in roles["items"]}
+        r = self.call("admin", "GET", "/roles")
+        self.assertEqual(r.status, 200, repr(r))
+        roles = {x["name"]: x["permissions"] for x in r.json["items"]}
         self.assertIn("note:*", roles["manager"])
         self.assertIn("note:read", roles["viewer"])
         # a viewer member reads notes but may not write them
-        pw = "Notes-Viewer-Passw0rd"
-        status, user = self.request("POST", "/api/v1/users", {
-            "email": "viewer@notes.example", "name": "Viewer",
-            "password": pw, "is_admin": False}, self.token)
-        self.assertEqual(status, 201, user)
-        status, body = self.request("PUT", "/api/v1/orgs/%s/members/%d" % (
-            org, user["id"]), {"role": "viewer"}, self.token)
-        self.assertEqual(status, 200, body)
-        status, body = self.request("POST", "/api/v1/auth/token", {
-            "email": "viewer@notes.example", "password": pw})
-        viewer = body["access_token"]
-        self.assertEqual(self.request("GET", self.notes, token=viewer)[0], 200)
-        status, body = self.request("POST", self.notes, {"title": "no"},
-                                    viewer)
-        self.assertEqual(status, 403, body)
+        self.assertEqual(self.call("viewer", "GET", "/notes").status, 200)
+        r = self.call("viewer", "POST", "/notes", {"title": "no"})
+        self.assertError(r, 403, "forbidden")
+
+    def test_api_key_acts_with_its_role(self):
+        key = self.api_key(self.org_a, "viewer")
+        self.assertEqual(self.call_key(key, "GET", "/notes").status, 200)
+        r = self.call_key(key, "POST", "/notes", {"title": "no"})
+        self.assertError(r, 403, "forbidden")
+
+    def test_organizations_kept_apart(self):
+        note = self.note()
+        # outsider manages organization B only
+        r = self.call("outsider", "GET", "/notes/%d" % note["id"],
+                      org=self.org_b)
+        self.assertError(r, 404, "not_found")
+        r = self.call("outsider", "GET", "/notes")
+        self.assertError(r, 403, "forbidden")
 
     def test_host_checks_before_the_handler(self):
-        status, body = self.request("GET", self.notes)
-        self.assertEqual(status, 401, body)
-        status, body = self.request("POST", self.notes, {"title": ""},
-                                    self.token)
-        self.assertEqual(status, 422, body)
-        self.assertEqual(body["error"]["fields"][0]["field"], "title")
-        status, body = self.request("POST", self.notes, {
-            "title": "x", "id": 5}, self.token)
-        self.assertEqual(status, 422, body)
-        status, body = self.request("GET", self.notes + "/999999",
-                                    token=self.token)
-        self.assertEqual(status, 404, body)
+        self.assertUnauthenticated(self.server.api(
+            "GET", self.org_path("/notes")))
+        r = self.call("manager", "POST", "/notes", {"title": ""})
+        self.assertFields(r, {"title": None})
+        r = self.call("manager", "POST", "/notes", {"title": "x", "id": 5})
+        self.assertFields(r, {"id": None})
+        r = self.call("viewer", "GET", "/notes/999999")
+        self.assertError(r, 404, "not_found")
 
 
 if __name__ == "__main__":

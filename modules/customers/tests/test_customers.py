@@ -7,8 +7,7 @@ audit rows the module writes."""
 import unittest
 import uuid
 
-from harness import ServerTestCase
-from orgfixture import ORGS, TIME_RE, OrgFixture, new_rid
+from erpd_testkit import ORGS, TIME_RE, OrgFixture, ServerTestCase, new_rid
 
 CUSTOMER_KEYS = {"id", "name", "email", "vat_id", "address", "created_at",
                  "updated_at"}

@@ -18,7 +18,7 @@ import urllib.parse
 import uuid
 import zlib
 
-from harness import IdentityMixin, ServerTestCase, read_response
+from erpd_testkit import IdentityMixin, ServerTestCase, read_response
 
 ORGS = "/api/v1/orgs"
 LIMIT = 65536

@@ -10,8 +10,7 @@ import threading
 import unittest
 import uuid
 
-from harness import ServerTestCase
-from orgfixture import ORGS, TIME_RE, OrgFixture, new_rid
+from erpd_testkit import ORGS, TIME_RE, OrgFixture, ServerTestCase, new_rid
 
 ORDER_KEYS = {"id", "customer_id", "status", "currency", "total_cents",
               "lines", "created_at", "updated_at"}

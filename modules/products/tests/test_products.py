@@ -7,8 +7,8 @@ the audit rows the module writes."""
 import unittest
 import uuid
 
-from harness import IdentityMixin, ServerTestCase
-from orgfixture import ORGS, TIME_RE, OrgFixture, new_rid, new_sku
+from erpd_testkit import (ORGS, TIME_RE, IdentityMixin, OrgFixture,
+                         ServerTestCase, new_rid, new_sku)
 
 PRODUCT_KEYS = {"id", "sku", "name", "description", "price_cents",
                 "currency", "active", "created_at", "updated_at"}
