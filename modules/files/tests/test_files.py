@@ -18,16 +18,14 @@ import urllib.parse
 import uuid
 import zlib
 
-from erpd_testkit import IdentityMixin, ServerTestCase, read_response
+from erpd_testkit import (NO_LIMIT, ORGS, TIME_RE, OrgFixture,
+                          ServerTestCase, read_response)
 
-ORGS = "/api/v1/orgs"
 LIMIT = 65536
 MIB = 1 << 20
 BOUNDARY = "erpdTestBoundary-7MA4YWxkTrZu0gW"
 FILE_KEYS = {"id", "filename", "content_type", "size", "sha256",
              "created_at"}
-TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-ROLES = ("manager", "clerk", "viewer", "outsider")
 STORAGE_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -146,44 +144,11 @@ def stream(sock, pieces):
     return sent
 
 
-class FilesFixture(IdentityMixin):
-    """Two organizations: A with a manager, a clerk and a viewer (the
-    bootstrap admin is admin of both), and B whose only other member,
-    outsider, is a manager there and no member of A."""
+class FilesFixture(OrgFixture):
+    """OrgFixture's organizations and members, with a small upload
+    limit."""
 
-    server_env = {"ERP_LOGIN_RATE": "1000/minute",
-                  "ERP_UPLOAD_MAX_BYTES": str(LIMIT)}
-
-    @classmethod
-    def setup_identity(cls):
-        super().setup_identity()
-        cls.tokens = {"admin": cls.admin_token}
-        cls.ids = {"admin": cls.server.api(
-            "GET", "/api/v1/users/me", token=cls.admin_token).json["id"]}
-        tag = uuid.uuid4().hex[:8]
-        for role in ROLES:
-            pw = "%s-Files-Passw0rd-%s" % (role.capitalize(), tag)
-            email = "%s-%s@example.com" % (role, tag)
-            cls.ids[role] = cls.create_user(email, pw, role)["id"]
-            cls.tokens[role] = cls.keep(cls.server.token(email, pw))
-        cls.org_a = cls.make_org("A")
-        cls.org_b = cls.make_org("B")
-        for role in ("manager", "clerk", "viewer"):
-            cls.set_member(cls.org_a, role, role)
-        cls.set_member(cls.org_b, "outsider", "manager")
-
-    @classmethod
-    def make_org(cls, name):
-        slug = "%s-%s" % (name.lower(), uuid.uuid4().hex[:8])
-        r = cls.server.api("POST", ORGS, {"name": name, "slug": slug},
-                           token=cls.admin_token)
-        if r.status != 201:
-            raise AssertionError("creating org %s: %r" % (name, r))
-        return r.json["id"]
-
-    @classmethod
-    def set_member(cls, org, who, role):
-        cls.add_member(org, cls.ids[who], role)
+    server_env = dict(NO_LIMIT, ERP_UPLOAD_MAX_BYTES=str(LIMIT))
 
     # -- helpers -------------------------------------------------------------
 
@@ -208,12 +173,12 @@ class FilesFixture(IdentityMixin):
         self.assertEqual(r.status, 201, repr(r))
         return r.json
 
-    def call(self, method, path, who="admin", body=None):
+    def req(self, method, path, who="admin", body=None):
         return self.server.api(method, path, body, token=self.tokens[who])
 
     def link(self, file_id, who="admin", org=None):
-        r = self.call("POST", self.files_path(org, "/%d/link" % file_id),
-                      who)
+        r = self.req("POST", self.files_path(org, "/%d/link" % file_id),
+                     who)
         self.assertEqual(r.status, 200, repr(r))
         return r.json
 
@@ -232,7 +197,7 @@ class FilesFixture(IdentityMixin):
                 if not STORAGE_RE.match(n)]
 
     def audit(self, action, org=None):
-        r = self.call("GET", "%s/%d/audit?action=%s&limit=500" % (
+        r = self.req("GET", "%s/%d/audit?action=%s&limit=500" % (
             ORGS, org or self.org_a, action))
         self.assertEqual(r.status, 200, repr(r))
         return r.json["items"]
@@ -254,7 +219,7 @@ class UploadTest(FilesFixture, ServerTestCase):
         self.assertEqual(f["size"], len(data))
         self.assertEqual(f["sha256"], hashlib.sha256(data).hexdigest())
         self.assertRegex(f["created_at"], TIME_RE)
-        g = self.call("GET", self.files_path(suffix="/%d" % f["id"]))
+        g = self.req("GET", self.files_path(suffix="/%d" % f["id"]))
         self.assertEqual(g.status, 200, repr(g))
         self.assertEqual(g.json, f)
         return f
@@ -538,43 +503,43 @@ class UploadTest(FilesFixture, ServerTestCase):
         org = self.make_org("Listing")
         made = [self.uploaded("l%d.txt" % i, TEXT, org=org)["id"]
                 for i in range(5)]
-        r = self.call("GET", self.files_path(org))
+        r = self.req("GET", self.files_path(org))
         self.assertEqual(r.status, 200, repr(r))
         self.assertEqual(r.json["total"], 5)
         self.assertEqual([f["id"] for f in r.json["items"]], made)
         self.assertEqual((r.json["limit"], r.json["offset"]), (50, 0))
         for f in r.json["items"]:
             self.assertEqual(set(f), FILE_KEYS)
-        r = self.call("GET", self.files_path(org, "?limit=2&offset=3"))
+        r = self.req("GET", self.files_path(org, "?limit=2&offset=3"))
         self.assertEqual([f["id"] for f in r.json["items"]], made[3:5])
         self.assertEqual((r.json["total"], r.json["limit"],
                           r.json["offset"]), (5, 2, 3))
         for q in ("limit=501", "limit=0", "offset=-1", "limit=x"):
             with self.subTest(q):
-                self.assertEqual(self.call(
+                self.assertEqual(self.req(
                     "GET", self.files_path(org, "?" + q)).status, 422)
 
     def test_unknown_file_is_404(self):
         for suffix in ("/999999", "/abc", "/0"):
             for method in ("GET", "DELETE"):
                 with self.subTest(method + suffix):
-                    r = self.call(method, self.files_path(suffix=suffix))
+                    r = self.req(method, self.files_path(suffix=suffix))
                     self.assertError(r, 404, "not_found")
-        r = self.call("POST", self.files_path(suffix="/999999/link"))
+        r = self.req("POST", self.files_path(suffix="/999999/link"))
         self.assertError(r, 404, "not_found")
 
     def test_delete_removes_row_and_bytes(self):
         data = b"to be deleted " + uuid.uuid4().hex.encode()
         f = self.uploaded("gone.txt", data)
         before = set(os.listdir(self.files_dir()))
-        r = self.call("DELETE", self.files_path(suffix="/%d" % f["id"]))
+        r = self.req("DELETE", self.files_path(suffix="/%d" % f["id"]))
         self.assertEqual(r.status, 204, repr(r))
         self.assertEqual(r.body, b"")
         gone = before - set(os.listdir(self.files_dir()))
         self.assertEqual(len(gone), 1, gone)
-        self.assertEqual(self.call("GET", self.files_path(
+        self.assertEqual(self.req("GET", self.files_path(
             suffix="/%d" % f["id"])).status, 404)
-        self.assertEqual(self.call("DELETE", self.files_path(
+        self.assertEqual(self.req("DELETE", self.files_path(
             suffix="/%d" % f["id"])).status, 404)
 
     # -- roles and organizations ----------------------------------------------
@@ -585,30 +550,30 @@ class UploadTest(FilesFixture, ServerTestCase):
         # viewer: reads, links, no upload, no delete
         self.assertError(self.upload("v.txt", TEXT, who="viewer"), 403,
                          "forbidden")
-        self.assertEqual(self.call("GET", self.files_path(), "viewer")
+        self.assertEqual(self.req("GET", self.files_path(), "viewer")
                          .status, 200)
-        self.assertEqual(self.call("GET", one, "viewer").status, 200)
-        self.assertEqual(self.call("POST", one + "/link", "viewer").status,
+        self.assertEqual(self.req("GET", one, "viewer").status, 200)
+        self.assertEqual(self.req("POST", one + "/link", "viewer").status,
                          200)
-        self.assertError(self.call("DELETE", one, "viewer"), 403,
+        self.assertError(self.req("DELETE", one, "viewer"), 403,
                          "forbidden")
         # clerk: uploads, no delete
         c = self.upload("c.txt", TEXT, who="clerk")
         self.assertEqual(c.status, 201, repr(c))
-        self.assertError(self.call("DELETE", one, "clerk"), 403,
+        self.assertError(self.req("DELETE", one, "clerk"), 403,
                          "forbidden")
         # manager: deletes
-        self.assertEqual(self.call("DELETE", self.files_path(
+        self.assertEqual(self.req("DELETE", self.files_path(
             suffix="/%d" % c.json["id"]), "manager").status, 204)
         # a non-member: 403 on everything
         for method, path in (("GET", self.files_path()), ("GET", one),
                              ("DELETE", one), ("POST", one + "/link")):
             with self.subTest(method + " " + path):
-                self.assertError(self.call(method, path, "outsider"), 403,
+                self.assertError(self.req(method, path, "outsider"), 403,
                                  "forbidden")
         self.assertError(self.upload("o.txt", TEXT, who="outsider"), 403,
                          "forbidden")
-        self.assertEqual(self.call("GET", one).status, 200)
+        self.assertEqual(self.req("GET", one).status, 200)
 
     def test_no_credentials_is_401(self):
         r = self.server.request("POST", self.files_path(), headers={
@@ -624,13 +589,13 @@ class UploadTest(FilesFixture, ServerTestCase):
             for method, path in (("GET", base), ("DELETE", base),
                                  ("POST", base + "/link")):
                 with self.subTest("%s %s" % (method, path)):
-                    self.assertError(self.call(method, path), 404,
+                    self.assertError(self.req(method, path), 404,
                                      "not_found")
-        ids = [x["id"] for x in self.call(
+        ids = [x["id"] for x in self.req(
             "GET", self.files_path(self.org_b)).json["items"]]
         self.assertIn(b["id"], ids)
         self.assertNotIn(f["id"], ids)
-        self.assertEqual(self.call("GET", self.files_path(
+        self.assertEqual(self.req("GET", self.files_path(
             suffix="/%d" % f["id"])).status, 200)
 
     # -- links ----------------------------------------------------------------
@@ -707,7 +672,7 @@ class UploadTest(FilesFixture, ServerTestCase):
         f = self.uploaded("soon-gone.txt", TEXT)
         url = self.link(f["id"])["url"]
         self.assertEqual(self.download(url).status, 200)
-        self.assertEqual(self.call("DELETE", self.files_path(
+        self.assertEqual(self.req("DELETE", self.files_path(
             suffix="/%d" % f["id"])).status, 204)
         self.assertError(self.download(url), 404, "not_found")
         # a later upload never takes the deleted file's id
@@ -717,11 +682,11 @@ class UploadTest(FilesFixture, ServerTestCase):
 
     def test_link_takes_no_fields(self):
         f = self.uploaded("nofields.txt", TEXT)
-        r = self.call("POST", self.files_path(suffix="/%d/link" % f["id"]),
-                      body={"ttl": 99999})
+        r = self.req("POST", self.files_path(suffix="/%d/link" % f["id"]),
+                     body={"ttl": 99999})
         self.assertFields(r, {"ttl": None})
-        r = self.call("POST", self.files_path(suffix="/%d/link" % f["id"]),
-                      body={})
+        r = self.req("POST", self.files_path(suffix="/%d/link" % f["id"]),
+                     body={})
         self.assertEqual(r.status, 200, repr(r))
 
     def test_downloads_and_uploads_in_parallel(self):
@@ -791,7 +756,7 @@ class UploadTest(FilesFixture, ServerTestCase):
         f = self.uploaded("audited.pdf", PDF, who="clerk")
         url = self.link(f["id"], who="viewer")["url"]
         self.assertEqual(self.download(url).status, 200)
-        self.assertEqual(self.call("DELETE", self.files_path(
+        self.assertEqual(self.req("DELETE", self.files_path(
             suffix="/%d" % f["id"]), "manager").status, 204)
         rid = str(f["id"])
 
