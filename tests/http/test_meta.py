@@ -5,7 +5,7 @@ caller may not do is not listed, and an organization's policy shows."""
 import unittest
 
 from harness import ServerTestCase
-from orgfixture import ORGS, OrgFixture
+from erpd_testkit import ORGS, OrgFixture
 
 TIGHTER = """
 schemas = { product = extend(base.schemas.product, {
