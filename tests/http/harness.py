@@ -18,4 +18,4 @@ from erpd_testkit import (  # noqa: E402,F401  (re-exported for the tests)
     DEV_ADMIN_EMAIL, FRESH_ID_RE, HSTS, LOGIN_PATH, PROD_JWT_SECRET,
     PROD_SECRET_KEY, PRODUCTION_ENV, REQUEST_ID_RE, SECURITY_HEADERS,
     IdentityMixin, Response, Server, ServerTestCase, bearer, clean_env,
-    free_port, json_lines, log_lines, read_response, run_erpd)
+    free_port, json_lines, log_lines, parse_head, read_response, run_erpd)
