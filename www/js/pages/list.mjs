@@ -1,0 +1,108 @@
+// The generic list of a resource: search, filters, sorting and paging
+// where the API offers them, "New …" when the caller may create.
+import { html, useState } from "../lib.mjs";
+import { api, query } from "../api.mjs";
+import { useSession } from "../app.mjs";
+import { go, href } from "../router.mjs";
+import { fieldLabel, show } from "../format.mjs";
+import { apiPath, pagePath, singular, can, columns, recordName } from "../resource.mjs";
+import { useLoad, Loading, ErrorBox, Pager, Title, useId } from "../ui.mjs";
+
+const LIMIT = 50;
+
+// The list's own parameters from the address (?q=&sort=&offset=&field=).
+export function listParams(r, q) {
+	const p = { limit: LIMIT, offset: Number(q.offset) || 0 };
+	if (r.search && q.q)
+		p.q = q.q;
+	if (r.sort.length && q.sort)
+		p.sort = q.sort;
+	for (const f of r.filters)
+		if (q[f])
+			p[f] = q[f];
+	return p;
+}
+
+function Search({ value, onSearch }) {
+	const id = useId("search");
+	const [text, setText] = useState(value || "");
+	return html`<form role="search" class="inline" onSubmit=${(e) => {
+		e.preventDefault(); onSearch(text.trim()); }}>
+		<label for=${id}>Search</label>
+		<input id=${id} type="search" value=${text}
+		    onInput=${(e) => setText(e.target.value)} />
+		<button type="submit">Search</button>
+	</form>`;
+}
+
+function Filter({ name, rule, value, onChange }) {
+	const id = useId("filter");
+	return html`<div class="inline">
+		<label for=${id}>${fieldLabel(name, rule)}</label>
+		<select id=${id} value=${value || ""} onChange=${(e) => onChange(e.target.value)}>
+			<option value="">All</option>
+			${(rule.enum || []).map((v) => html`<option value=${String(v)}>${String(v)}</option>`)}
+		</select>
+	</div>`;
+}
+
+function SortHeader({ name, label, sort, sortable, onSort }) {
+	if (!sortable)
+		return html`<th scope="col">${label}</th>`;
+	const dir = sort === name ? "ascending" : sort === "-" + name ?
+	    "descending" : "none";
+	const next = dir === "ascending" ? "-" + name : name;
+	return html`<th scope="col" aria-sort=${dir}>
+		<button type="button" class="sort" onClick=${() => onSort(next)}>
+			${label}<span aria-hidden="true">${dir === "ascending" ? " ▲" :
+			    dir === "descending" ? " ▼" : ""}</span></button></th>`;
+}
+
+// A table of records; rows open the record (the first cell links).
+export function Table({ org, type, r, items, cols, sort, onSort }) {
+	return html`<table class="list">
+		<thead><tr>${cols.map((c) => html`<${SortHeader} name=${c}
+		    label=${c === "id" ? "No." : fieldLabel(c, r.fields[c])}
+		    sort=${sort} sortable=${r.sort.includes(c)} onSort=${onSort} />`)}
+		</tr></thead>
+		<tbody>${items.map((rec) => html`<tr key=${rec.id}>
+			${cols.map((c, i) => html`<td data-label=${c === "id" ? "No." :
+			    fieldLabel(c, r.fields[c])}>${i === 0 ?
+			    html`<a href=${"#" + pagePath(org, type, rec.id)}
+			        aria-label=${"Open " + singular(type) + " " + recordName(rec)}>${rec.id}</a>` :
+			    show(c, rec[c], rec)}</td>`)}
+		</tr>`)}</tbody>
+	</table>`;
+}
+
+export function ListPage({ type, query: q }) {
+	const { org, meta } = useSession();
+	const r = meta.resources[type];
+	if (!r || !r.path)
+		return html`<h1>Not found</h1><p>This organization has no such resource.</p>`;
+	const params = listParams(r, q);
+	const res = useLoad(() => api("GET", apiPath(org, r) + query(params)),
+	    [org, type, JSON.stringify(params)]);
+	const nav = (changes) => go(pagePath(org, type), { ...q, offset: 0,
+	    ...changes });
+	const cols = columns(r);
+	const enumFilters = r.filters.filter((f) => r.fields[f] && r.fields[f].enum);
+	return html`<${Title}>${r.label}<//>
+		<div class="toolbar">
+			${can(r, "create") && html`<a class="button primary"
+			    href=${href(pagePath(org, type) + "/new")}>New ${singular(type)}</a>`}
+			${r.search && html`<${Search} value=${q.q} onSearch=${(s) => nav({ q: s })} />`}
+			${enumFilters.map((f) => html`<${Filter} name=${f} rule=${r.fields[f]}
+			    value=${q[f]} onChange=${(v) => nav({ [f]: v })} />`)}
+		</div>
+		<${ErrorBox} error=${res.error} />
+		${res.loading && !res.data && html`<${Loading} />`}
+		${res.data && (res.data.total === 0 ? html`<p class="empty">
+			No ${r.label.toLowerCase()} ${q.q || enumFilters.some((f) => q[f]) ?
+			    "match" : "yet"}.</p>` : html`
+			<${Table} org=${org} type=${type} r=${r} items=${res.data.items}
+			    cols=${cols} sort=${q.sort} onSort=${(s) => nav({ sort: s })} />
+			<${Pager} total=${res.data.total} limit=${res.data.limit}
+			    offset=${res.data.offset}
+			    onPage=${(o) => go(pagePath(org, type), { ...q, offset: o })} />`)}`;
+}
