@@ -39,7 +39,7 @@ done
 cp "$tmp/diff/package/LICENSE" "$out/diff/LICENSE"
 
 # every import must be relative now, or the browser cannot resolve it
-if grep -rEn '(from|import) *"[^./][^"]*"' "$out" --include='*.mjs' \
+if grep -rEn "(from|import) *[\"'][^./]" "$out" --include='*.mjs' \
 	--include='*.js'; then
 	echo "vendor-www: a bare import is left" >&2
 	exit 1

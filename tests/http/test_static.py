@@ -166,6 +166,23 @@ class ShippedWwwTest(ServerTestCase):
         self.assertIn("default-src 'self'",
                       r.headers.get("content-security-policy", ""))
 
+    def test_ui_csp_stays_strict(self):
+        # the web UI runs without inline script or style and without eval
+        csp = self.server.get("/").headers["content-security-policy"]
+        for word in ("unsafe-inline", "unsafe-eval", "*", "http:", "https:"):
+            self.assertNotIn(word, csp)
+        for d in ("script-src 'self'", "style-src 'self'",
+                  "connect-src 'self'", "object-src 'none'"):
+            self.assertIn(d, csp)
+        body = self.server.get("/").body.decode()
+        self.assertNotRegex(body, r"<script(?![^>]*\bsrc=)")
+        self.assertNotIn("<style", body)
+        self.assertNotRegex(body, r"\son[a-z]+=")
+        r = self.server.get("/js/main.mjs")
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.headers.get("content-type"),
+                         "text/javascript; charset=utf-8")
+
 
 if __name__ == "__main__":
     unittest.main()

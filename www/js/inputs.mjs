@@ -8,9 +8,9 @@ import { fieldLabel, isMoney, centsText, parseMoney } from "./format.mjs";
 // A stored value as the text an input shows.
 export function toText(name, rule, v) {
 	if (v === null || v === undefined)
-		return rule.type === "boolean" ? false : "";
+		return "";
 	if (rule.type === "boolean")
-		return v === true;
+		return v ? "yes" : "no";
 	if (isMoney(name) && typeof v === "number")
 		return centsText(v);
 	if (typeof v === "object")
@@ -20,10 +20,10 @@ export function toText(name, rule, v) {
 
 // The text back as JSON: {value} or {skip} (nothing to send) or {error}.
 export function fromText(name, rule, text) {
-	if (rule.type === "boolean")
-		return { value: text === true };
 	if (text === "")
 		return rule.nullable ? { value: null } : { skip: true };
+	if (rule.type === "boolean")
+		return { value: text === "yes" };
 	if (isMoney(name)) {
 		const c = parseMoney(text);
 		return c === null ? { error: "must be an amount such as 12.50" } :
@@ -61,18 +61,14 @@ export function RuleInput({ name, rule, value, error, onInput }) {
 	const id = useId("in-" + name);
 	const label = fieldLabel(name, rule);
 	const hint = hintOf(name, rule);
-	if (rule.type === "boolean")
-		return html`<div class=${"field check" + (error ? " invalid" : "")}>
-			<input type="checkbox" id=${id} checked=${value === true}
-			    aria-invalid=${error ? "true" : undefined}
-			    aria-describedby=${error ? id + "-error" : undefined}
-			    onChange=${(e) => onInput(e.target.checked)} />
-			<label for=${id}>${label}</label>
-			${error && html`<p class="field-error" id=${id + "-error"}>${error}</p>`}
-		</div>`;
 	return html`<${Field} id=${id} label=${label} error=${error}
 	    required=${rule.required} hint=${hint}>
-		${(a) => rule.enum ? html`<select ...${a} value=${value}
+		${(a) => rule.type === "boolean" ? html`<select ...${a} value=${value}
+		    onChange=${(e) => onInput(e.target.value)}>
+			<option value="">${rule.nullable ? "(none)" : "(unchanged or the default)"}</option>
+			<option value="yes">Yes</option>
+			<option value="no">No</option>
+		</select>` : rule.enum ? html`<select ...${a} value=${value}
 		    onChange=${(e) => onInput(e.target.value)}>
 			<option value="">${rule.required ? "Choose…" : "(none)"}</option>
 			${rule.enum.map((v) => html`<option value=${String(v)}>${String(v)}</option>`)}
