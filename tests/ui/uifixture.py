@@ -5,6 +5,7 @@ no browser console error (a CSP violation is one). Runs under Debian's
 /usr/bin/python3 with python3-selenium, chromium and chromium-driver."""
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -90,6 +91,7 @@ class UiCase(ServerTestCase):
         cls.base = "http://%s:%d" % (cls.server.host, cls.server.port)
         if cls.downloads is True:
             cls.downloads = tempfile.mkdtemp(prefix="erpd-ui-dl-")
+            cls.addClassCleanup(shutil.rmtree, cls.downloads, True)
         cls.driver = browser(cls.width, cls.height, cls.downloads)
         cls.addClassCleanup(cls.driver.quit)
 
