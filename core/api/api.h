@@ -102,6 +102,26 @@ void	api_json_int(cJSON *o, const char *name, int64_t v);
 int64_t	api_param_id(const struct http_req *, const char *name);
 
 
+#define ROLE_MAX	63	/* bytes: the pipeline keeps roles in 64 */
+
+/*
+ * keyfollow.c: an API key never outlives its creator's rights. Each
+ * revokes the keys whose creator no longer covers them, audited
+ * apikey.revoke with details.reason, in the caller's write transaction,
+ * and returns how many it revoked, or -1.
+ *
+ * api_keys_follow: org's live keys (of creator only, when not 0) under
+ * policy p (the one in force after the change), after a member's role
+ * changed or the member left, or the policy changed.
+ */
+int	api_keys_follow(struct http_req *, int64_t org, int64_t creator,
+	    struct policy *p);
+/* Every live key creator made, for reason (deactivation). */
+int	api_keys_revoke_creator(struct http_req *, int64_t creator,
+	    const char *reason);
+/* api_keys_follow in every organization, after creator lost system admin. */
+int	api_keys_follow_user(struct http_req *, int64_t creator);
+
 /* audit.c: one page of audit entries of org_id (0: of no organization),
  * filtered by ?action=&actor_id=&since=. */
 int	api_audit_list(struct http_req *, int64_t org_id);

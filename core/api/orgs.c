@@ -10,7 +10,6 @@
 
 #define ORG_NAME_MAX	200	/* characters */
 #define ORG_SLUG_MAX	64	/* bytes of a-z 0-9 - */
-#define ROLE_MAX	63	/* bytes: the pipeline keeps roles in 64 */
 
 static const struct api_field org_fields[] = {
 	{ "name", API_STRING, true, ORG_NAME_MAX },
@@ -59,34 +58,21 @@ int
 api_grant_check(struct http_req *req, const char *role, const char *action)
 {
 	const struct auth_subject	*sub = http_subject(req);
-	struct policy			*p = http_policy(req);
-	const char *const		*want, *const *have = NULL;
-	const char			*mine = http_role(req);
+	const char			*mine = http_role(req), *missing;
 	char				 msg[POLICY_REASON_MAX];
-	size_t				 i, k;
 
 	/* system admins are exempt: they recover locked-out organizations */
 	if (sub->su_kind == AUTH_KIND_USER && sub->su_is_admin)
 		return 0;
-	if ((want = policy_role_patterns(p, role, false)) == NULL) {
-		api_forbidden(req, action, http_org(req), "no such role");
-		return -1;
-	}
-	if (mine != NULL)
-		have = policy_role_patterns(p, mine, false);
-	for (i = 0; want[i] != NULL; i++) {
-		for (k = 0; have != NULL && have[k] != NULL; k++)
-			if (policy_perm_covers(have[k], want[i]))
-				break;
-		if (have == NULL || have[k] == NULL) {
-			snprintf(msg, sizeof(msg), "role %s holds %s, which "
-			    "your role %s does not", role, want[i],
-			    mine ? mine : "(none)");
-			api_forbidden(req, action, http_org(req), msg);
-			return -1;
-		}
-	}
-	return 0;
+	if (policy_role_covers(http_policy(req), mine, role, &missing))
+		return 0;
+	if (missing == NULL)
+		snprintf(msg, sizeof(msg), "no such role");
+	else
+		snprintf(msg, sizeof(msg), "role %s holds %s, which your "
+		    "role %s does not", role, missing, mine ? mine : "(none)");
+	api_forbidden(req, action, http_org(req), msg);
+	return -1;
 }
 
 /* Organizations -------------------------------------------------------- */
@@ -418,6 +404,10 @@ member_apply(struct http_req *req, const struct auth_user *u,
 	default:
 		goto fail;
 	}
+	/* a new role may no longer cover the keys the member made */
+	if (had == 1 && strcmp(old, role) != 0 &&
+	    api_keys_follow(req, org, u->us_id, http_policy(req)) == -1)
+		goto fail;
 	if (member_event(req, org, u->us_id, had == 1 ? old : NULL,
 	    role) == -1 || audit_tx_commit() == -1)
 		return api_audit_failed(req);
@@ -541,7 +531,9 @@ member_delete(struct http_req *req)
 		if (admins <= 1)
 			return last_admin(req, "removed");
 	}
-	if (auth_member_remove(org, id) != AUTH_OK)
+	/* the member's keys leave with it (a system admin's stay) */
+	if (auth_member_remove(org, id) != AUTH_OK ||
+	    api_keys_follow(req, org, id, http_policy(req)) == -1)
 		goto fail;
 	snprintf(rid, sizeof(rid), "%lld", (long long)id);
 	details = cJSON_CreateObject();

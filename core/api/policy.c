@@ -10,7 +10,6 @@
 
 #include "api.h"
 
-#define ROLE_MAX	63	/* bytes: the pipeline keeps roles in 64 */
 #define TYPE_MAX	63	/* bytes of a resource type */
 
 static const struct api_field put_fields[] = {
@@ -109,13 +108,10 @@ get(struct http_req *req)
 	return http_reply_json(req, 200, o);
 }
 
-/*
- * Stores source (already compiled and tested) as the organization's next
- * version, with its audit record, in one transaction; rolled_back_to is
- * the version it copies (0: none). Answers the new version.
- */
+/* store without freeing p. */
 static int
-store(struct http_req *req, const char *source, int64_t rolled_back_to)
+store_version(struct http_req *req, const char *source, struct policy *p,
+    int64_t rolled_back_to)
 {
 	static const char	 sql[] = "INSERT INTO org_policies (org_id, "
 				    "version, source, updated_at, updated_by) "
@@ -143,7 +139,7 @@ store(struct http_req *req, const char *source, int64_t rolled_back_to)
 	db_bind_int(st, 5, by);
 	rc = db_step(st);
 	db_reset(st);
-	if (rc != DB_DONE) {
+	if (rc != DB_DONE || api_keys_follow(req, org, 0, p) == -1) {
 		db_tx_rollback();
 		return api_internal(req);
 	}
@@ -168,6 +164,23 @@ store(struct http_req *req, const char *source, int64_t rolled_back_to)
 	    by));
 }
 
+/*
+ * Stores source (already compiled and tested into p) as the
+ * organization's next version, with its audit record, in one
+ * transaction that also revokes the API keys its roles leave uncovered;
+ * rolled_back_to is the version it copies (0: none). Frees p. Answers
+ * the new version.
+ */
+static int
+store(struct http_req *req, const char *source, struct policy *p,
+    int64_t rolled_back_to)
+{
+	int	 rc = store_version(req, source, p, rolled_back_to);
+
+	policy_free(p);
+	return rc;
+}
+
 static int
 put(struct http_req *req)
 {
@@ -186,8 +199,7 @@ put(struct http_req *req)
 	/* compiled, tested and tried once: only then is it stored */
 	if ((p = policy_compile(source, len, POLICY_UPLOAD, &err)) == NULL)
 		return invalid(req, &err);
-	policy_free(p);
-	return store(req, source, 0);
+	return store(req, source, p, 0);
 }
 
 static int
@@ -286,12 +298,12 @@ rollback(struct http_req *req)
 		return http_reply_error(req, 404, "not_found",
 		    "no such policy version");
 	/* the base or the budgets may have changed since it was stored */
-	if ((p = policy_compile(src, strlen(src), POLICY_UPLOAD, &err)) == NULL) {
+	p = policy_compile(src, strlen(src), POLICY_UPLOAD, &err);
+	if (p == NULL) {
 		free(src);
 		return invalid(req, &err);
 	}
-	policy_free(p);
-	rc = store(req, src, version);
+	rc = store(req, src, p, version);
 	free(src);
 	return rc;
 }

@@ -239,9 +239,17 @@ patch(struct http_req *req)
 		r = auth_user_update(id, name, is_admin, is_active);
 	if (r == AUTH_OK)
 		r = auth_user_get(id, &after);
-	/* a deactivated user's API keys die with their tokens, for good */
-	if (r == AUTH_OK && before.us_is_active && !after.us_is_active &&
-	    (revoked = auth_apikey_revoke_creator(id)) == -1)
+	/*
+	 * A deactivated user's API keys die with their tokens, for good; one
+	 * who stops being a system admin keeps only those its memberships
+	 * still cover.
+	 */
+	if (r == AUTH_OK && before.us_is_active && !after.us_is_active)
+		revoked = api_keys_revoke_creator(req, id,
+		    "its creator was deactivated");
+	else if (r == AUTH_OK && before.us_is_admin && !after.us_is_admin)
+		revoked = api_keys_follow_user(req, id);
+	if (revoked == -1)
 		r = AUTH_ERR_INTERNAL;
 	auth_user_clear(&before);
 	auth_user_clear(&after);

@@ -215,22 +215,3 @@ auth_apikey_revoke(int64_t org, int64_t id)
 		return AUTH_ERR_INTERNAL;
 	return db_changes() > 0 ? AUTH_OK : AUTH_ERR_NOT_FOUND;
 }
-
-int
-auth_apikey_revoke_creator(int64_t user)
-{
-	static const char	 sql[] = "UPDATE api_keys SET revoked_at = ? "
-				    "WHERE created_by = ? AND revoked_at IS NULL";
-	struct db_stmt		*st;
-	char			 now[21];
-	int			 rc;
-
-	if ((st = db_prepare(sql)) == NULL)
-		return -1;
-	time_rfc3339(time_now(), now);
-	db_bind_text(st, 1, now);
-	db_bind_int(st, 2, user);
-	rc = db_step(st);
-	db_reset(st);
-	return rc == DB_DONE ? db_changes() : -1;
-}

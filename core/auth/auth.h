@@ -248,11 +248,6 @@ enum auth_result auth_apikey_create(int64_t org, const char *name,
  */
 int	auth_apikey_verify(const char *key, int64_t now,
 	    struct auth_subject *sub, char *why, size_t whylen);
-/*
- * Revokes every key user created (at deactivation: reactivating the user
- * does not bring them back). Returns how many, or -1.
- */
-int	auth_apikey_revoke_creator(int64_t user);
 /* Revokes key id of org; AUTH_ERR_NOT_FOUND if none or already revoked. */
 enum auth_result auth_apikey_revoke(int64_t org, int64_t id);
 

@@ -129,6 +129,11 @@ const struct auth_subject *http_subject(const struct http_req *);
 int64_t		 http_org(const struct http_req *);
 const char	*http_role(const struct http_req *);
 struct policy	*http_policy(const struct http_req *);
+/*
+ * The policy in force for another organization (this thread's cache,
+ * valid until the next policy lookup on the thread), or NULL.
+ */
+struct policy	*http_policy_of(int64_t org);
 const cJSON	*http_attrs(const struct http_req *);
 /*
  * Copies the decoded query parameter name into out (NUL-terminated).

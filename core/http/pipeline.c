@@ -264,6 +264,15 @@ fetch_source(int64_t org, int64_t version, void *arg)
 	return auth_org_policy_source(org, version);
 }
 
+struct policy *
+http_policy_of(int64_t org)
+{
+	int64_t	 version = auth_org_policy_version(org);
+
+	return version == -1 ? NULL : policy_get(org, version, fetch_source,
+	    NULL);
+}
+
 static int
 internal(struct http_req *req)
 {

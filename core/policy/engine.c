@@ -892,6 +892,30 @@ validate_protected(lua_State *L)
 	return 0;
 }
 
+bool
+policy_role_covers(struct policy *p, const char *have, const char *want,
+    const char **missing)
+{
+	const char *const	*h = NULL, *const *w;
+	size_t			 i, k;
+
+	*missing = NULL;
+	if ((w = policy_role_patterns(p, want, false)) == NULL)
+		return false;
+	if (have != NULL)
+		h = policy_role_patterns(p, have, false);
+	for (i = 0; w[i] != NULL; i++) {
+		for (k = 0; h != NULL && h[k] != NULL; k++)
+			if (policy_perm_covers(h[k], w[i]))
+				break;
+		if (h == NULL || h[k] == NULL) {
+			*missing = w[i];
+			return false;
+		}
+	}
+	return true;
+}
+
 int
 policy_validate(struct policy *p, const char *type, const cJSON *body,
     bool patch, const char *const *reserved, cJSON *fields)

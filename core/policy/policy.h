@@ -222,6 +222,15 @@ const char *const *policy_role_patterns(struct policy *, const char *role,
 	    bool base_only);
 
 /*
+ * Does role have (NULL: none) hold every permission of role want in
+ * force: is each of want's patterns covered by one of have's? When not,
+ * *missing is the first pattern left uncovered (NULL when want is no
+ * role here). For grants and for the keys a member made.
+ */
+bool	policy_role_covers(struct policy *, const char *have, const char *want,
+	    const char **missing);
+
+/*
  * Validates body for resource type (create, or PATCH when patch) against
  * the schemas in force, refusing the reserved names too. Appends one
  * {field, code, message} per broken field to fields. Returns 0 (look at
