@@ -122,8 +122,11 @@ int	api_keys_revoke_creator(struct http_req *, int64_t creator,
 /* api_keys_follow in every organization, after creator lost system admin. */
 int	api_keys_follow_user(struct http_req *, int64_t creator);
 
-/* audit.c: one page of audit entries of org_id (0: of no organization),
- * filtered by ?action=&actor_id=&since=. */
+/*
+ * audit.c: one page of audit entries of org_id (0: of no organization),
+ * filtered by ?action=&actor_id=&since=&until=&outcome=&request_id=
+ * &resource_type=&resource_id= (any other parameter is 422).
+ */
 int	api_audit_list(struct http_req *, int64_t org_id);
 
 /* events.c: audit records and alert signals of the built-in endpoints. */
@@ -139,14 +142,15 @@ int	api_audit_failed(struct http_req *);
 /* true the first time kind+key is seen in the current window. */
 bool	api_once(const char *kind, const char *key);
 /*
- * Records the denial of action (once per subject, action and window) and
- * raises the denial-burst alert; the pipeline's denials come here too.
+ * Records the denial of action (its own entry, with the record the
+ * request named and the policy version) and raises the denial-burst
+ * alert; the pipeline's denials come here too.
  */
 void	api_denied(struct http_req *, const char *action, int64_t org_id,
 	    const char *reason);
 /*
- * Answers 403 with message, records the denial of action (once per
- * subject, action and window) and raises the denial-burst alert.
+ * Answers 403 with message, records the denial of action (as
+ * api_denied) and raises the denial-burst alert.
  */
 int	api_forbidden(struct http_req *, const char *action, int64_t org_id,
 	    const char *message);

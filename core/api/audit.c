@@ -48,7 +48,7 @@ entry_json(struct db_stmt *st)
 
 /* "2026-11-28T03:00:00Z" (fraction and offset allowed) → stored form. */
 static int
-parse_since(const char *s, char out[21])
+parse_time(const char *s, char out[21])
 {
 	struct tm	 tm;
 	const char	*p;
@@ -74,71 +74,153 @@ parse_since(const char *s, char out[21])
 	return 0;
 }
 
+/* The filters both listings take, in the order of their SQL parameters. */
+#define FILTERS \
+	"WHERE org_id IS ?1 " \
+	"AND (?2 IS NULL OR action = ?2) " \
+	"AND (?3 IS NULL OR actor_id = ?3) " \
+	"AND (?4 IS NULL OR ts >= ?4) " \
+	"AND (?5 IS NULL OR ts <= ?5) " \
+	"AND (?6 IS NULL OR outcome = ?6) " \
+	"AND (?7 IS NULL OR request_id = ?7) " \
+	"AND (?8 IS NULL OR resource_type = ?8) " \
+	"AND (?9 IS NULL OR resource_id = ?9) "
+
+/* Text filters bound as they come, ?2 and ?6 to ?9. */
+static const struct {
+	const char	*name;
+	int		 param;
+} text_filters[] = {
+	{ "action", 2 }, { "outcome", 6 }, { "request_id", 7 },
+	{ "resource_type", 8 }, { "resource_id", 9 }
+};
+
+#define OUTCOME	1	/* text_filters' index of outcome */
+
+static const char *const known_params[] = { "limit", "offset", "action",
+    "actor_id", "since", "until", "outcome", "request_id", "resource_type",
+    "resource_id", NULL };
+
+/* What a listing asks for, checked; NULL members are absent. */
+struct audit_query {
+	char		 aq_text[nitems(text_filters)][129];
+	bool		 aq_has_text[nitems(text_filters)];
+	int64_t		 aq_actor;		/* 0: any */
+	char		 aq_since[21], aq_until[21];	/* "": none */
+};
+
+static int
+bad_param(struct http_req *req, const char *name, const char *code,
+    const char *message)
+{
+	return http_reply_field_error(req, 422, "validation_failed",
+	    "invalid query parameter", name, code, message);
+}
+
+/* A time filter into out ("" when absent); -1 once answered. */
+static int
+time_filter(struct http_req *req, const char *name, char out[21])
+{
+	char	 in[64];
+	int	 n = http_query(req, name, in, sizeof(in));
+
+	out[0] = '\0';
+	if (n == -1)
+		return 0;
+	if (n == -2 || parse_time(in, out) == -1)
+		return bad_param(req, name, "type", "must be an RFC 3339 time");
+	return 0;
+}
+
+/* Reads and checks the query's filters into q; -1 once answered. */
+static int
+audit_query(struct http_req *req, struct audit_query *q)
+{
+	char	 name[64], actor[24], *end;
+	size_t	 i;
+	int	 n;
+
+	memset(q, 0, sizeof(*q));
+	/* an unknown filter would read as "no such entries" */
+	if (http_query_unknown(req, known_params, name, sizeof(name)))
+		return bad_param(req, name, "unknown",
+		    "is not a filter of the audit log");
+	for (i = 0; i < nitems(text_filters); i++) {
+		n = http_query(req, text_filters[i].name, q->aq_text[i],
+		    sizeof(q->aq_text[i]));
+		if (n == -2)
+			return bad_param(req, text_filters[i].name, "max_len",
+			    "is longer than 128 characters");
+		q->aq_has_text[i] = n >= 0;
+	}
+	if (q->aq_has_text[OUTCOME] &&
+	    strcmp(q->aq_text[OUTCOME], "success") != 0 &&
+	    strcmp(q->aq_text[OUTCOME], "denied") != 0 &&
+	    strcmp(q->aq_text[OUTCOME], "failure") != 0)
+		return bad_param(req, "outcome", "enum",
+		    "must be success, denied or failure");
+	if ((n = http_query(req, "actor_id", actor, sizeof(actor))) != -1 &&
+	    (n == -2 || (q->aq_actor = strtoll(actor, &end, 10)) <= 0 ||
+	    *end != '\0'))
+		return bad_param(req, "actor_id", "type",
+		    "must be a positive integer");
+	if (time_filter(req, "since", q->aq_since) == -1 ||
+	    time_filter(req, "until", q->aq_until) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+bind_query(struct db_stmt *st, int64_t org_id, const struct audit_query *q)
+{
+	size_t	 i;
+
+	if (org_id != 0)
+		db_bind_int(st, 1, org_id);
+	for (i = 0; i < nitems(text_filters); i++)
+		if (q->aq_has_text[i])
+			db_bind_text(st, text_filters[i].param, q->aq_text[i]);
+	if (q->aq_actor != 0)
+		db_bind_int(st, 3, q->aq_actor);
+	if (q->aq_since[0] != '\0')
+		db_bind_text(st, 4, q->aq_since);
+	if (q->aq_until[0] != '\0')
+		db_bind_text(st, 5, q->aq_until);
+}
+
 int
 api_audit_list(struct http_req *req, int64_t org_id)
 {
 	static const char	 count_sql[] = "SELECT count(*) FROM audit_log "
-				    "WHERE org_id IS ?1 "
-				    "AND (?2 IS NULL OR action = ?2) "
-				    "AND (?3 IS NULL OR actor_id = ?3) "
-				    "AND (?4 IS NULL OR ts >= ?4)";
+				    FILTERS;
 	static const char	 page_sql[] = "SELECT id, ts, actor_type, "
 				    "actor_id, org_id, action, resource_type, "
 				    "resource_id, outcome, ip, request_id, "
 				    "details, prev_hash, hash FROM audit_log "
-				    "WHERE org_id IS ?1 "
-				    "AND (?2 IS NULL OR action = ?2) "
-				    "AND (?3 IS NULL OR actor_id = ?3) "
-				    "AND (?4 IS NULL OR ts >= ?4) "
-				    "ORDER BY id DESC LIMIT ?5 OFFSET ?6";
+				    FILTERS
+				    "ORDER BY id DESC LIMIT ?10 OFFSET ?11";
 	const char		*sqls[] = { count_sql, page_sql };
-	char			 action[64], actor[24], since_in[64], since[21];
-	bool			 has_action, has_actor, has_since;
-	int64_t			 limit, offset, actor_id = 0, total = 0;
+	struct audit_query	 q;
+	int64_t			 limit, offset, total = 0;
 	struct db_stmt		*st;
 	cJSON			*items;
-	char			*end;
 	size_t			 i;
 
-	if (api_page(req, &limit, &offset) == -1)
+	if (audit_query(req, &q) == -1 || api_page(req, &limit, &offset) == -1)
 		return -1;
-	if (http_query(req, "action", action, sizeof(action)) == -2 ||
-	    http_query(req, "actor_id", actor, sizeof(actor)) == -2 ||
-	    http_query(req, "since", since_in, sizeof(since_in)) == -2)
-		return http_reply_error(req, 422, "validation_failed",
-		    "a query parameter is too long");
-	has_action = http_query(req, "action", action, sizeof(action)) >= 0;
-	has_actor = http_query(req, "actor_id", actor, sizeof(actor)) >= 0;
-	has_since = http_query(req, "since", since_in, sizeof(since_in)) >= 0;
-	if (has_actor && ((actor_id = strtoll(actor, &end, 10)) <= 0 ||
-	    *end != '\0'))
-		return http_reply_field_error(req, 422, "validation_failed",
-		    "invalid query parameter", "actor_id", "type",
-		    "must be a positive integer");
-	if (has_since && parse_since(since_in, since) == -1)
-		return http_reply_field_error(req, 422, "validation_failed",
-		    "invalid query parameter", "since", "type",
-		    "must be an RFC 3339 time");
 	items = cJSON_CreateArray();
 	for (i = 0; i < nitems(sqls); i++) {
 		if ((st = db_prepare(sqls[i])) == NULL) {
 			cJSON_Delete(items);
 			return api_internal(req);
 		}
-		if (org_id != 0)
-			db_bind_int(st, 1, org_id);
-		if (has_action)
-			db_bind_text(st, 2, action);
-		if (has_actor)
-			db_bind_int(st, 3, actor_id);
-		if (has_since)
-			db_bind_text(st, 4, since);
+		bind_query(st, org_id, &q);
 		if (i == 0) {
 			if (db_step(st) == DB_ROW)
 				total = db_col_int(st, 0);
 		} else {
-			db_bind_int(st, 5, limit);
-			db_bind_int(st, 6, offset);
+			db_bind_int(st, 10, limit);
+			db_bind_int(st, 11, offset);
 			while (db_step(st) == DB_ROW)
 				cJSON_AddItemToArray(items, entry_json(st));
 		}

@@ -1,8 +1,9 @@
 /*
  * events: what the built-in endpoints record in the audit log, and the
  * alert signals (a WARN line with the request id, and a metric) for
- * suspicious bursts. Floods are recorded once per key and window so they
- * cannot become write floods.
+ * suspicious bursts. Floods of rate-limit refusals are recorded once per
+ * key and window so they cannot become write floods; each denial is its
+ * own entry (only authenticated callers are denied).
  */
 #include <stdio.h>
 #include <string.h>
@@ -89,7 +90,10 @@ api_denied(struct http_req *req, const char *action, int64_t org_id,
 {
 	const struct auth_subject	*sub = http_subject(req);
 	struct audit_event		 ev;
-	char				 key[128], act[80], *c;
+	cJSON				*details;
+	const char			*id;
+	char				 key[128], act[80], type[80], *c;
+	int64_t				 version;
 
 	/* audit actions read "order.confirm" where permissions read ':' */
 	snprintf(act, sizeof(act), "%s", action);
@@ -106,19 +110,29 @@ api_denied(struct http_req *req, const char *action, int64_t org_id,
 		    "denials by %s (%d or more in %d s)", key, DENIAL_BURST,
 		    WINDOW);
 	}
-	/* repeated denials of one action are recorded once per window */
-	snprintf(key + strlen(key), sizeof(key) - strlen(key), "|%s|%lld",
-	    action, (long long)org_id);
-	if (api_once("denied", key)) {
-		cJSON	*details = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(details, "reason", reason);
-		api_event_init(&ev, req, action, "denied");
-		ev.ae_org_id = org_id;
-		ev.ae_details = details;
-		api_record(&ev);
-		cJSON_Delete(details);
+	/*
+	 * Every denial is its own entry, naming the record the request did
+	 * and the policy version that decided ("who tried to delete order
+	 * 7" has an answer). Only authenticated callers reach a denial.
+	 */
+	details = cJSON_CreateObject();
+	cJSON_AddStringToObject(details, "reason", reason);
+	if ((version = http_policy_version(req)) >= 0)
+		api_json_int(details, "version", version);
+	else
+		cJSON_AddNullToObject(details, "version");
+	api_event_init(&ev, req, action, "denied");
+	ev.ae_org_id = org_id;
+	if ((id = http_param(req, "id")) != NULL ||
+	    (id = http_param(req, "user_id")) != NULL) {
+		snprintf(type, sizeof(type), "%.*s", (int)strcspn(act, "."),
+		    act);
+		ev.ae_resource_type = type;
+		ev.ae_resource_id = id;
 	}
+	ev.ae_details = details;
+	api_record(&ev);
+	cJSON_Delete(details);
 }
 
 int

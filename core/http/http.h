@@ -129,6 +129,8 @@ const struct auth_subject *http_subject(const struct http_req *);
 int64_t		 http_org(const struct http_req *);
 const char	*http_role(const struct http_req *);
 struct policy	*http_policy(const struct http_req *);
+/* The version of http_policy (0: the base alone), -1 when there is none. */
+int64_t		 http_policy_version(const struct http_req *);
 /*
  * The policy in force for another organization (this thread's cache,
  * valid until the next policy lookup on the thread), or NULL.
@@ -141,6 +143,12 @@ const cJSON	*http_attrs(const struct http_req *);
  */
 int	http_query(const struct http_req *, const char *name, char *out,
 	    size_t outlen);
+/*
+ * Whether the query names a parameter not in known (NULL-terminated);
+ * then out holds the first such name, decoded (truncated to outlen).
+ */
+bool	http_query_unknown(const struct http_req *, const char *const *known,
+	    char *out, size_t outlen);
 
 /*
  * Adds a response header to the reply this request will send. The name

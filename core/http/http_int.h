@@ -32,6 +32,7 @@ struct http_req {
 	int64_t				 rq_org;	/* {org}, 0: none */
 	char				 rq_role[64];	/* "" for none */
 	struct policy			*rq_policy;	/* in force for rq_org */
+	int64_t				 rq_policy_version; /* rq_policy's */
 	cJSON				*rq_attrs;	/* loaded record */
 	const char			*rq_origin;	/* allowed Origin */
 	struct buf			 rq_headers;	/* extra headers */

@@ -334,6 +334,7 @@ membership(struct http_req *req)
 		    req->rq_route->rt_permission : "org:access",
 		    "not a member of this organization");
 	req->rq_policy = policy_get(req->rq_org, version, fetch_source, NULL);
+	req->rq_policy_version = version;
 	/*
 	 * A stored version that no longer compiles (the base changed) must
 	 * not lock the organization out: policy:* and member:* are the
@@ -341,8 +342,10 @@ membership(struct http_req *req)
 	 * replace the broken version. Everything else fails closed.
 	 */
 	if (req->rq_policy == NULL && req->rq_route->rt_permission != NULL &&
-	    is_recovery(req->rq_route->rt_permission))
+	    is_recovery(req->rq_route->rt_permission)) {
 		req->rq_policy = policy_get(req->rq_org, 0, fetch_source, NULL);
+		req->rq_policy_version = 0;
+	}
 	if (req->rq_policy == NULL)
 		return internal(req);
 	return 0;
@@ -767,10 +770,39 @@ http_policy(const struct http_req *req)
 	return req->rq_policy;
 }
 
+int64_t
+http_policy_version(const struct http_req *req)
+{
+	return req->rq_policy != NULL ? req->rq_policy_version : -1;
+}
+
 const cJSON *
 http_attrs(const struct http_req *req)
 {
 	return req->rq_attrs;
+}
+
+bool
+http_query_unknown(const struct http_req *req, const char *const *known,
+    char *out, size_t outlen)
+{
+	const char	*qs = req->rq_info->query_string, *p, *end;
+	size_t		 len, i;
+
+	for (p = qs; p != NULL && *p != '\0'; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, "&");
+		len = strcspn(p, "=&");
+		if (len == 0)
+			continue;
+		if (mg_url_decode(p, (int)len, out, (int)outlen, 1) < 0)
+			snprintf(out, outlen, "%.*s", (int)len, p);
+		for (i = 0; known[i] != NULL; i++)
+			if (strcmp(known[i], out) == 0)
+				break;
+		if (known[i] == NULL)
+			return true;
+	}
+	return false;
 }
 
 int

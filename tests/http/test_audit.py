@@ -348,7 +348,7 @@ class AuditEventsTest(AuditCase, ServerTestCase):
         self.assertEqual(e["resource_id"], str(u["id"]), e)
         self.assertNoSecret(e, old, new, tok, r.json["access_token"])
 
-    def test_denials_recorded_once_and_alerted(self):
+    def test_each_denial_recorded_and_bursts_alerted(self):
         pw = "Denied-User-Passw0rd"
         u = self.create_user("denied@example.com", pw, "Denied")
         tok = self.login_token("denied@example.com", pw)
@@ -362,13 +362,15 @@ class AuditEventsTest(AuditCase, ServerTestCase):
                                 headers={"X-Request-ID": rid})
             self.assertError(r, 403, "forbidden")
             self.assertEqual(r.request_id, rid)
+        # v4: every denial is its own entry, never folded
         rows = [e for e in self.entries(action="user.list")
                 if e["actor_id"] == u["id"]]
-        self.assertEqual(len(rows), 1, rows)
-        e = rows[0]
-        self.assertEntry(e)
-        self.assertActor(e, "user", u["id"], "denied")
-        self.assertEqual(e["request_id"], rids[0], e)
+        self.assertEqual([e["request_id"] for e in rows], rids[::-1], rows)
+        for e in rows:
+            self.assertEntry(e)
+            self.assertActor(e, "user", u["id"], "denied")
+            self.assertEqual(e["details"]["reason"], "system admins only")
+            self.assertIsNone(e["details"]["version"], e)
         # the alert: one WARN line naming a request of the burst
         lines = self.server.wait_log(lambda ls: any(
             isinstance(x, dict) and x.get("request_id") in rids and
