@@ -293,18 +293,24 @@ int	auth_bearer(const struct config *cf, const char *token, int64_t now,
 
 /* ratelimit.c ----------------------------------------------------------- */
 
-#define AUTH_RL_SLOTS	65536	/* keys tracked at once */
+#define AUTH_RL_SLOTS	65536	/* a table's first size (32 bytes a slot) */
 
 struct auth_rl;
 
-/* A limiter allowing limit events per fixed window of window seconds. */
+/*
+ * A limiter allowing limit events per fixed window of window seconds.
+ * Its table starts at slots and grows, as keys need room, up to 8 times
+ * that; then a new key evicts one below its limit, never a limited one,
+ * and is refused only when all it could take are limited.
+ */
 struct auth_rl *auth_rl_new(int limit, int window, size_t slots);
 void	auth_rl_free(struct auth_rl *);
+/* Slots the table has now (for tests and the bound). */
+size_t	auth_rl_size(struct auth_rl *);
 
 /*
  * Would one more event for key be over the limit at now? Returns 0 if
- * not, else the seconds until the window ends (for Retry-After). A full
- * table answers "limited" (fails closed) rather than evicting live keys.
+ * not, else the seconds until the window ends (for Retry-After).
  */
 int	auth_rl_check(struct auth_rl *, const char *key, int64_t now);
 

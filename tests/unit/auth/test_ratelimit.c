@@ -1,6 +1,8 @@
 /*
- * Tests for core/auth/ratelimit: fixed windows, Retry-After, a full table
- * failing closed without evicting anyone, long keys, threads and floods.
+ * Tests for core/auth/ratelimit: fixed windows, Retry-After, a table that
+ * grows within its bound, evicts only keys below their limit and refuses
+ * a new key only when all it could take are limited; long keys, threads
+ * and floods.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -132,7 +134,7 @@ START_TEST(test_clock_back)
 }
 END_TEST
 
-START_TEST(test_full_fails_closed)
+START_TEST(test_full_grows)
 {
 	struct auth_rl	*rl = auth_rl_new(3, WINDOW, 8);
 	char		 key[32];
@@ -142,10 +144,10 @@ START_TEST(test_full_fails_closed)
 		snprintf(key, sizeof(key), "live%d", i);
 		ck_assert_int_eq(auth_rl_hit(rl, key, NOW), 0);
 	}
-	/* no room for a new key: limited until the window ends */
-	ck_assert_int_eq(auth_rl_check(rl, "new", NOW), 45);
-	ck_assert_int_eq(auth_rl_hit(rl, "new", NOW), 45);
-	ck_assert_int_eq(auth_rl_hit(rl, "new", NOW + 44), 1);
+	/* no room for a new key: the table grows, nobody is refused */
+	ck_assert_int_eq(auth_rl_check(rl, "new", NOW), 0);
+	ck_assert_int_eq(auth_rl_hit(rl, "new", NOW), 0);
+	ck_assert_uint_gt(auth_rl_size(rl), 8);
 	/* the tracked keys keep their own counts: nobody was reset */
 	for (i = 0; i < 8; i++) {
 		snprintf(key, sizeof(key), "live%d", i);
@@ -153,6 +155,8 @@ START_TEST(test_full_fails_closed)
 		ck_assert_int_eq(auth_rl_hit(rl, key, NOW), 0);
 		ck_assert_int_eq(auth_rl_hit(rl, key, NOW), 45);
 	}
+	ck_assert_int_eq(auth_rl_hit(rl, "new", NOW), 0);
+	ck_assert_int_eq(auth_rl_hit(rl, "new", NOW), 0);
 	ck_assert_int_eq(auth_rl_hit(rl, "new", NOW), 45);
 	auth_rl_free(rl);
 }
@@ -169,24 +173,65 @@ START_TEST(test_full_reuses_expired)
 		snprintf(key, sizeof(key), "old%d", i);
 		ck_assert_int_eq(auth_rl_hit(rl, key, NOW), 0);
 	}
-	ck_assert_int_eq(auth_rl_hit(rl, "new0", NOW), 45);
-	/* next window: four old keys come back, four slots have expired */
-	for (i = 0; i < 4; i++) {
-		snprintf(key, sizeof(key), "old%d", i);
-		ck_assert_int_eq(auth_rl_hit(rl, key, next), 0);
-	}
-	for (i = 0; i < 4; i++) {
+	/* next window: the expired slots are taken again, no growth */
+	for (i = 0; i < 8; i++) {
 		snprintf(key, sizeof(key), "new%d", i);
 		ck_assert_int_eq(auth_rl_hit(rl, key, next), 0);
 	}
-	/* the table is full of live keys again */
-	ck_assert_int_eq(auth_rl_hit(rl, "new4", next), 45);
-	for (i = 0; i < 4; i++) {
-		snprintf(key, sizeof(key), "old%d", i);
-		ck_assert_int_eq(auth_rl_hit(rl, key, next), 0);
-		ck_assert_int_eq(auth_rl_hit(rl, key, next), 0);
-		ck_assert_int_eq(auth_rl_hit(rl, key, next), 45);
+	ck_assert_uint_eq(auth_rl_size(rl), 8);
+	auth_rl_free(rl);
+}
+END_TEST
+
+/*
+ * At its bound (8 times the first size) a table of limited keys refuses
+ * a new key until the window ends, and frees none of them early.
+ */
+START_TEST(test_bound_keeps_limited_keys)
+{
+	struct auth_rl	*rl = auth_rl_new(1, WINDOW, 8);
+	char		 key[32];
+	int		 i, placed = 0, refused = 0;
+
+	for (i = 0; i < 200; i++) {
+		snprintf(key, sizeof(key), "limited%d", i);
+		if (auth_rl_hit(rl, key, NOW) == 0)
+			placed++;
+		else
+			refused++;
 	}
+	ck_assert_uint_eq(auth_rl_size(rl), 64);
+	ck_assert_int_le(placed, 64);
+	ck_assert_int_gt(refused, 0);
+	/* every placed key is still limited: nobody was evicted */
+	for (i = 0, refused = 0; i < 200; i++) {
+		snprintf(key, sizeof(key), "limited%d", i);
+		if (auth_rl_check(rl, key, NOW) == 45)
+			refused++;
+	}
+	ck_assert_int_eq(refused, placed);
+	/* the next window has room again */
+	ck_assert_int_eq(auth_rl_hit(rl, "later", NOW + WINDOW), 0);
+	auth_rl_free(rl);
+}
+END_TEST
+
+/* At the bound, the key with the lowest count below the limit goes. */
+START_TEST(test_bound_evicts_below_limit)
+{
+	struct auth_rl	*rl = auth_rl_new(2, WINDOW, 1);
+	char		 key[32];
+	int		 i;
+
+	/* 8 slots at most: fill them, one limited, the others at 1 */
+	ck_assert_int_eq(auth_rl_hit(rl, "locked", NOW), 0);
+	ck_assert_int_eq(auth_rl_hit(rl, "locked", NOW), 0);
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "spray%d", i);
+		ck_assert_int_eq(auth_rl_hit(rl, key, NOW), 0);
+	}
+	ck_assert_uint_eq(auth_rl_size(rl), 8);
+	ck_assert_int_eq(auth_rl_hit(rl, "locked", NOW), 45);
 	auth_rl_free(rl);
 }
 END_TEST
@@ -271,31 +316,32 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/*
+ * API.md section 3 (v4): a flood of distinct keys refuses no key within
+ * its limits and frees no limited key, with the table within its bound.
+ * (The table before v4 refused new keys after about 35,000 of them.)
+ */
 START_TEST(test_flood)
 {
 	struct auth_rl	*rl = auth_rl_new(3, WINDOW, AUTH_RL_SLOTS);
 	char		 key[64];
-	int		 i, accepted = 0;
+	int		 i;
 
-	ck_assert_int_eq(auth_rl_hit(rl, "victim@example.com", NOW), 0);
 	ck_assert_int_eq(auth_rl_hit(rl, "victim@example.com", NOW), 0);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(auth_rl_hit(rl, "locked@example.com", NOW), 0);
 	ck_assert_int_eq(auth_rl_hit(rl, "locked@example.com", NOW), 45);
 
-	for (i = 0; i < 100000; i++) {
+	for (i = 0; i < 300000; i++) {
 		snprintf(key, sizeof(key), "spray%06d@example.com", i);
-		if (auth_rl_hit(rl, key, NOW) == 0)
-			accepted++;
+		ck_assert_int_eq(auth_rl_hit(rl, key, NOW), 0);
 	}
-	/* most of the table filled, and the rest of the spray refused */
-	ck_assert_int_le(accepted, AUTH_RL_SLOTS - 2);
-	ck_assert_int_ge(accepted, AUTH_RL_SLOTS / 2);
+	ck_assert_uint_le(auth_rl_size(rl), 8 * AUTH_RL_SLOTS);
 
-	/* the victims' counts survived exactly */
+	/* the limited key stays limited; a newcomer is welcome */
 	ck_assert_int_eq(auth_rl_check(rl, "locked@example.com", NOW), 45);
+	ck_assert_int_eq(auth_rl_hit(rl, "newcomer@example.com", NOW), 0);
 	ck_assert_int_eq(auth_rl_hit(rl, "victim@example.com", NOW), 0);
-	ck_assert_int_eq(auth_rl_hit(rl, "victim@example.com", NOW), 45);
 	auth_rl_free(rl);
 }
 END_TEST
@@ -314,8 +360,10 @@ auth_ratelimit_suite(void)
 	tcase_add_test(tc, test_retry_at_least_one);
 	tcase_add_test(tc, test_keys_independent);
 	tcase_add_test(tc, test_clock_back);
-	tcase_add_test(tc, test_full_fails_closed);
+	tcase_add_test(tc, test_full_grows);
 	tcase_add_test(tc, test_full_reuses_expired);
+	tcase_add_test(tc, test_bound_keeps_limited_keys);
+	tcase_add_test(tc, test_bound_evicts_below_limit);
 	tcase_add_test(tc, test_long_keys);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_flood);
