@@ -447,6 +447,9 @@ main(int argc, char **argv)
 	cJSON_InitHooks(&hooks);
 	if (config_parse(&cf, env_get, NULL, &err) == -1)
 		fatal("%s", err.e_msg);
+	/* before any secret is read: a crash must not write it to disk */
+	if (core_dumps_set(cf.cf_core_dumps) == -1)
+		fatal("cannot turn core dumps off: %s", strerror(errno));
 	if (strcmp(cmd, "serve") == 0)
 		rc = cmd_serve(&cf);
 	else if (strcmp(cmd, "migrate") == 0)

@@ -25,6 +25,12 @@ struct erp_err {
 void	err_set(struct erp_err *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/*
+ * coredump.c: unless allowed, no core dumps (RLIMIT_CORE 0) and not
+ * dumpable. Returns 0, or -1 (errno set).
+ */
+int	core_dumps_set(bool allowed);
+
 /* alloc.c: these abort on out-of-memory (Kore, Redis); never return NULL. */
 void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);

@@ -320,6 +320,13 @@ config_parse(struct config *cf, config_getenv_fn get, void *arg,
 		err_set(err, "ERP_ENV: expected development or production");
 		return -1;
 	}
+	v = get_or(get, arg, "ERP_CORE_DUMPS", "0");
+	if (strcmp(v, "1") == 0)
+		cf->cf_core_dumps = true;
+	else if (strcmp(v, "0") != 0) {
+		err_set(err, "ERP_CORE_DUMPS: expected 0 or 1");
+		return -1;
+	}
 	v = get_or(get, arg, "ERP_LISTEN", "127.0.0.1:8080");
 	if (!listen_valid(v)) {
 		err_set(err, "ERP_LISTEN: expected port, IPv4:port or "
@@ -410,10 +417,8 @@ config_parse(struct config *cf, config_getenv_fn get, void *arg,
 static void
 secret_free(struct secret *s)
 {
-	if (s->s_data != NULL) {
-		sodium_memzero(s->s_data, s->s_len);
-		free(s->s_data);
-	}
+	/* sodium_free wipes, unlocks and unmaps */
+	sodium_free(s->s_data);
 	s->s_data = NULL;
 	s->s_len = 0;
 }

@@ -23,7 +23,11 @@ struct cidr {
 	int		 ci_bits;	/* prefix length */
 };
 
-/* A secret's bytes; wiped and freed by config_free. */
+/*
+ * A secret's bytes (NUL-terminated) in guarded, locked (never swapped)
+ * and read-only memory from sodium_malloc; wiped and freed by
+ * config_free.
+ */
 struct secret {
 	unsigned char	*s_data;
 	size_t		 s_len;
@@ -31,6 +35,7 @@ struct secret {
 
 struct config {
 	bool		 cf_production;		/* ERP_ENV=production */
+	bool		 cf_core_dumps;		/* ERP_CORE_DUMPS=1 */
 	char		*cf_listen;		/* civetweb listening_ports */
 	char		*cf_data_dir;
 	char		*cf_db_path;

@@ -17,26 +17,41 @@
 
 #define SECRET_FILE_MAX	4096
 
-static void
-strip_newline(struct secret *s)
+/*
+ * Keeps len bytes of data as s, in memory that is locked, guarded and
+ * then read-only (sodium_malloc). Returns 0, or -1 when that memory
+ * cannot be had.
+ */
+static int
+secret_keep(struct secret *s, const char *data, size_t len)
 {
-	while (s->s_len > 0 && (s->s_data[s->s_len - 1] == '\n' ||
-	    s->s_data[s->s_len - 1] == '\r'))
-		s->s_data[--s->s_len] = '\0';
+	if ((s->s_data = sodium_malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(s->s_data, data, len);
+	s->s_data[len] = '\0';
+	s->s_len = len;
+	sodium_mprotect_readonly(s->s_data);
+	return 0;
 }
 
 static int
 read_secret_file(const char *path, struct secret *s)
 {
-	size_t	 len;
+	size_t	 len, n;
 	char	*data;
+	int	 rc;
 
 	if ((data = fs_read_file(path, SECRET_FILE_MAX, &len)) == NULL)
 		return -1;
-	s->s_data = (unsigned char *)data;
-	s->s_len = len;
-	strip_newline(s);
-	return 0;
+	n = len;
+	while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r'))
+		n--;
+	rc = secret_keep(s, data, n);
+	sodium_memzero(data, len);
+	free(data);
+	if (rc == -1)
+		errno = ENOMEM;
+	return rc;
 }
 
 /* Development: reuse dir/file, or create it with 32 random bytes in hex. */
@@ -47,7 +62,7 @@ dev_secret(const char *name, const char *dir, const char *file,
 	unsigned char	 raw[32];
 	char		 hex[65], path[4096];
 	struct stat	 st;
-	int		 fd;
+	int		 fd, rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >=
 	    sizeof(path)) {
@@ -88,9 +103,12 @@ dev_secret(const char *name, const char *dir, const char *file,
 		return -1;
 	}
 	close(fd);
-	s->s_data = (unsigned char *)xstrndup(hex, 64);
-	s->s_len = 64;
+	rc = secret_keep(s, hex, 64);
 	sodium_memzero(hex, sizeof(hex));
+	if (rc == -1) {
+		err_set(err, "%s: cannot lock memory for it", name);
+		return -1;
+	}
 	log_info("development: generated %s into %s (mode 0600); set it "
 	    "in the environment for production", name, path);
 	return 0;
@@ -116,8 +134,10 @@ load_one(const struct config *cf, config_getenv_fn get, void *arg,
 		return -1;
 	}
 	if (v != NULL) {
-		s->s_len = strlen(v);
-		s->s_data = (unsigned char *)xstrndup(v, s->s_len);
+		if (secret_keep(s, v, strlen(v)) == -1) {
+			err_set(err, "%s: cannot lock memory for it", name);
+			return -1;
+		}
 	} else if (f != NULL) {
 		if (read_secret_file(f, s) == -1) {
 			err_set(err, "%s: cannot read %s: %s", fname, f,

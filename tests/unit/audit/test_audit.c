@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <sodium.h>
 
 #include "audit/audit_int.h"
 #include "db/db.h"
@@ -30,7 +31,9 @@ make_config(struct config *c, const char *secret)
 	memset(c, 0, sizeof(*c));
 	c->cf_data_dir = xstrdup(dir);
 	c->cf_secret_key.s_len = strlen(secret);
-	c->cf_secret_key.s_data = xmalloc(c->cf_secret_key.s_len);
+	/* as config_load_secrets keeps it: config_free sodium_frees it */
+	c->cf_secret_key.s_data = sodium_malloc(c->cf_secret_key.s_len);
+	ck_assert_ptr_nonnull(c->cf_secret_key.s_data);
 	memcpy(c->cf_secret_key.s_data, secret, c->cf_secret_key.s_len);
 }
 
