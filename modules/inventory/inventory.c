@@ -303,8 +303,9 @@ stock_load(struct erp_req *r, cJSON **attrs)
 	return 1;
 }
 
+/* GET of one record: what the route's loader loaded. */
 static int
-stock_get(struct erp_req *r)
+reply_loaded(struct erp_req *r)
 {
 	return erp_reply_json(r, 200, cJSON_Duplicate(erp_host->attrs(r), 1));
 }
@@ -680,12 +681,6 @@ reservation_load(struct erp_req *r, cJSON **attrs)
 	return 1;
 }
 
-static int
-reservation_get(struct erp_req *r)
-{
-	return erp_reply_json(r, 200, cJSON_Duplicate(erp_host->attrs(r), 1));
-}
-
 /* Drops the reservation's rows once its stock has moved or been freed. */
 static int
 reservation_drop(struct erp_req *r, const char *ref)
@@ -785,13 +780,13 @@ static const struct erp_route routes[] = {
 	  .handler = move_create },
 	{ .method = ERP_GET, .path = "/stock/{id}",
 	  .permission = "stock:read", .load = stock_load,
-	  .handler = stock_get },
+	  .handler = reply_loaded },
 	{ .method = ERP_POST, .path = "/reservations",
 	  .permission = "stock:reserve", .schema = "reservation",
 	  .handler = reservation_create },
 	{ .method = ERP_GET, .path = "/reservations/{ref}",
 	  .permission = "stock:read", .load = reservation_load,
-	  .handler = reservation_get },
+	  .handler = reply_loaded },
 	{ .method = ERP_POST, .path = "/reservations/{ref}/ship",
 	  .permission = "stock:ship", .load = reservation_load,
 	  .handler = reservation_ship },
