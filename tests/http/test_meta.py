@@ -39,7 +39,8 @@ class MetaTest(OrgFixture, ServerTestCase):
         m = self.ok("viewer")
         self.assertEqual(m["role"], "viewer")
         self.assertEqual(set(m["permissions"]), {
-            "product:read", "customer:read", "order:read", "file:read"})
+            "product:read", "customer:read", "order:read", "file:read",
+            "stock:read"})
         p = m["resources"]["product"]
         self.assertEqual(p["label"], "Products")
         self.assertEqual(p["path"], "/products")

@@ -12,13 +12,17 @@ NO_LIMIT = {"ERP_LOGIN_RATE": "1000/minute"}
 ORG_KEYS = {"id", "name", "slug"}
 LISTED_ORG_KEYS = {"id", "name", "slug", "role"}
 MEMBER_KEYS = {"user_id", "email", "name", "role"}
+# base.lua's roles with what the shipped modules' fragments add (stock:*)
 BASE_ROLES = {
     "admin": ["*"],
     "manager": ["product:*", "customer:*", "order:*", "file:*",
-                "member:read", "apikey:*", "audit:read", "policy:read"],
+                "member:read", "apikey:*", "audit:read", "policy:read",
+                "stock:*"],
     "clerk": ["product:read", "customer:*", "order:read", "order:create",
-              "order:update", "order:confirm", "file:read", "file:create"],
-    "viewer": ["product:read", "customer:read", "order:read", "file:read"],
+              "order:update", "order:confirm", "file:read", "file:create",
+              "stock:read", "stock:move", "stock:reserve"],
+    "viewer": ["product:read", "customer:read", "order:read", "file:read",
+               "stock:read"],
 }
 BAD_IDS = ("abc", "0", "-1", "01", "1.5", "%20")
 
