@@ -174,6 +174,24 @@ START_TEST(test_reset_clears_bindings)
 }
 END_TEST
 
+START_TEST(test_col_copy)
+{
+	static const char	 sql[] = "SELECT 'abcdef', NULL";
+	struct db_stmt		*st;
+	char			 small[4], big[16];
+
+	ck_assert_ptr_nonnull(st = db_prepare(sql));
+	ck_assert_int_eq(db_step(st), DB_ROW);
+	db_col_copy(st, 0, small, sizeof(small));
+	ck_assert_str_eq(small, "abc");		/* cut to fit, terminated */
+	db_col_copy(st, 0, big, sizeof(big));
+	ck_assert_str_eq(big, "abcdef");
+	db_col_copy(st, 1, big, sizeof(big));
+	ck_assert_str_eq(big, "");		/* NULL */
+	db_reset(st);
+}
+END_TEST
+
 START_TEST(test_text_ref)
 {
 	static const char	 sql[] = "SELECT length(?)";
@@ -258,6 +276,7 @@ db_query_suite(void)
 	tcase_add_test(tc, test_constraints);
 	tcase_add_test(tc, test_error_is_reported);
 	tcase_add_test(tc, test_reset_clears_bindings);
+	tcase_add_test(tc, test_col_copy);
 	tcase_add_test(tc, test_text_ref);
 	tcase_add_test(tc, test_bad_sql);
 	tcase_add_test(tc, test_readonly);
