@@ -104,7 +104,7 @@ run(struct policy *p, const struct question *q, size_t nq, long n,
     struct run *r)
 {
 	struct policy_subject	 sub = { 42, "user", NULL, false };
-	struct policy_resource	 res = { NULL, 7, 0, NULL };
+	struct policy_resource	 res = { .pr_org_id = 7 };
 	struct policy_decision	 d;
 	int64_t			 t0, t1, start;
 	long			 i;

@@ -381,7 +381,8 @@ cmd_policy_check(struct config *cf, int argc, char **argv)
 	}
 	if (as_base) {
 		free(src);
-		if (policy_engine_init(file, &err) == -1) {
+		if (policy_engine_init(file, &err) == -1 ||
+		    (p = policy_compile(NULL, 0, true, &err)) == NULL) {
 			print_policy_error(file, "base.lua", err.e_msg);
 			return 1;
 		}
@@ -406,9 +407,9 @@ cmd_policy_check(struct config *cf, int argc, char **argv)
 			print_policy_error(file, "policy", err.e_msg);
 			return 1;
 		}
-		policy_free(p);
 	}
-	printf("ok\n");
+	printf("%zu tests passed\n", policy_tests_passed(p));
+	policy_free(p);
 	return 0;
 }
 

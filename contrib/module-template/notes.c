@@ -31,8 +31,8 @@ static const char policy[] =
     "table.insert(roles.viewer, 'note:read')\n"
     "table.insert(tests, function()\n"
     "  local viewer = { id = 1, kind = 'user', role = 'viewer' }\n"
-    "  assert(decide(viewer, 'note:read', { type = 'note' }))\n"
-    "  assert(not decide(viewer, 'note:create', { type = 'note' }))\n"
+    "  expect_allow(viewer, 'note:read', { type = 'note' })\n"
+    "  expect_deny(viewer, 'note:create', { type = 'note' })\n"
     "end)\n";
 
 /* The row at the statement's cursor (COLUMNS) as the API's JSON. */

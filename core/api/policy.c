@@ -11,9 +11,15 @@
 #include "api.h"
 
 #define TYPE_MAX	63	/* bytes of a resource type */
+#define COMMENT_MAX	500	/* characters of a version's comment */
 
 static const struct api_field put_fields[] = {
 	{ "source", API_STRING, true, 0 },
+	{ "comment", API_STRING, false, COMMENT_MAX },
+};
+
+static const struct api_field delete_fields[] = {
+	{ "comment", API_STRING, false, COMMENT_MAX },
 };
 
 static const struct api_field rollback_fields[] = {
@@ -108,14 +114,23 @@ get(struct http_req *req)
 	return http_reply_json(req, 200, o);
 }
 
+/* The body's comment, or NULL. */
+static const char *
+comment_of(struct http_req *req)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    http_body(req), "comment"));
+}
+
 /* store without freeing p. */
 static int
 store_version(struct http_req *req, const char *source, struct policy *p,
     int64_t rolled_back_to)
 {
 	static const char	 sql[] = "INSERT INTO org_policies (org_id, "
-				    "version, source, updated_at, updated_by) "
-				    "VALUES (?, ?, ?, ?, ?)";
+				    "version, source, updated_at, updated_by, "
+				    "comment) VALUES (?, ?, ?, ?, ?, ?)";
+	const char		*comment = comment_of(req);
 	struct audit_event	 ev;
 	struct db_stmt		*st;
 	cJSON			*details;
@@ -137,6 +152,8 @@ store_version(struct http_req *req, const char *source, struct policy *p,
 	db_bind_text_ref(st, 3, source);
 	db_bind_text_ref(st, 4, now);
 	db_bind_int(st, 5, by);
+	if (comment != NULL)
+		db_bind_text_ref(st, 6, comment);
 	rc = db_step(st);
 	db_reset(st);
 	if (rc != DB_DONE || api_keys_follow(req, org, 0, p) == -1) {
@@ -151,6 +168,8 @@ store_version(struct http_req *req, const char *source, struct policy *p,
 	    (double)(cur + 1)));
 	if (rolled_back_to > 0)
 		api_json_int(details, "rolled_back_to", rolled_back_to);
+	else if (rolled_back_to == -1)
+		cJSON_AddTrueToObject(details, "reverted_to_base");
 	api_event_init(&ev, req, "policy.update", "success");
 	ev.ae_org_id = org;
 	ev.ae_resource_type = "policy";
@@ -166,10 +185,10 @@ store_version(struct http_req *req, const char *source, struct policy *p,
 
 /*
  * Stores source (already compiled and tested into p) as the
- * organization's next version, with its audit record, in one
- * transaction that also revokes the API keys its roles leave uncovered;
- * rolled_back_to is the version it copies (0: none). Frees p. Answers
- * the new version.
+ * organization's next version with the body's comment, and its audit
+ * record, in one transaction that also revokes the API keys its roles
+ * leave uncovered; rolled_back_to is the version it copies (0: none; -1:
+ * the base alone, by DELETE). Frees p. Answers the new version.
  */
 static int
 store(struct http_req *req, const char *source, struct policy *p,
@@ -208,8 +227,8 @@ versions(struct http_req *req)
 	static const char	 count_sql[] = "SELECT count(*) FROM "
 				    "org_policies WHERE org_id = ?";
 	static const char	 page_sql[] = "SELECT version, updated_at, "
-				    "updated_by FROM org_policies WHERE "
-				    "org_id = ? ORDER BY version DESC "
+				    "updated_by, comment FROM org_policies "
+				    "WHERE org_id = ? ORDER BY version DESC "
 				    "LIMIT ? OFFSET ?";
 	struct db_stmt		*st;
 	cJSON			*items, *o;
@@ -239,6 +258,7 @@ versions(struct http_req *req)
 		cJSON_AddStringToObject(o, "updated_at",
 		    db_col_text(st, 1));
 		api_json_int(o, "updated_by", db_col_int(st, 2));
+		api_json_text(o, "comment", st, 3);
 		cJSON_AddItemToArray(items, o);
 	}
 	db_reset(st);
@@ -306,6 +326,61 @@ rollback(struct http_req *req)
 	rc = store(req, src, p, version);
 	free(src);
 	return rc;
+}
+
+/* GET …/policy/versions/{n}: one stored version, whole. */
+static int
+version_get(struct http_req *req)
+{
+	static const char	 sql[] = "SELECT source, updated_at, "
+				    "updated_by, comment FROM org_policies "
+				    "WHERE org_id = ? AND version = ?";
+	struct db_stmt		*st;
+	cJSON			*o = NULL;
+	int64_t			 n;
+	int			 rc;
+
+	if (org_check(req) == -1)
+		return -1;
+	if ((n = api_param_id(req, "n")) == -1)
+		return http_reply_error(req, 404, "not_found",
+		    "no such policy version");
+	if ((st = db_prepare(sql)) == NULL)
+		return api_internal(req);
+	db_bind_int(st, 1, http_org(req));
+	db_bind_int(st, 2, n);
+	if ((rc = db_step(st)) == DB_ROW) {
+		o = policy_json(n, db_col_text(st, 0), db_col_text(st, 1),
+		    db_col_int(st, 2));
+		api_json_text(o, "comment", st, 3);
+	}
+	db_reset(st);
+	if (rc == DB_DONE)
+		return http_reply_error(req, 404, "not_found",
+		    "no such policy version");
+	if (o == NULL)
+		return api_internal(req);
+	return http_reply_json(req, 200, o);
+}
+
+/*
+ * DELETE …/policy: the base alone again, as a new version with an empty
+ * source (the old versions stay, for a rollback).
+ */
+static int
+revert(struct http_req *req)
+{
+	struct erp_err	 err;
+	struct policy	*p;
+
+	if (org_check(req) == -1)
+		return -1;
+	if (http_body(req) != NULL && api_check_body(req, delete_fields,
+	    nitems(delete_fields), false) == -1)
+		return -1;
+	if ((p = policy_compile("", 0, POLICY_UPLOAD, &err)) == NULL)
+		return invalid(req, &err);
+	return store(req, "", p, -1);
 }
 
 /* Dry-run ---------------------------------------------------------------- */
@@ -392,7 +467,8 @@ check_dry_run(struct http_req *req)
 		if (strcmp(v->string, "source") != 0 &&
 		    strcmp(v->string, "subject") != 0 &&
 		    strcmp(v->string, "action") != 0 &&
-		    strcmp(v->string, "resource") != 0)
+		    strcmp(v->string, "resource") != 0 &&
+		    strcmp(v->string, "context") != 0)
 			api_add_field(fields, v->string, "unknown",
 			    "is not a known field");
 	if ((v = cJSON_GetObjectItemCaseSensitive(body, "source")) != NULL) {
@@ -416,6 +492,9 @@ check_dry_run(struct http_req *req)
 	    strchr(v->valuestring, '*') != NULL)
 		api_add_field(fields, "action", "pattern",
 		    "must be resource:action");
+	v = cJSON_GetObjectItemCaseSensitive(body, "context");
+	if (v != NULL && !cJSON_IsObject(v))
+		api_add_field(fields, "context", "type", "must be an object");
 	res = cJSON_GetObjectItemCaseSensitive(body, "resource");
 	if (res == NULL)
 		api_add_field(fields, "resource", "required", "is required");
@@ -485,6 +564,54 @@ dry_subject(struct http_req *req, const cJSON *sub, struct policy_subject *ps,
 	}
 }
 
+/* A resource of only {type, id}: the real request would load the record. */
+static bool
+names_a_record(const cJSON *res)
+{
+	const cJSON	*v;
+
+	cJSON_ArrayForEach(v, res)
+		if (strcmp(v->string, "type") != 0 &&
+		    strcmp(v->string, "id") != 0)
+			return false;
+	v = cJSON_GetObjectItemCaseSensitive(res, "id");
+	return v != NULL && is_int(v) && v->valuedouble > 0;
+}
+
+/*
+ * The resource's attributes, as the server would see them: the stored
+ * record for {type, id}, else what was given. 1 with *attrs, or -1 when
+ * answered (404 for no such record, 500).
+ */
+static int
+dry_attrs(struct http_req *req, const cJSON *res, cJSON **attrs)
+{
+	const char	*type = cJSON_GetObjectItemCaseSensitive(res, "type")->
+			    valuestring;
+
+	if (names_a_record(res)) {
+		switch (http_load_record(req, type, (int64_t)
+		    cJSON_GetObjectItemCaseSensitive(res, "id")->valuedouble,
+		    attrs)) {
+		case 1:
+			if (*attrs == NULL)
+				*attrs = cJSON_CreateObject();
+			return 1;
+		case 0:
+			http_reply_error(req, 404, "not_found",
+			    "no such record in this organization");
+			return -1;
+		case -2:
+			break;	/* nothing loads this type: as given */
+		default:
+			api_internal(req);
+			return -1;
+		}
+	}
+	*attrs = cJSON_Duplicate(res, true);
+	return 1;
+}
+
 static int
 dry_run(struct http_req *req)
 {
@@ -495,6 +622,7 @@ dry_run(struct http_req *req)
 	struct policy		*own = NULL, *p;
 	struct erp_err		 err;
 	cJSON			*attrs, *o;
+	int64_t			 version = 0;
 	char			 role[ROLE_MAX + 1];
 
 	if (api_org_check(req) == -1 || check_dry_run(req) == -1 ||
@@ -507,11 +635,15 @@ dry_run(struct http_req *req)
 		    strlen(v->valuestring), POLICY_TRIAL, &err)) == NULL)
 			return invalid(req, &err);
 		p = own;
-	} else if ((p = http_policy(req)) == NULL)
+	} else if ((p = http_policy(req)) == NULL ||
+	    (version = auth_org_policy_version(http_org(req))) == -1)
 		return api_internal(req);
 	res = cJSON_GetObjectItemCaseSensitive(body, "resource");
-	/* the other fields are the attributes; the organization is this one */
-	attrs = cJSON_Duplicate(res, true);
+	if (dry_attrs(req, res, &attrs) == -1) {
+		policy_free(own);
+		return -1;
+	}
+	/* the organization is this one */
 	cJSON_DeleteItemFromObjectCaseSensitive(attrs, "type");
 	cJSON_DeleteItemFromObjectCaseSensitive(attrs, "org_id");
 	memset(&pr, 0, sizeof(pr));
@@ -522,10 +654,10 @@ dry_run(struct http_req *req)
 	    is_int(v) && v->valuedouble > 0)
 		pr.pr_id = (int64_t)v->valuedouble;
 	pr.pr_attrs = attrs;
-	policy_decide(p, &ps, cJSON_GetObjectItemCaseSensitive(body,
+	pr.pr_context = cJSON_GetObjectItemCaseSensitive(body, "context");
+	policy_explain(p, &ps, cJSON_GetObjectItemCaseSensitive(body,
 	    "action")->valuestring, &pr, time_now(), http_client_ip(req), &d);
 	cJSON_Delete(attrs);
-	policy_free(own);
 	o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "allow", d.pd_allow);
 	if (d.pd_allow)
@@ -537,6 +669,16 @@ dry_run(struct http_req *req)
 		cJSON_AddStringToObject(o, "matched", d.pd_matched);
 	else
 		cJSON_AddNullToObject(o, "matched");
+	/* a given source is no stored version */
+	if (own == NULL)
+		api_json_int(o, "version", version);
+	else
+		cJSON_AddNullToObject(o, "version");
+	policy_free(own);
+	if (d.pd_line > 0)
+		api_json_int(o, "line", d.pd_line);
+	else
+		cJSON_AddNullToObject(o, "line");
 	return http_reply_json(req, 200, o);
 }
 
@@ -548,6 +690,11 @@ static const struct http_route routes[] = {
 	{ .rt_methods = HTTP_GET,
 	  .rt_path = "/api/v1/orgs/{org}/policy/versions",
 	  .rt_permission = "policy:read", .rt_handler = versions },
+	{ .rt_methods = HTTP_DELETE, .rt_path = "/api/v1/orgs/{org}/policy",
+	  .rt_permission = "policy:manage", .rt_handler = revert },
+	{ .rt_methods = HTTP_GET,
+	  .rt_path = "/api/v1/orgs/{org}/policy/versions/{n}",
+	  .rt_permission = "policy:read", .rt_handler = version_get },
 	{ .rt_methods = HTTP_POST,
 	  .rt_path = "/api/v1/orgs/{org}/policy/rollback",
 	  .rt_permission = "policy:manage", .rt_handler = rollback },

@@ -102,6 +102,16 @@ int	http_allowed(struct http_req *, const char *action, const cJSON *attrs);
  */
 int	http_may(struct http_req *, const char *action, const cJSON *attrs);
 
+/*
+ * Loads record id of resource type in the request's organization as the
+ * route that reads it would load it for the policy (a dry-run asks what
+ * the server would decide on it). Returns 1 with *attrs (the caller's),
+ * 0 when there is no such record, -1 on error, -2 when no route loads
+ * records of type.
+ */
+int	http_load_record(struct http_req *, const char *type, int64_t id,
+	    cJSON **attrs);
+
 /* Raw bodies (HTTP_ROUTE_RAW_BODY): declared length (-1: chunked). */
 int64_t	http_body_length(const struct http_req *);
 /* Reads up to len body bytes: the count, 0 at the end, or -1. */

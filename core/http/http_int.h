@@ -67,6 +67,12 @@ void	router_allow_text(int methods, char *out, size_t outlen);
 #define ROUTER_STATIC	HTTP_MAX_ROUTES
 #define ROUTER_NONE	(HTTP_MAX_ROUTES + 1)
 int	router_index(const struct http_route *);
+/*
+ * The route that reads one record of resource type by id: a GET with a
+ * loader, permission "<type>:read" and a path ending in "/{id}". NULL if
+ * there is none.
+ */
+const struct http_route *router_record_route(const char *type);
 /* Removes every route (tests only). */
 void	router_reset(void);
 /* Percent-decodes one path segment; -1 for bad escapes or NUL. */

@@ -364,7 +364,7 @@ check(struct http_req *req, const char *action, const cJSON *attrs,
 {
 	const struct auth_subject *sub = &req->rq_subject;
 	struct policy_subject	 ps;
-	struct policy_resource	 res;
+	struct policy_resource	 res = { .pr_attrs = attrs };
 	const char		*id, *colon = strchr(action, ':');
 	char			 type[64];
 
@@ -392,7 +392,6 @@ check(struct http_req *req, const char *action, const cJSON *attrs,
 	res.pr_type = type;
 	res.pr_org_id = req->rq_org;
 	res.pr_id = id != NULL ? strtoll(id, NULL, 10) : 0;
-	res.pr_attrs = attrs;
 	policy_decide(req->rq_policy, &ps, action, &res, time_now(),
 	    http_client_ip(req), d);
 	metrics_inc(METRIC_POLICY_EVALS);
@@ -440,6 +439,42 @@ http_allowed(struct http_req *req, const char *action, const cJSON *attrs)
 	return 1;
 }
 
+int
+http_load_record(struct http_req *req, const char *type, int64_t id,
+    cJSON **attrs)
+{
+	const struct http_route	*rt = router_record_route(type), *route;
+	struct http_param	 params[HTTP_MAX_PARAMS];
+	size_t			 nparams;
+	char			 org[24], rid[24];
+	int			 rc;
+
+	*attrs = NULL;
+	if (rt == NULL)
+		return -2;
+	/* the loader reads the route and {org}, {id}: lend it those */
+	route = req->rq_route;
+	nparams = req->rq_nparams;
+	memcpy(params, req->rq_params, sizeof(params));
+	snprintf(org, sizeof(org), "%lld", (long long)req->rq_org);
+	snprintf(rid, sizeof(rid), "%lld", (long long)id);
+	req->rq_route = rt;
+	req->rq_params[0].pa_name = "org";
+	req->rq_params[0].pa_value = org;
+	req->rq_params[1].pa_name = "id";
+	req->rq_params[1].pa_value = rid;
+	req->rq_nparams = 2;
+	rc = rt->rt_load(req, attrs);
+	req->rq_route = route;
+	req->rq_nparams = nparams;
+	memcpy(req->rq_params, params, sizeof(params));
+	if (rc != 1) {
+		cJSON_Delete(*attrs);
+		*attrs = NULL;
+	}
+	return rc;
+}
+
 /*
  * The body's schema, with the organization's policy (or the base's on a
  * route outside any organization). A write without a body is checked as
@@ -454,6 +489,7 @@ validate(struct http_req *req)
 	const char *const	*reserved = rt->rt_computed ? rt->rt_computed :
 				    always;
 	struct policy		*p = req->rq_policy;
+	struct erp_err		 err;
 	cJSON			*fields;
 
 	if (rt->rt_schema == NULL || (req->rq_method & (HTTP_POST | HTTP_PUT |
@@ -465,7 +501,11 @@ validate(struct http_req *req)
 		req->rq_body = cJSON_CreateObject();
 	fields = cJSON_CreateArray();
 	if (policy_validate(p, rt->rt_schema, req->rq_body,
-	    req->rq_method == HTTP_PATCH, reserved, fields) == -1) {
+	    req->rq_method == HTTP_PATCH, reserved, fields, &err) == -1) {
+		/* the rule that failed, for the organization's admins */
+		log_msg(LOG_WARN, req->rq_id, "policy of organization %lld: "
+		    "validating a %s failed, denying: %s",
+		    (long long)req->rq_org, rt->rt_schema, err.e_msg);
 		cJSON_Delete(fields);
 		return deny(req, rt->rt_permission ? rt->rt_permission :
 		    "validate", "denied: the policy's validation failed");

@@ -287,6 +287,29 @@ router_match(struct http_req *req, const char *path, int method,
 	return *allowed ? ROUTER_NO_METHOD : ROUTER_NO_PATH;
 }
 
+const struct http_route *
+router_record_route(const char *type)
+{
+	const struct http_route	*rt;
+	const struct segment	*last;
+	size_t			 r, tlen = strlen(type);
+
+	for (r = 0; r < nroutes; r++) {
+		rt = &routes[r].en_route;
+		if (routes[r].en_nsegs == 0)
+			continue;
+		last = &routes[r].en_segs[routes[r].en_nsegs - 1];
+		if ((rt->rt_methods & HTTP_GET) && rt->rt_load != NULL &&
+		    rt->rt_permission != NULL &&
+		    strncmp(rt->rt_permission, type, tlen) == 0 &&
+		    strcmp(rt->rt_permission + tlen, ":read") == 0 &&
+		    last->sg_param && last->sg_len == 2 &&
+		    memcmp(last->sg_text, "id", 2) == 0)
+			return rt;
+	}
+	return NULL;
+}
+
 void
 router_allow_text(int methods, char *out, size_t outlen)
 {

@@ -36,8 +36,14 @@ struct policy {
 	int		 po_allow;	/* allow in force */
 	int		 po_pwok;	/* base password_ok */
 	int		 po_schemas;	/* schemas in force */
+	int		 po_redact;	/* redact in force (a table) */
+	char		**po_redact_types;	/* its keys, sorted */
+	size_t		 po_nredact;
 	bool		 po_own_allow;	/* the organization replaced allow */
 	char		 po_match[80];	/* what permits() matched last */
+	size_t		 po_expects;	/* expectations the running test
+					   stated */
+	size_t		 po_tests;	/* tests run and passed */
 };
 
 /* What permits() is bound to. */
@@ -55,6 +61,12 @@ static struct {
 static size_t		 nfragments;
 
 /* Roles ----------------------------------------------------------------- */
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 static int
 role_cmp(const void *a, const void *b)
@@ -244,6 +256,107 @@ push_json(lua_State *L, const cJSON *v, int depth)
 		lua_pushnil(L);
 }
 
+/*
+ * Pushes context: {time, ip}, before and changed when the request has
+ * them, then the entries of more context (a dry-run's) over all that.
+ */
+static void
+push_context(lua_State *L, int64_t now, const char *ip,
+    const struct policy_resource *r)
+{
+	const cJSON	*c;
+
+	lua_createtable(L, 0, 4);
+	lua_pushinteger(L, now);
+	lua_setfield(L, -2, "time");
+	lua_pushstring(L, ip ? ip : "");
+	lua_setfield(L, -2, "ip");
+	if (r == NULL)
+		return;
+	if (cJSON_IsObject(r->pr_before)) {
+		push_json(L, r->pr_before, 0);
+		lua_setfield(L, -2, "before");
+	}
+	if (cJSON_IsArray(r->pr_changed)) {
+		push_json(L, r->pr_changed, 0);
+		lua_setfield(L, -2, "changed");
+	}
+	if (cJSON_IsObject(r->pr_context))
+		cJSON_ArrayForEach(c, r->pr_context) {
+			push_json(L, c, 1);
+			lua_setfield(L, -2, c->string);
+		}
+}
+
+/*
+ * A Lua value as JSON, for bodies written in tests: a table with keys 1..n
+ * only is an array, any other table an object (the empty one too).
+ * Returns NULL for what JSON cannot hold (functions, cycles, depth).
+ */
+static cJSON *
+lua_json(lua_State *L, int idx, int depth)
+{
+	cJSON		*o, *c;
+	lua_Integer	 n, i;
+	size_t		 count = 0;
+
+	idx = lua_absindex(L, idx);
+	switch (lua_type(L, idx)) {
+	case LUA_TNIL:
+		return cJSON_CreateNull();
+	case LUA_TBOOLEAN:
+		return cJSON_CreateBool(lua_toboolean(L, idx));
+	case LUA_TNUMBER:
+		return cJSON_CreateNumber(lua_tonumber(L, idx));
+	case LUA_TSTRING:
+		return cJSON_CreateString(lua_tostring(L, idx));
+	case LUA_TTABLE:
+		break;
+	default:
+		return NULL;
+	}
+	if (depth > 32)
+		return NULL;
+	luaL_checkstack(L, 4, "value too deep");
+	policy_sandbox_target(L, idx);
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		lua_pop(L, 1);
+		count++;
+		policy_budget_charge(L, 1);
+	}
+	n = (lua_Integer)lua_rawlen(L, -1);
+	if (n > 0 && (size_t)n == count) {
+		o = cJSON_CreateArray();
+		for (i = 1; i <= n; i++) {
+			lua_rawgeti(L, -1, i);
+			c = lua_json(L, -1, depth + 1);
+			lua_pop(L, 1);
+			if (c == NULL)
+				goto fail;
+			cJSON_AddItemToArray(o, c);
+		}
+	} else {
+		o = cJSON_CreateObject();
+		lua_pushnil(L);
+		while (lua_next(L, -2)) {
+			if (lua_type(L, -2) != LUA_TSTRING ||
+			    (c = lua_json(L, -1, depth + 1)) == NULL) {
+				lua_pop(L, 2);
+				goto fail;
+			}
+			cJSON_AddItemToObject(o, lua_tostring(L, -2), c);
+			lua_pop(L, 1);
+		}
+	}
+	lua_pop(L, 1);
+	return o;
+fail:
+	lua_pop(L, 1);
+	cJSON_Delete(o);
+	return NULL;
+}
+
 /* Compiling ------------------------------------------------------------- */
 
 int
@@ -370,11 +483,13 @@ merge_table(lua_State *L, int envb, int envo, const char *name)
 	}
 }
 
-/* decide(subject, action, resource[, context]) inside tests. */
-static int
-test_decide(lua_State *L)
+/*
+ * The decision on arguments 1-4 (subject, action, resource[, context]) as
+ * the server would make it; replaces them with (allowed, reason).
+ */
+static void
+test_decision(lua_State *L, struct policy *p)
 {
-	struct policy	*p = lua_touserdata(L, lua_upvalueindex(1));
 	const char	*action = luaL_checkstring(L, 2);
 	bool		 base = strncmp(action, "policy:", 7) == 0 ||
 			    strncmp(action, "member:", 7) == 0;
@@ -384,20 +499,173 @@ test_decide(lua_State *L)
 	if (lua_isnil(L, 3))
 		lua_newtable(L), lua_replace(L, 3);
 	if (lua_isnil(L, 4)) {
-		lua_createtable(L, 0, 2);
-		lua_pushinteger(L, 0);
-		lua_setfield(L, -2, "time");
-		lua_pushstring(L, "127.0.0.1");
-		lua_setfield(L, -2, "ip");
+		push_context(L, 0, "127.0.0.1", NULL);
 		lua_replace(L, 4);
 	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, base ? p->po_allow0 : p->po_allow);
 	lua_insert(L, 1);
 	lua_call(L, 4, 2);
-	lua_pushboolean(L, lua_type(L, -2) == LUA_TBOOLEAN &&
-	    lua_toboolean(L, -2));
-	lua_replace(L, -3);
+	if (lua_type(L, -2) != LUA_TBOOLEAN)
+		luaL_error(L, "allow returned %s for %s, not a boolean",
+		    luaL_typename(L, -2), action);
+}
+
+/* decide(subject, action, resource[, context]) inside tests. */
+static int
+test_decide(lua_State *L)
+{
+	test_decision(L, lua_touserdata(L, lua_upvalueindex(1)));
 	return 2;
+}
+
+/* expect_allow / expect_deny (want): a decision the test states. */
+static int
+expect_decision(lua_State *L, bool want)
+{
+	struct policy	*p = lua_touserdata(L, lua_upvalueindex(1));
+	char		 role[64], action[80];
+	bool		 got;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_getfield(L, 1, "role");
+	snprintf(role, sizeof(role), "%s", lua_type(L, -1) == LUA_TSTRING ?
+	    lua_tostring(L, -1) : "(none)");
+	lua_pop(L, 1);
+	snprintf(action, sizeof(action), "%s", luaL_checkstring(L, 2));
+	p->po_expects++;
+	test_decision(L, p);
+	got = lua_toboolean(L, -2);
+	if (got == want)
+		return 0;
+	if (want)
+		return luaL_error(L, "expected allow: role %s, %s was denied "
+		    "(%s)", role, action, lua_isstring(L, -1) ?
+		    lua_tostring(L, -1) : "no reason");
+	return luaL_error(L, "expected deny: role %s, %s was allowed",
+	    role, action);
+}
+
+static int
+expect_allow(lua_State *L)
+{
+	return expect_decision(L, true);
+}
+
+static int
+expect_deny(lua_State *L)
+{
+	return expect_decision(L, false);
+}
+
+/*
+ * Validates the body at 2 as a create of the type at 1 with the schemas
+ * in force. Returns the broken fields (the caller deletes them); raises
+ * when the schema itself fails. The validation's steps are charged to
+ * the test's budget.
+ */
+static cJSON *
+test_validate(lua_State *L, struct policy *p, const char *fn)
+{
+	static const char *const reserved[] = { "id", "org_id",
+	    "created_at", "updated_at", NULL };
+	struct policy_budget	*b = policy_budget(L);
+	const char		*type = luaL_checkstring(L, 1);
+	struct erp_err		 err;
+	cJSON			*body, *fields;
+	int64_t			 steps = b->pb_steps, left;
+	size_t			 limit = b->pb_limit;
+	int			 rc;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	p->po_expects++;
+	if ((body = lua_json(L, 2, 0)) == NULL || !cJSON_IsObject(body)) {
+		cJSON_Delete(body);
+		luaL_error(L, "%s: the body must be a table of JSON values",
+		    fn);
+	}
+	lua_rawgeti(L, LUA_REGISTRYINDEX, p->po_schemas);
+	if (lua_getfield(L, -1, type) != LUA_TTABLE) {
+		cJSON_Delete(body);
+		luaL_error(L, "%s: no schema for %s", fn, type);
+	}
+	fields = cJSON_CreateArray();
+	err.e_msg[0] = '\0';
+	rc = policy_schema_validate(L, -1, body, false, reserved, fields,
+	    &err);
+	cJSON_Delete(body);
+	lua_pop(L, 2);
+	/* the validation had its own budget: charge what it used */
+	left = steps - (POLICY_INSTRUCTIONS - b->pb_steps);
+	policy_budget_start(L, left > 0 ? left : 1);
+	b->pb_limit = limit;
+	if (left <= 0)
+		policy_budget_charge(L, 1);
+	if (rc == -1) {
+		cJSON_Delete(fields);
+		luaL_error(L, "%s: the schema of %s failed: %s", fn, type,
+		    err.e_msg);
+	}
+	return fields;
+}
+
+/* "sku: is not in the expected format; ..." into buf. */
+static void
+fields_text(const cJSON *fields, char *buf, size_t size)
+{
+	const cJSON	*e;
+	size_t		 n = 0;
+
+	buf[0] = '\0';
+	cJSON_ArrayForEach(e, fields) {
+		if (n >= size)
+			break;
+		n += (size_t)snprintf(buf + n, size - n, "%s%s: %s",
+		    n > 0 ? "; " : "", cJSON_GetStringValue(
+		    cJSON_GetObjectItem(e, "field")), cJSON_GetStringValue(
+		    cJSON_GetObjectItem(e, "message")));
+	}
+}
+
+/* expect_valid(type, body): the body passes the schema of type. */
+static int
+expect_valid(lua_State *L)
+{
+	struct policy	*p = lua_touserdata(L, lua_upvalueindex(1));
+	cJSON		*fields = test_validate(L, p, "expect_valid");
+	char		 why[POLICY_REASON_MAX];
+
+	if (cJSON_GetArraySize(fields) == 0) {
+		cJSON_Delete(fields);
+		return 0;
+	}
+	fields_text(fields, why, sizeof(why));
+	cJSON_Delete(fields);
+	return luaL_error(L, "expected valid %s: %s", lua_tostring(L, 1), why);
+}
+
+/* expect_invalid(type, body, field): the schema refuses field. */
+static int
+expect_invalid(lua_State *L)
+{
+	struct policy	*p = lua_touserdata(L, lua_upvalueindex(1));
+	const char	*name = luaL_checkstring(L, 3);
+	const cJSON	*e;
+	cJSON		*fields = test_validate(L, p, "expect_invalid");
+	char		 why[POLICY_REASON_MAX];
+
+	cJSON_ArrayForEach(e, fields)
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e,
+		    "field")), name) == 0) {
+			cJSON_Delete(fields);
+			return 0;
+		}
+	fields_text(fields, why, sizeof(why));
+	cJSON_Delete(fields);
+	if (why[0] == '\0')
+		return luaL_error(L, "expected %s invalid on %s: the body "
+		    "is valid", lua_tostring(L, 1), name);
+	return luaL_error(L, "expected %s invalid on %s: only %s",
+	    lua_tostring(L, 1), name, why);
 }
 
 static int
@@ -424,6 +692,7 @@ run_tests(struct policy *p, int env, struct erp_err *err)
 			    (long long)i);
 			return -1;
 		}
+		p->po_expects = 0;
 		policy_budget_start(L, POLICY_INSTRUCTIONS);
 		if (policy_sandbox_call(L, 0, 0) != LUA_OK) {
 			const char *m = lua_tostring(L, -1);
@@ -433,6 +702,15 @@ run_tests(struct policy *p, int env, struct erp_err *err)
 			lua_pop(L, 2);
 			return -1;
 		}
+		if (p->po_expects == 0) {
+			/* it passes whatever the policy decides */
+			err_set(err, "test %lld failed: it states no "
+			    "expectation (expect_allow, expect_deny, "
+			    "expect_valid or expect_invalid)", (long long)i);
+			lua_pop(L, 1);
+			return -1;
+		}
+		p->po_tests++;
 	}
 	lua_pop(L, 1);
 	return 0;
@@ -456,13 +734,64 @@ static bool
 base_only_name(const char *k)
 {
 	static const char *const names[] = { "base", "extend", "decide",
-	    "permits", "password_ok", "roles", "schemas", NULL };
+	    "permits", "password_ok", "roles", "schemas", "redact",
+	    "expect_allow", "expect_deny", "expect_valid", "expect_invalid",
+	    NULL };
 	size_t	 i;
 
 	for (i = 0; names[i] != NULL; i++)
 		if (strcmp(k, names[i]) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * Keeps the redact table in force (env.redact, a frozen view or nil) and
+ * the sorted names of its types, so a type without a rule costs a binary
+ * search and no Lua. Every entry must be a function.
+ */
+static int
+redact_load(lua_State *L, int env, struct policy *p, struct erp_err *err)
+{
+	size_t	 cap = 0;
+
+	if (lua_getfield(L, env, "redact") == LUA_TNIL) {
+		lua_pop(L, 1);
+		p->po_redact = LUA_NOREF;
+		return 0;
+	}
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		err_set(err, "policy: redact must be a table");
+		return -1;
+	}
+	policy_sandbox_target(L, -1);
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		if (lua_type(L, -2) != LUA_TSTRING ||
+		    lua_type(L, -1) != LUA_TFUNCTION) {
+			err_set(err, "policy: redact.%.60s must be a function "
+			    "(subject, record) returning field names",
+			    lua_type(L, -2) == LUA_TSTRING ?
+			    lua_tostring(L, -2) : "?");
+			lua_pop(L, 4);
+			return -1;
+		}
+		if (p->po_nredact == cap) {
+			cap = cap ? cap * 2 : 8;
+			p->po_redact_types = xrealloc(p->po_redact_types,
+			    cap * sizeof(char *));
+		}
+		p->po_redact_types[p->po_nredact++] =
+		    xstrdup(lua_tostring(L, -2));
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	if (p->po_nredact > 0)
+		qsort(p->po_redact_types, p->po_nredact, sizeof(char *),
+		    str_cmp);
+	p->po_redact = luaL_ref(L, LUA_REGISTRYINDEX);
+	return 0;
 }
 
 /* The protected part of policy_compile, run by lua_pcall. */
@@ -478,9 +807,17 @@ struct compile_args {
 static int
 compile_protected(lua_State *L)
 {
+	static const luaL_Reg	 test_fns[] = {
+		{ "decide", test_decide },
+		{ "expect_allow", expect_allow },
+		{ "expect_deny", expect_deny },
+		{ "expect_valid", expect_valid },
+		{ "expect_invalid", expect_invalid },
+	};
 	struct compile_args	*a = lua_touserdata(L, 1);
 	struct policy		*p = a->ca_p;
 	int			 env0, envb, envo = 0;
+	size_t			 i;
 
 	a->ca_rc = -1;
 	/* env0: the base alone (policy:*, member:*, password_ok) */
@@ -535,7 +872,8 @@ compile_protected(lua_State *L)
 		}
 		/* roles and schemas key by key; other names replace */
 		if (check_table(L, envo, "roles", a->ca_err) == -1 ||
-		    check_table(L, envo, "schemas", a->ca_err) == -1)
+		    check_table(L, envo, "schemas", a->ca_err) == -1 ||
+		    check_table(L, envo, "redact", a->ca_err) == -1)
 			return 0;
 		lua_getfield(L, envo, "allow");
 		p->po_own_allow = !lua_isnil(L, -1);
@@ -555,6 +893,10 @@ compile_protected(lua_State *L)
 		lua_pushvalue(L, -1);
 		lua_setfield(L, envo, "schemas");
 		lua_setfield(L, envb, "schemas");
+		merge_table(L, envb, envo, "redact");
+		lua_pushvalue(L, -1);
+		lua_setfield(L, envo, "redact");
+		lua_setfield(L, envb, "redact");
 		lua_pushnil(L);
 		while (lua_next(L, envo)) {
 			if (lua_type(L, -2) == LUA_TSTRING &&
@@ -571,10 +913,12 @@ compile_protected(lua_State *L)
 		return 0;
 	lua_pop(L, 1);
 
-	/* tests may call decide(); then nothing may change any more */
-	lua_pushlightuserdata(L, p);
-	lua_pushcclosure(L, test_decide, 1);
-	lua_setfield(L, envo ? envo : env0, "decide");
+	/* tests may call these; then nothing may change any more */
+	for (i = 0; i < nitems(test_fns); i++) {
+		lua_pushlightuserdata(L, p);
+		lua_pushcclosure(L, test_fns[i].func, 1);
+		lua_setfield(L, envo ? envo : env0, test_fns[i].name);
+	}
 	if (require_function(L, env0, "allow", &p->po_allow0,
 	    a->ca_err) == -1 ||
 	    require_function(L, env0, "password_ok", &p->po_pwok,
@@ -592,6 +936,8 @@ compile_protected(lua_State *L)
 		policy_sandbox_freeze(L, envo);
 	lua_getfield(L, envb, "schemas");	/* the frozen view now */
 	p->po_schemas = luaL_ref(L, LUA_REGISTRYINDEX);
+	if (redact_load(L, envb, p, a->ca_err) == -1)
+		return 0;
 	lua_settop(L, envo ? envo : envb);
 	if (a->ca_mode == POLICY_UPLOAD && run_tests(p, envo ? envo : env0, a->ca_err) == -1)
 		return 0;
@@ -605,7 +951,8 @@ policy_compile(const char *src, size_t len, enum policy_mode mode,
 {
 	struct compile_args	 a = { 0 };
 	struct policy_subject	 sub = { 1, "user", "viewer", false };
-	struct policy_resource	 res = { "product", 1, 1, NULL };
+	struct policy_resource	 res = { .pr_type = "product",
+				    .pr_org_id = 1, .pr_id = 1 };
 	struct policy_decision	 d;
 	struct policy		*p;
 	lua_State		*L;
@@ -669,6 +1016,9 @@ policy_free(struct policy *p)
 	if (p == NULL)
 		return;
 	policy_sandbox_close(p->po_L);
+	for (size_t i = 0; i < p->po_nredact; i++)
+		free(p->po_redact_types[i]);
+	free(p->po_redact_types);
 	roleset_free(&p->po_base);
 	roleset_free(&p->po_roles);
 	free(p);
@@ -686,16 +1036,10 @@ struct decide_args {
 	bool				 da_base;
 };
 
-/* Builds the arguments and calls allow; run by policy_sandbox_call. */
-static int
-decide_protected(lua_State *L)
+/* Pushes subject as allow() and redact functions see it. */
+static void
+push_subject(lua_State *L, const struct policy_subject *s)
 {
-	struct decide_args		*a = lua_touserdata(L, 1);
-	const struct policy_subject	*s = a->da_sub;
-	const struct policy_resource	*r = a->da_res;
-
-	lua_rawgeti(L, LUA_REGISTRYINDEX, a->da_base ? a->da_p->po_allow0 :
-	    a->da_p->po_allow);
 	lua_createtable(L, 0, 4);
 	lua_pushinteger(L, s->ps_id);
 	lua_setfield(L, -2, "id");
@@ -707,6 +1051,19 @@ decide_protected(lua_State *L)
 	}
 	lua_pushboolean(L, s->ps_is_admin);
 	lua_setfield(L, -2, "is_admin");
+}
+
+/* Builds the arguments and calls allow; run by policy_sandbox_call. */
+static int
+decide_protected(lua_State *L)
+{
+	struct decide_args		*a = lua_touserdata(L, 1);
+	const struct policy_subject	*s = a->da_sub;
+	const struct policy_resource	*r = a->da_res;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, a->da_base ? a->da_p->po_allow0 :
+	    a->da_p->po_allow);
+	push_subject(L, s);
 	lua_pushstring(L, a->da_action);
 	if (r != NULL && r->pr_attrs != NULL && cJSON_IsObject(r->pr_attrs))
 		push_json(L, r->pr_attrs, 0);
@@ -724,19 +1081,16 @@ decide_protected(lua_State *L)
 			lua_setfield(L, -2, "id");
 		}
 	}
-	lua_createtable(L, 0, 2);
-	lua_pushinteger(L, a->da_now);
-	lua_setfield(L, -2, "time");
-	lua_pushstring(L, a->da_ip ? a->da_ip : "");
-	lua_setfield(L, -2, "ip");
+	push_context(L, a->da_now, a->da_ip, r);
 	lua_call(L, 4, 2);
 	return 2;
 }
 
-void
-policy_decide(struct policy *p, const struct policy_subject *sub,
+/* The decision, traced when t is not NULL (policy_explain). */
+static void
+decide(struct policy *p, const struct policy_subject *sub,
     const char *action, const struct policy_resource *res, int64_t now,
-    const char *ip, struct policy_decision *out)
+    const char *ip, struct policy_trace *t, struct policy_decision *out)
 {
 	struct decide_args	 a = { p, sub, action, res, now, ip, false };
 	lua_State		*L;
@@ -754,6 +1108,8 @@ policy_decide(struct policy *p, const struct policy_subject *sub,
 	a.da_base = strncmp(action, "policy:", 7) == 0 ||
 	    strncmp(action, "member:", 7) == 0;
 	p->po_match[0] = '\0';
+	if (t != NULL)
+		policy_sandbox_trace(L, t);
 	policy_budget_start(L, POLICY_INSTRUCTIONS);
 	lua_pushcfunction(L, decide_protected);
 	lua_pushlightuserdata(L, &a);
@@ -773,22 +1129,139 @@ policy_decide(struct policy *p, const struct policy_subject *sub,
 			snprintf(out->pd_reason, sizeof(out->pd_reason), "%s",
 			    lua_type(L, -1) == LUA_TSTRING ?
 			    lua_tostring(L, -1) : "denied by policy");
-		/*
-		 * matched: the pattern that allowed; "allow" when the
-		 * organization's own allow decided otherwise; empty when the
-		 * base found nothing and the default deny applied.
-		 */
-		if (out->pd_allow && p->po_match[0] != '\0')
-			snprintf(out->pd_matched, sizeof(out->pd_matched),
-			    "%s", p->po_match);
-		else if (p->po_own_allow && !a.da_base)
-			snprintf(out->pd_matched, sizeof(out->pd_matched),
-			    "allow");
-		else if (!out->pd_allow && p->po_match[0] != '\0')
-			snprintf(out->pd_matched, sizeof(out->pd_matched),
-			    "allow");
+	}
+	if (t != NULL)
+		policy_sandbox_trace(L, NULL);
+	lua_settop(L, top);
+	if (out->pd_error)
+		return;
+	/*
+	 * matched: the pattern that allowed; "allow" when an allow of the
+	 * organization's (or, traced, any allow) decided on something else;
+	 * empty when nothing matched and the default deny applied.
+	 */
+	if (t != NULL && t->pt_line > 0) {
+		out->pd_line = t->pt_line;
+		snprintf(out->pd_chunk, sizeof(out->pd_chunk), "%s",
+		    t->pt_chunk);
+	}
+	if (t != NULL && strcmp(t->pt_chunk, "policy") == 0 && !a.da_base)
+		snprintf(out->pd_matched, sizeof(out->pd_matched), "allow");
+	else if (out->pd_allow && p->po_match[0] != '\0')
+		snprintf(out->pd_matched, sizeof(out->pd_matched), "%s",
+		    p->po_match);
+	else if (t == NULL && p->po_own_allow && !a.da_base)
+		snprintf(out->pd_matched, sizeof(out->pd_matched), "allow");
+	else if (out->pd_allow || p->po_match[0] != '\0')
+		snprintf(out->pd_matched, sizeof(out->pd_matched), "allow");
+}
+
+void
+policy_decide(struct policy *p, const struct policy_subject *sub,
+    const char *action, const struct policy_resource *res, int64_t now,
+    const char *ip, struct policy_decision *out)
+{
+	decide(p, sub, action, res, now, ip, NULL, out);
+}
+
+void
+policy_explain(struct policy *p, const struct policy_subject *sub,
+    const char *action, const struct policy_resource *res, int64_t now,
+    const char *ip, struct policy_decision *out)
+{
+	struct policy_trace	 t;
+
+	decide(p, sub, action, res, now, ip, &t, out);
+}
+
+size_t
+policy_tests_passed(const struct policy *p)
+{
+	return p->po_tests;
+}
+
+/* Redaction ------------------------------------------------------------- */
+
+bool
+policy_has_redact(const struct policy *p, const char *type)
+{
+	return p != NULL && p->po_nredact > 0 && bsearch(&type,
+	    p->po_redact_types, p->po_nredact, sizeof(char *), str_cmp) !=
+	    NULL;
+}
+
+struct redact_args {
+	struct policy			*ra_p;
+	const struct policy_subject	*ra_sub;
+	const char			*ra_type;
+	const cJSON			*ra_record;
+	cJSON				*ra_out;
+	int				 ra_rc;
+};
+
+/* Calls redact[type](subject, record) and reads the names it returns. */
+static int
+redact_protected(lua_State *L)
+{
+	struct redact_args	*a = lua_touserdata(L, 1);
+	lua_Integer		 i, n;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, a->ra_p->po_redact);
+	lua_getfield(L, -1, a->ra_type);
+	push_subject(L, a->ra_sub);
+	if (cJSON_IsObject(a->ra_record))
+		push_json(L, a->ra_record, 0);
+	else
+		lua_createtable(L, 0, 1);
+	lua_pushstring(L, a->ra_type);
+	lua_setfield(L, -2, "type");
+	lua_call(L, 2, 1);
+	if (lua_isnil(L, -1)) {
+		a->ra_rc = 0;
+		return 0;
+	}
+	if (!lua_istable(L, -1))
+		return luaL_error(L, "redact.%s returned %s, not a list of "
+		    "field names", a->ra_type, luaL_typename(L, -1));
+	n = (lua_Integer)luaL_len(L, -1);
+	for (i = 1; i <= n; i++) {
+		if (lua_geti(L, -1, i) != LUA_TSTRING)
+			return luaL_error(L, "redact.%s returned a list "
+			    "holding %s, not a field name", a->ra_type,
+			    luaL_typename(L, -1));
+		cJSON_AddItemToArray(a->ra_out, cJSON_CreateString(
+		    lua_tostring(L, -1)));
+		lua_pop(L, 1);
+	}
+	a->ra_rc = 0;
+	return 0;
+}
+
+int
+policy_redacted(struct policy *p, const struct policy_subject *sub,
+    const char *type, const cJSON *record, cJSON *out)
+{
+	struct redact_args	 a = { p, sub, type, record, out, -1 };
+	lua_State		*L;
+	int			 top, n0 = cJSON_GetArraySize(out);
+
+	if (!policy_has_redact(p, type))
+		return 0;
+	L = p->po_L;
+	top = lua_gettop(L);
+	policy_budget_start(L, POLICY_INSTRUCTIONS);
+	lua_pushcfunction(L, redact_protected);
+	lua_pushlightuserdata(L, &a);
+	if (policy_sandbox_call(L, 1, 0) != LUA_OK) {
+		log_warn("policy: redact.%s failed: %s", type,
+		    lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
+		a.ra_rc = -1;
+		while (cJSON_GetArraySize(out) > n0)
+			cJSON_DeleteItemFromArray(out,
+			    cJSON_GetArraySize(out) - 1);
 	}
 	lua_settop(L, top);
+	return a.ra_rc;
 }
 
 /* Queries --------------------------------------------------------------- */
@@ -874,6 +1347,7 @@ struct validate_args {
 	bool			 va_patch;
 	const char *const	*va_reserved;
 	cJSON			*va_fields;
+	struct erp_err		*va_err;
 	int			 va_rc;
 };
 
@@ -884,11 +1358,12 @@ validate_protected(lua_State *L)
 
 	lua_rawgeti(L, LUA_REGISTRYINDEX, a->va_p->po_schemas);
 	if (lua_getfield(L, -1, a->va_type) != LUA_TTABLE) {
+		err_set(a->va_err, "schemas.%s: no such schema", a->va_type);
 		a->va_rc = -1;
 		return 0;
 	}
 	a->va_rc = policy_schema_validate(L, lua_gettop(L), a->va_body,
-	    a->va_patch, a->va_reserved, a->va_fields);
+	    a->va_patch, a->va_reserved, a->va_fields, a->va_err);
 	return 0;
 }
 
@@ -918,10 +1393,11 @@ policy_role_covers(struct policy *p, const char *have, const char *want,
 
 int
 policy_validate(struct policy *p, const char *type, const cJSON *body,
-    bool patch, const char *const *reserved, cJSON *fields)
+    bool patch, const char *const *reserved, cJSON *fields,
+    struct erp_err *err)
 {
 	struct validate_args	 a = { p, type, body, patch, reserved, fields,
-				    -1 };
+				    err, -1 };
 	lua_State		*L = p->po_L;
 	int			 top = lua_gettop(L);
 
@@ -929,8 +1405,8 @@ policy_validate(struct policy *p, const char *type, const cJSON *body,
 	lua_pushcfunction(L, validate_protected);
 	lua_pushlightuserdata(L, &a);
 	if (policy_sandbox_call(L, 1, 0) != LUA_OK) {
-		log_error("policy: validating %s failed: %s", type,
-		    lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
+		err_set(err, "schemas.%s: %s", type, lua_tostring(L, -1) ?
+		    lua_tostring(L, -1) : "?");
 		a.va_rc = -1;
 	}
 	lua_settop(L, top);

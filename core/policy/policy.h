@@ -59,6 +59,21 @@ void	policy_budget_start(lua_State *L, int64_t steps);
  */
 void	policy_budget_charge(lua_State *L, int64_t n);
 
+/* Which return of a call decided (policy_sandbox_trace). */
+struct policy_trace {
+	int		 pt_depth;	/* calls open now */
+	int		 pt_lua_depth;	/* the first Lua function's, 0: none */
+	int		 pt_line;	/* its last return's line, 0: none */
+	char		 pt_chunk[32];	/* and chunk ("policy", "base.lua") */
+};
+
+/*
+ * Traces calls and returns into t (cleared here) from now on, for the
+ * next evaluations, until called again with NULL. Costs a hook call per
+ * Lua call and return: for explaining a decision, never for serving.
+ */
+void	policy_sandbox_trace(lua_State *L, struct policy_trace *t);
+
 /* true if the last evaluation ran over either budget. */
 bool	policy_budget_exceeded(lua_State *L);
 
@@ -142,12 +157,23 @@ struct policy_subject {
 	bool		 ps_is_admin;	/* system admin */
 };
 
-/* What is acted on, for allow(): {type, org_id, id, ...attributes}. */
+/*
+ * What is acted on, for allow(): {type, org_id, id, ...attributes}, and
+ * what the request adds to context besides time and ip.
+ */
 struct policy_resource {
 	const char	*pr_type;	/* "product", "order", "policy" ... */
 	int64_t		 pr_org_id;
 	int64_t		 pr_id;		/* 0: none (a list, a create) */
-	const cJSON	*pr_attrs;	/* the record's attributes, or NULL */
+	const cJSON	*pr_attrs;	/* the record's attributes (on create
+					   and update the record as it would
+					   be after the request), or NULL */
+	const cJSON	*pr_before;	/* context.before: the stored record
+					   on update, or NULL */
+	const cJSON	*pr_changed;	/* context.changed: the names the
+					   body sets (an array), or NULL */
+	const cJSON	*pr_context;	/* more context merged over all of
+					   that (a dry-run's), or NULL */
 };
 
 /* A decision, and why. */
@@ -155,6 +181,10 @@ struct policy_decision {
 	bool		 pd_allow;
 	char		 pd_reason[POLICY_REASON_MAX];	/* for the 403 */
 	char		 pd_matched[80];	/* pattern or rule; "" = none */
+	int		 pd_line;	/* policy_explain: the line of the
+					   deciding return; 0 = unknown */
+	char		 pd_chunk[32];	/* policy_explain: where that return
+					   is ("policy", "base.lua" ...) */
 	bool		 pd_error;	/* the policy failed: denied, logged */
 };
 
@@ -207,6 +237,33 @@ void	policy_decide(struct policy *, const struct policy_subject *sub,
 	    const char *action, const struct policy_resource *res, int64_t now,
 	    const char *ip, struct policy_decision *out);
 
+/*
+ * policy_decide, and traces the call so that the answer also says which
+ * return decided (pd_line, pd_chunk) and, precisely, what matched: the
+ * permission pattern when the base's allow decided on one, "allow" when
+ * a policy's own allow decided, "" for the default deny. Slower than
+ * policy_decide (a hook on every call and return): for dry-runs only.
+ */
+void	policy_explain(struct policy *, const struct policy_subject *sub,
+	    const char *action, const struct policy_resource *res, int64_t now,
+	    const char *ip, struct policy_decision *out);
+
+/* How many tests the last policy_compile with run_tests ran (all passed). */
+size_t	policy_tests_passed(const struct policy *);
+
+/*
+ * The fields of record (a JSON object, NULL for "any record", as in meta)
+ * of resource type that the policy's redact rule leaves out for sub,
+ * appended to out (an array of strings). Returns 0 (nothing appended when
+ * type has no redact rule, at no cost), or -1 when the rule failed (the
+ * caller fails closed: it must not show the record).
+ */
+int	policy_redacted(struct policy *, const struct policy_subject *sub,
+	    const char *type, const cJSON *record, cJSON *out);
+
+/* true if the policy has a redact rule for type (a lookup, no Lua). */
+bool	policy_has_redact(const struct policy *, const char *type);
+
 /* Checks a password with the base's password_ok. */
 bool	policy_password_ok(struct policy *, const char *password,
 	    const char *email, char *why, size_t whylen);
@@ -234,10 +291,12 @@ bool	policy_role_covers(struct policy *, const char *have, const char *want,
  * Validates body for resource type (create, or PATCH when patch) against
  * the schemas in force, refusing the reserved names too. Appends one
  * {field, code, message} per broken field to fields. Returns 0 (look at
- * fields), or -1 when the policy failed (deny, logged).
+ * fields), or -1 when the policy failed (deny) with err saying which
+ * rule failed and how, for the caller's log line.
  */
 int	policy_validate(struct policy *, const char *type, const cJSON *body,
-	    bool patch, const char *const *reserved, cJSON *fields);
+	    bool patch, const char *const *reserved, cJSON *fields,
+	    struct erp_err *err);
 
 /* true if the schemas in force define type. */
 bool	policy_has_schema(struct policy *, const char *type);
@@ -267,10 +326,11 @@ int	policy_check_schemas(lua_State *L, int base, int org,
  * -> rule table) as API.md section 5 says; check functions run through
  * policy_sandbox_call under L's budget. Appends {field, code, message}
  * objects to fields. Returns 0, or -1 if a check function failed or ran
- * over budget (the caller denies).
+ * over budget (the caller denies) with err (if not NULL) saying how.
  */
 int	policy_schema_validate(lua_State *L, int idx, const cJSON *body,
-	    bool patch, const char *const *reserved, cJSON *fields);
+	    bool patch, const char *const *reserved, cJSON *fields,
+	    struct erp_err *err);
 
 /*
  * Describes the schemas table at index idx of L into out (an object):

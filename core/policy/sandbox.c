@@ -25,7 +25,26 @@ struct sandbox {
 	struct policy_budget	 sb_budget;	/* first: policy_budget() */
 	lua_State		*sb_L;
 	bool			 sb_setupval;	/* some code assigns upvalues */
+	struct policy_trace	*sb_trace;	/* calls and returns, or NULL */
 };
+
+/* The sandbox of L (its allocator's user data). */
+static struct sandbox *
+sandbox_of(lua_State *L)
+{
+	void	*ud;
+
+	lua_getallocf(L, &ud);
+	return ud;
+}
+
+/* The hook's events: the count, and calls and returns when tracing. */
+static int
+hook_mask(lua_State *L)
+{
+	return LUA_MASKCOUNT | (sandbox_of(L)->sb_trace != NULL ?
+	    LUA_MASKCALL | LUA_MASKRET : 0);
+}
 
 static void	hook(lua_State *, lua_Debug *);
 
@@ -58,17 +77,45 @@ alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 struct policy_budget *
 policy_budget(lua_State *L)
 {
-	void	*ud;
+	return &sandbox_of(L)->sb_budget;
+}
 
-	lua_getallocf(L, &ud);
-	return &((struct sandbox *)ud)->sb_budget;
+/*
+ * A call or a return while tracing: the depth of the first Lua function
+ * called is the level whose returns decide; a tail call keeps the level,
+ * so the return of the function it called is the deciding one.
+ */
+static void
+trace(lua_State *L, lua_Debug *ar, struct policy_trace *t)
+{
+	if (ar->event == LUA_HOOKCALL) {
+		t->pt_depth++;
+		if (t->pt_lua_depth == 0 && lua_getinfo(L, "S", ar) &&
+		    strcmp(ar->what, "Lua") == 0)
+			t->pt_lua_depth = t->pt_depth;
+	} else if (ar->event == LUA_HOOKRET) {
+		if (t->pt_depth == t->pt_lua_depth && lua_getinfo(L, "Sl",
+		    ar) && ar->currentline > 0) {
+			t->pt_line = ar->currentline;
+			snprintf(t->pt_chunk, sizeof(t->pt_chunk), "%s",
+			    ar->source[0] == '=' ? ar->source + 1 :
+			    ar->source);
+		}
+		t->pt_depth--;
+	}
 }
 
 static void
 hook(lua_State *L, lua_Debug *ar)
 {
 	struct policy_budget	*b = policy_budget(L);
+	struct policy_trace	*t = sandbox_of(L)->sb_trace;
 
+	if (ar->event != LUA_HOOKCOUNT) {
+		if (t != NULL && !b->pb_over_steps && !b->pb_over_memory)
+			trace(L, ar, t);
+		return;
+	}
 	if (!b->pb_over_steps && !b->pb_over_memory) {
 		b->pb_steps -= HOOK_EVERY;
 		if (b->pb_steps > 0)
@@ -103,7 +150,17 @@ policy_budget_start(lua_State *L, int64_t steps)
 	b->pb_over_steps = false;
 	b->pb_over_memory = false;
 	b->pb_limit = limit < STATE_MAX ? limit : STATE_MAX;
-	lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_EVERY);
+	lua_sethook(L, hook, hook_mask(L), HOOK_EVERY);
+}
+
+void
+policy_sandbox_trace(lua_State *L, struct policy_trace *t)
+{
+	if (t != NULL)
+		memset(t, 0, sizeof(*t));
+	sandbox_of(L)->sb_trace = t;
+	if (lua_gethook(L) != NULL)
+		lua_sethook(L, hook, hook_mask(L), lua_gethookcount(L));
 }
 
 bool
@@ -782,12 +839,8 @@ policy_sandbox_run(lua_State *L, const char *source, size_t len,
 	/* "t": text only, a binary chunk could break the VM */
 	if ((rc = luaL_loadbufferx(L, source, len, chunkname, "t")) != LUA_OK)
 		return rc;
-	if (assigns_upvalues(L)) {
-		void	*ud;
-
-		lua_getallocf(L, &ud);
-		((struct sandbox *)ud)->sb_setupval = true;
-	}
+	if (assigns_upvalues(L))
+		sandbox_of(L)->sb_setupval = true;
 	lua_pushvalue(L, env);
 	lua_setupvalue(L, -2, 1);		/* its _ENV */
 	policy_budget_start(L, POLICY_INSTRUCTIONS);

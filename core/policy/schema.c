@@ -765,7 +765,7 @@ run(lua_State *L)
 
 int
 policy_schema_validate(lua_State *L, int idx, const cJSON *body, bool patch,
-    const char *const *reserved, cJSON *fields)
+    const char *const *reserved, cJSON *fields, struct erp_err *err)
 {
 	struct vctx	 vc;
 	const char	*why;
@@ -792,10 +792,10 @@ policy_schema_validate(lua_State *L, int idx, const cJSON *body, bool patch,
 		return 0;
 	if (rc != LUA_OK) {
 		why = lua_tostring(L, -1);
-		log_warn("policy: %s", why != NULL ? why : "schema failed");
+		err_set(err, "%s", why != NULL ? why : "schema failed");
 		lua_pop(L, 1);
 	} else
-		log_warn("policy: schema: %s", vc.vc_nomem ? "out of memory" :
+		err_set(err, "schema: %s", vc.vc_nomem ? "out of memory" :
 		    "budget exceeded");
 	/* nothing half-done: the caller denies */
 	while (cJSON_GetArraySize(fields) > n0)

@@ -148,6 +148,16 @@ class PolicyCase(IdentityMixin):
             self.assertIn(contains, err["message"], repr(r))
         return err
 
+    def assertDry(self, r, want):
+        """A dry-run's answer: want, and the line of the deciding
+        return (whichever function decided, here the base's)."""
+        self.assertEqual(r.status, 200, repr(r))
+        got = dict(r.json)
+        line = got.pop("line")
+        self.assertEqual(got, want)
+        self.assertIsInstance(line, int)
+        self.assertGreater(line, 0)
+
     def assertServing(self, org):
         self.assertEqual(self.server.get("/healthz").status, 200)
         self.assertEqual(self.get_policy(org).status, 200)
@@ -198,7 +208,8 @@ class PolicyTest(PolicyCase, ServerTestCase):
         self.assertEqual([v["version"] for v in r.json["items"]], [3, 2, 1])
         for v in r.json["items"]:
             self.assertEqual(set(v), {"version", "updated_at",
-                                      "updated_by"}, v)
+                                      "updated_by", "comment"}, v)
+            self.assertIsNone(v["comment"])
             self.assertRegex(v["updated_at"], TIME_RE)
             self.assertEqual(v["updated_by"], self.users["alice"])
         r = self.call("GET", org, "/versions?limit=1&offset=1")
@@ -264,7 +275,8 @@ class PolicyTest(PolicyCase, ServerTestCase):
         org = self.new_org()
         src = ("roles = { viewer = {} }\n"
                "tests = {\n"
-               "  function() end,\n"
+               "  function() expect_deny({ role = 'viewer' },\n"
+               "    'product:read', {}) end,\n"
                "  function()\n"
                "    assert(decide({ id = 1, kind = 'user',\n"
                "                    role = 'viewer' },\n"
@@ -275,7 +287,7 @@ class PolicyTest(PolicyCase, ServerTestCase):
         err = self.assertInvalid(self.put_policy(org, src))
         self.assertIn("test 2 failed", err["message"])
         self.assertIn("viewers must read products", err["message"])
-        self.assertIn("policy:5:", err["message"])
+        self.assertIn("policy:6:", err["message"])
         self.assertEqual(self.get_policy(org).json["version"], 0)
 
     def test_other_refusals(self):
@@ -523,22 +535,24 @@ class PolicyTest(PolicyCase, ServerTestCase):
                 "resource": {"type": "product"}}
         r = self.dry_run(org, body)
         self.assertEqual(r.status, 200, repr(r))
-        self.assertEqual(r.json, {"allow": True, "reason": None,
-                                  "role": "viewer",
-                                  "matched": "product:read"})
+        self.assertDry(r, {"allow": True, "reason": None,
+                           "role": "viewer", "matched": "product:read",
+                           "version": 0})
         body["action"] = "product:delete"
         r = self.dry_run(org, body)
-        self.assertEqual(r.json, {"allow": False,
-                                  "reason": "role viewer may not "
-                                            "product:delete",
-                                  "role": "viewer", "matched": None})
+        self.assertDry(r, {"allow": False,
+                           "reason": "role viewer may not product:delete",
+                           "role": "viewer", "matched": None,
+                           "version": 0})
         r = self.dry_run(org, {"subject": {"user_id": self.users["mona"]},
                                "action": "order:ship",
-                               "resource": {"type": "order", "id": 5}},
+                               "resource": {"type": "order", "id": 5,
+                                            "status": "confirmed"}},
                          who="mona")
         self.assertEqual(r.status, 200, repr(r))
-        self.assertEqual(r.json, {"allow": True, "reason": None,
-                                  "role": "manager", "matched": "order:*"})
+        self.assertDry(r, {"allow": True, "reason": None,
+                           "role": "manager", "matched": "order:*",
+                           "version": 0})
         r = self.dry_run(org, {"subject": {"user_id": self.users["carl"]},
                                "action": "policy:manage",
                                "resource": {"type": "policy"}})
@@ -547,9 +561,9 @@ class PolicyTest(PolicyCase, ServerTestCase):
         # after a PUT, the new version answers
         self.put_ok(org, "roles = { viewer = { '*:delete' } }\n")
         r = self.dry_run(org, body)
-        self.assertEqual(r.json, {"allow": True, "reason": None,
-                                  "role": "viewer",
-                                  "matched": "*:delete"})
+        self.assertDry(r, {"allow": True, "reason": None,
+                           "role": "viewer", "matched": "*:delete",
+                           "version": 1})
 
     def test_dry_run_with_a_source(self):
         org = self.new_org()
@@ -567,10 +581,12 @@ class PolicyTest(PolicyCase, ServerTestCase):
         self.assertEqual(r.json["reason"],
                          "orders over 10 000.00 need a manager")
         self.assertEqual(r.json["role"], "clerk")
+        self.assertEqual(r.json["matched"], "allow")
+        self.assertEqual(r.json["line"], 5)     # its deciding return
+        self.assertIsNone(r.json["version"])    # a source is no version
         r = ask("clerk", 1000000)
-        self.assertEqual(r.json, {"allow": True, "reason": None,
-                                  "role": "clerk",
-                                  "matched": "order:confirm"})
+        self.assertDry(r, {"allow": True, "reason": None, "role": "clerk",
+                           "matched": "order:confirm", "version": None})
         self.assertIs(ask("manager", 10 ** 9).json["allow"], True)
         # the resource's fields arrive as attributes; org_id is this org
         r = self.dry_run(org, {
@@ -607,9 +623,10 @@ class PolicyTest(PolicyCase, ServerTestCase):
                     "user_id": uid})), 404, "not_found")
         # an unknown role is a role like any other: the default deny
         r = self.dry_run(org, dict(base, subject={"role": "ghost"}))
-        self.assertEqual(r.json, {"allow": False, "reason":
-                                  "role ghost may not product:read",
-                                  "role": "ghost", "matched": None})
+        self.assertDry(r, {"allow": False, "reason":
+                           "role ghost may not product:read",
+                           "role": "ghost", "matched": None,
+                           "version": 0})
         # a system admin who is not a member may ask too
         r = self.dry_run(org, dict(base, subject={"role": "viewer"}),
                          who="admin")
@@ -742,13 +759,17 @@ class PolicyCheckTest(unittest.TestCase):
     def test_ok(self):
         f = self.write("good.lua", VIEWER_AUDITS + ORDER_APPROVAL +
                        "tests = { function()\n"
-                       "  assert(decide({ id = 1, kind = 'user',\n"
+                       "  expect_allow({ id = 1, kind = 'user',\n"
                        "    role = 'viewer' }, 'audit:read',\n"
-                       "    { type = 'audit' }))\n"
+                       "    { type = 'audit' })\n"
+                       "end, function()\n"
+                       "  expect_deny({ id = 2, kind = 'user',\n"
+                       "    role = 'clerk' }, 'order:confirm',\n"
+                       "    { type = 'order', total_cents = 1000001 })\n"
                        "end }\n")
         r = self.check(f)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout, "ok\n")
+        self.assertEqual(r.stdout, "2 tests passed\n")
 
     def test_modules_schemas_are_part_of_the_base(self):
         # the shipped modules' fragments run after base.lua, as in the
@@ -760,13 +781,13 @@ class PolicyCheckTest(unittest.TestCase):
                        "  min_len = 3, max_len = 10, pattern = '^[A-Z0-9%-]+$' } }) }\n")
         r = self.check(f)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout, "ok\n")
+        self.assertEqual(r.stdout, "0 tests passed\n")
 
     def test_base(self):
         r = self.check(os.path.join(SOURCE_DIR, "policies", "base.lua"),
                        "--base")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(r.stdout, "ok\n")
+        self.assertRegex(r.stdout, r"^[1-9][0-9]* tests passed\n$")
         r = self.check("--base", os.path.join(SOURCE_DIR, "policies",
                                               "base.lua"))
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -774,9 +795,19 @@ class PolicyCheckTest(unittest.TestCase):
     def test_errors_name_file_and_line(self):
         cases = [
             ("roles = {}\nlocal x = = 1\n", r"^{f}:2: "),
-            ("tests = {\n  function() end,\n  function()\n"
+            ("tests = {\n  function() expect_allow({ role = 'admin' },"
+             " 'x:y', {}) end,\n  function()\n"
              "    assert(false, 'nope')\n  end,\n}\n",
              r"^{f}:4: test 2 failed: nope$"),
+            ("tests = {\n  function()\n"
+             "    return decide({ role = 'admin' }, 'x:y', {})\n"
+             "  end,\n}\n",
+             r"^{f}: test 1 failed: it states no expectation"),
+            ("tests = { function()\n"
+             "  expect_deny({ role = 'admin' }, 'product:read', {})\n"
+             "end }\n",
+             r"^{f}:2: test 1 failed: expected deny: role admin, "
+             r"product:read was allowed$"),
             ("x = 1\nerror('on purpose')\n", r"^{f}:2: on purpose$"),
             ("allow = 3\n", r"^{f}: allow must be a function$"),
             ("while true do end\n", r"^{f}: instruction budget exceeded$"),

@@ -21,5 +21,8 @@ tests = {
 			local ok, v = pcall(f)
 			assert(not ok or v == nil, "attempt " .. i .. " escaped")
 		end
+		-- and the policy still decides as the base does
+		expect_allow({ id = 1, kind = "user", role = "viewer" },
+		    "product:read", { type = "product" })
 	end,
 }

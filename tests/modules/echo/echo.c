@@ -44,8 +44,8 @@ static const char policy[] =
     "end\n"
     "table.insert(tests, function()\n"
     "  local s = { id = 1, kind = 'user', role = 'manager' }\n"
-    "  assert(decide(s, 'echo:create', { type = 'echo', loaded = true }))\n"
-    "  assert(not decide(s, 'echo:create', { type = 'echo' }))\n"
+    "  expect_allow(s, 'echo:create', { type = 'echo', loaded = true })\n"
+    "  expect_deny(s, 'echo:create', { type = 'echo' })\n"
     "end)\n";
 
 /*

@@ -53,7 +53,7 @@ decide_attrs(struct policy *p, const char *role, const char *action,
     const char *attrs, struct policy_decision *d)
 {
 	struct policy_subject	 sub = { 7, "user", role, false };
-	struct policy_resource	 res = { NULL, 1, 0, NULL };
+	struct policy_resource	 res = { .pr_org_id = 1 };
 	cJSON			*a = attrs ? cJSON_Parse(attrs) : NULL;
 	char			 type[64];
 
@@ -306,6 +306,9 @@ START_TEST(test_schemas_merge_key_by_key)
 	    "tests = { function()\n"
 	    "  assert(base.schemas.thing.code == nil)\n"
 	    "  assert(base.schemas.widget == nil)\n"
+	    "  expect_invalid(\"thing\", { name = \"x\", code = \"abc\" },\n"
+	    "      \"code\")\n"
+	    "  expect_valid(\"thing\", { name = \"x\", code = \"ABC\" })\n"
 	    "end }\n");
 	ck_assert(policy_has_schema(p, "thing"));
 	ck_assert(policy_has_schema(p, "gadget"));	/* the base's stays */
@@ -315,14 +318,14 @@ START_TEST(test_schemas_merge_key_by_key)
 	body = cJSON_Parse("{\"code\": \"abc\"}");
 	fields = cJSON_CreateArray();
 	ck_assert_int_eq(policy_validate(p, "thing", body, false, NULL,
-	    fields), 0);
+	    fields, NULL), 0);
 	ck_assert_int_eq(cJSON_GetArraySize(fields), 2);	/* name, code */
 	cJSON_Delete(body);
 	cJSON_Delete(fields);
 	body = cJSON_Parse("{\"name\": \"x\", \"code\": \"ABC\"}");
 	fields = cJSON_CreateArray();
 	ck_assert_int_eq(policy_validate(p, "thing", body, false, NULL,
-	    fields), 0);
+	    fields, NULL), 0);
 	ck_assert_int_eq(cJSON_GetArraySize(fields), 0);
 	cJSON_Delete(body);
 	cJSON_Delete(fields);
@@ -344,10 +347,14 @@ START_TEST(test_extend)
 	    "    t.d = 5\n"
 	    "    assert(#roles.senior_clerk == #base.roles.clerk + 1)\n"
 	    "    assert(base.roles.clerk[#base.roles.clerk + 1] == nil)\n"
+	    "    expect_allow({ id = 1, kind = \"user\",\n"
+	    "        role = \"senior_clerk\" }, \"product:create\", {})\n"
 	    "  end,\n"
 	    "  function()\n"
 	    "    assert(not pcall(extend, nil, {}))\n"
 	    "    assert(not pcall(extend, {}, \"x\"))\n"
+	    "    expect_deny({ id = 1, kind = \"user\", role = \"clerk\" },\n"
+	    "        \"product:create\", {})\n"
 	    "  end,\n"
 	    "}\n");
 
@@ -375,10 +382,11 @@ static const char order_approval[] =
     "    local boss = { id = 3, kind = \"user\", role = \"manager\" }\n"
     "    local big = { type = \"order\", total_cents = 1000001 }\n"
     "    local small = { type = \"order\", total_cents = 1000000 }\n"
-    "    assert(decide(clerk, \"order:confirm\", small))\n"
+    "    expect_allow(clerk, \"order:confirm\", small)\n"
     "    local ok, why = decide(clerk, \"order:confirm\", big)\n"
     "    assert(not ok and why:find(\"manager\"))\n"
-    "    assert(decide(boss, \"order:confirm\", big))\n"
+    "    expect_deny(clerk, \"order:confirm\", big)\n"
+    "    expect_allow(boss, \"order:confirm\", big)\n"
     "  end,\n"
     "}\n";
 
@@ -445,7 +453,7 @@ START_TEST(test_failing_tests_refuse)
 	const char	*m;
 
 	m = refuse("tests = {\n"
-	    "  function() end,\n"
+	    "  function() expect_deny({ role = \"viewer\" }, \"x:y\", {}) end,\n"
 	    "  function() assert(false, \"second one\") end,\n"
 	    "}\n", true);
 	ck_assert_msg(strstr(m, "test 2 failed") != NULL, "%s", m);
@@ -483,9 +491,9 @@ START_TEST(test_decide_in_tests_uses_base_for_policy)
 	    "function allow() return true end\n"
 	    "tests = { function()\n"
 	    "  local v = { id = 1, kind = \"user\", role = \"viewer\" }\n"
-	    "  assert(decide(v, \"product:delete\", { type = \"product\" }))\n"
-	    "  assert(not decide(v, \"policy:manage\", {}))\n"
-	    "  assert(not decide(v, \"member:manage\", {}))\n"
+	    "  expect_allow(v, \"product:delete\", { type = \"product\" })\n"
+	    "  expect_deny(v, \"policy:manage\", {})\n"
+	    "  expect_deny(v, \"member:manage\", {})\n"
 	    "end }\n");
 
 	policy_free(p);
@@ -591,6 +599,302 @@ START_TEST(test_roles_json)
 }
 END_TEST
 
+/* Expectations ---------------------------------------------------------- */
+
+START_TEST(test_expectations)
+{
+	struct policy	*p;
+	const char	*m;
+
+	/* one of each, all met: the policy compiles and counts its tests */
+	p = compile("schemas = { thing = {\n"
+	    "  code = { type = \"string\", required = true,\n"
+	    "           pattern = \"^[A-Z]+$\" } } }\n"
+	    "tests = {\n"
+	    "  function()\n"
+	    "    local v = { id = 1, kind = \"user\", role = \"viewer\" }\n"
+	    "    expect_allow(v, \"product:read\", { type = \"product\" })\n"
+	    "    expect_deny(v, \"product:delete\", { type = \"product\" })\n"
+	    "  end,\n"
+	    "  function()\n"
+	    "    expect_valid(\"thing\", { code = \"AB\" })\n"
+	    "    expect_invalid(\"thing\", { code = \"ab\" }, \"code\")\n"
+	    "    expect_invalid(\"thing\", {}, \"code\")\n"
+	    "    expect_invalid(\"thing\", { code = \"AB\", x = 1 }, \"x\")\n"
+	    "  end,\n"
+	    "}\n");
+	ck_assert_uint_eq(policy_tests_passed(p), 2);
+	policy_free(p);
+
+	/* decide() alone states nothing: the test could not fail */
+	m = refuse("tests = { function()\n"
+	    "  return decide({ role = \"viewer\" }, \"product:read\", {})\n"
+	    "end }\n", true);
+	ck_assert_msg(strstr(m, "test 1 failed: it states no expectation")
+	    != NULL, "%s", m);
+	m = refuse("tests = { function() end }\n", true);
+	ck_assert_msg(strstr(m, "states no expectation") != NULL, "%s", m);
+
+	/* each expectation that is not met names what happened, and where */
+	m = refuse("tests = { function()\n"
+	    "  expect_allow({ role = \"viewer\" }, \"product:delete\", {})\n"
+	    "end }\n", true);
+	ck_assert_msg(strstr(m, "test 1 failed: policy:2: expected allow: "
+	    "role viewer, product:delete was denied (role viewer may not "
+	    "product:delete)") != NULL, "%s", m);
+	m = refuse("tests = { function()\n"
+	    "  expect_deny({ role = \"admin\" }, \"product:delete\", {})\n"
+	    "end }\n", true);
+	ck_assert_msg(strstr(m, "expected deny: role admin, product:delete "
+	    "was allowed") != NULL, "%s", m);
+	m = refuse("schemas = { thing = { n = { type = \"integer\", min = 1 } } }\n"
+	    "tests = { function()\n"
+	    "  expect_valid(\"thing\", { n = 0 })\n"
+	    "end }\n", true);
+	ck_assert_msg(strstr(m, "expected valid thing: n: must be at least 1")
+	    != NULL, "%s", m);
+	m = refuse("schemas = { thing = { n = { type = \"integer\", min = 1 } } }\n"
+	    "tests = { function()\n"
+	    "  expect_invalid(\"thing\", { n = 2 }, \"n\")\n"
+	    "end }\n", true);
+	ck_assert_msg(strstr(m, "expected thing invalid on n: the body is "
+	    "valid") != NULL, "%s", m);
+	m = refuse("schemas = { thing = { n = { type = \"integer\", min = 1 },\n"
+	    "  s = { type = \"string\" } } }\n"
+	    "tests = { function()\n"
+	    "  expect_invalid(\"thing\", { n = 0 }, \"s\")\n"
+	    "end }\n", true);
+	ck_assert_msg(strstr(m, "expected thing invalid on s: only n: must be "
+	    "at least 1") != NULL, "%s", m);
+	m = refuse("tests = { function()\n"
+	    "  expect_valid(\"nothing\", {})\n"
+	    "end }\n", true);
+	ck_assert_msg(strstr(m, "expect_valid: no schema for nothing") != NULL,
+	    "%s", m);
+	m = refuse("tests = { function()\n"
+	    "  expect_valid(\"nothing\", { f = type })\n"
+	    "end }\n", true);
+	ck_assert_msg(strstr(m, "the body must be a table of JSON values") !=
+	    NULL, "%s", m);
+	/* an allow answering something else than a boolean fails the test */
+	m = refuse("function allow() return \"yes\" end\n"
+	    "tests = { function()\n"
+	    "  expect_allow({ role = \"viewer\" }, \"product:read\", {})\n"
+	    "end }\n", true);
+	ck_assert_msg(strstr(m, "allow returned string for product:read, not "
+	    "a boolean") != NULL, "%s", m);
+}
+END_TEST
+
+START_TEST(test_expect_valid_shares_the_budget)
+{
+	const char	*m;
+
+	/* a validation inside a loop cannot outrun the test's budget */
+	m = refuse("schemas = { thing = { n = { type = \"integer\",\n"
+	    "  check = function(v) for i = 1, 1000 do end end } } }\n"
+	    "tests = { function()\n"
+	    "  while true do expect_valid(\"thing\", { n = 1 }) end\n"
+	    "end }\n", true);
+	ck_assert_msg(strstr(m, "budget") != NULL, "%s", m);
+}
+END_TEST
+
+/* The would-be record and the context ----------------------------------- */
+
+START_TEST(test_context_before_and_changed)
+{
+	/* "the warehouse role may change only active" */
+	struct policy		*p = compile(
+	    "roles = { warehouse = { \"product:read\", \"product:update\" } }\n"
+	    "function allow(subject, action, resource, context)\n"
+	    "  if subject.role == \"warehouse\" and action == \"product:update\" then\n"
+	    "    for _, f in ipairs(context.changed or {}) do\n"
+	    "      if f ~= \"active\" then\n"
+	    "        return false, \"warehouse may change only active\"\n"
+	    "      end\n"
+	    "    end\n"
+	    "    if context.before.price_cents ~= resource.price_cents then\n"
+	    "      return false, \"the price moved\"\n"
+	    "    end\n"
+	    "  end\n"
+	    "  return base.allow(subject, action, resource, context)\n"
+	    "end\n"
+	    "tests = { function()\n"
+	    "  local w = { id = 1, kind = \"user\", role = \"warehouse\" }\n"
+	    "  local before = { price_cents = 5, active = true }\n"
+	    "  expect_allow(w, \"product:update\", { price_cents = 5,\n"
+	    "      active = false }, { before = before, changed = { \"active\" } })\n"
+	    "  expect_deny(w, \"product:update\", { price_cents = 6 },\n"
+	    "      { before = before, changed = { \"price_cents\" } })\n"
+	    "end }\n");
+	struct policy_subject	 sub = { 7, "user", "warehouse", false };
+	struct policy_resource	 res = { .pr_type = "product",
+				    .pr_org_id = 1, .pr_id = 3 };
+	struct policy_decision	 d;
+	cJSON			*rec, *before, *changed, *more;
+
+	rec = cJSON_Parse("{\"price_cents\": 5, \"active\": false}");
+	before = cJSON_Parse("{\"price_cents\": 5, \"active\": true}");
+	changed = cJSON_Parse("[\"active\"]");
+	res.pr_attrs = rec;
+	res.pr_before = before;
+	res.pr_changed = changed;
+	policy_decide(p, &sub, "product:update", &res, 1, "::1", &d);
+	ck_assert_msg(d.pd_allow, "%s", d.pd_reason);
+	cJSON_Delete(changed);
+	changed = cJSON_Parse("[\"active\", \"price_cents\"]");
+	res.pr_changed = changed;
+	policy_decide(p, &sub, "product:update", &res, 1, "::1", &d);
+	ck_assert(!d.pd_allow);
+	ck_assert_str_eq(d.pd_reason, "warehouse may change only active");
+	/* more context (a dry-run's) goes over what the request gave */
+	more = cJSON_Parse("{\"changed\": [\"active\"], "
+	    "\"before\": {\"price_cents\": 4}}");
+	res.pr_context = more;
+	policy_decide(p, &sub, "product:update", &res, 1, "::1", &d);
+	ck_assert(!d.pd_allow);
+	ck_assert_str_eq(d.pd_reason, "the price moved");
+	cJSON_Delete(rec);
+	cJSON_Delete(before);
+	cJSON_Delete(changed);
+	cJSON_Delete(more);
+	policy_free(p);
+}
+END_TEST
+
+/* Explaining a decision ------------------------------------------------- */
+
+static void
+explain(struct policy *p, const char *role, const char *action,
+    const char *attrs, struct policy_decision *d)
+{
+	struct policy_subject	 sub = { 7, "user", role, false };
+	struct policy_resource	 res = { .pr_type = "order", .pr_org_id = 1 };
+	cJSON			*a = attrs ? cJSON_Parse(attrs) : NULL;
+
+	res.pr_attrs = a;
+	policy_explain(p, &sub, action, &res, 1, "::1", d);
+	cJSON_Delete(a);
+	ck_assert_msg(!d->pd_error, "%s", d->pd_reason);
+}
+
+START_TEST(test_explain_names_the_deciding_return)
+{
+	struct policy		*p = compile(order_approval), *b;
+	struct policy_decision	 d;
+
+	/* the organization's own rule: "allow" and its line */
+	explain(p, "clerk", "order:confirm", "{\"total_cents\": 2000000}", &d);
+	ck_assert(!d.pd_allow);
+	ck_assert_str_eq(d.pd_matched, "allow");
+	ck_assert_str_eq(d.pd_chunk, "policy");
+	ck_assert_int_eq(d.pd_line, 4);
+	/* the base's allow, reached by a tail call: its pattern */
+	explain(p, "clerk", "order:confirm", "{\"total_cents\": 5}", &d);
+	ck_assert(d.pd_allow);
+	ck_assert_str_eq(d.pd_matched, "order:confirm");
+	ck_assert_str_eq(d.pd_chunk, "base.lua");
+	ck_assert_int_gt(d.pd_line, 0);
+	/* nothing matched: the default deny, not "allow" */
+	explain(p, "viewer", "order:ship", NULL, &d);
+	ck_assert(!d.pd_allow);
+	ck_assert_str_eq(d.pd_matched, "");
+	ck_assert_str_eq(d.pd_chunk, "base.lua");
+	/* the same answers as policy_decide, which traces nothing */
+	decide_attrs(p, "viewer", "order:ship", NULL, &d);
+	ck_assert(!d.pd_allow);
+	ck_assert_int_eq(d.pd_line, 0);
+	policy_free(p);
+	b = compile(NULL);
+	explain(b, "manager", "order:ship", NULL, &d);
+	ck_assert(d.pd_allow);
+	ck_assert_str_eq(d.pd_matched, "order:*");
+	policy_free(b);
+}
+END_TEST
+
+/* Redaction ------------------------------------------------------------- */
+
+START_TEST(test_redact)
+{
+	struct policy		*p = compile(
+	    "roles = { warehouse = { \"product:read\" } }\n"
+	    "redact = {\n"
+	    "  product = function(subject, record)\n"
+	    "    if subject.role == \"warehouse\" then\n"
+	    "      return { \"price_cents\", \"currency\" }\n"
+	    "    end\n"
+	    "    if record.secret then return { \"secret\" } end\n"
+	    "    return {}\n"
+	    "  end,\n"
+	    "}\n"), *b;
+	struct policy_subject	 w = { 7, "user", "warehouse", false };
+	struct policy_subject	 v = { 8, "user", "viewer", false };
+	cJSON			*out = cJSON_CreateArray(), *rec;
+
+	ck_assert(policy_has_redact(p, "product"));
+	ck_assert(!policy_has_redact(p, "order"));
+	ck_assert_int_eq(policy_redacted(p, &w, "product", NULL, out), 0);
+	ck_assert_int_eq(cJSON_GetArraySize(out), 2);
+	ck_assert_str_eq(cJSON_GetArrayItem(out, 0)->valuestring,
+	    "price_cents");
+	cJSON_Delete(out);
+	out = cJSON_CreateArray();
+	rec = cJSON_Parse("{\"secret\": 1}");
+	ck_assert_int_eq(policy_redacted(p, &v, "product", rec, out), 0);
+	ck_assert_int_eq(cJSON_GetArraySize(out), 1);
+	cJSON_Delete(rec);
+	cJSON_Delete(out);
+	/* a type without a rule: nothing, at no cost */
+	out = cJSON_CreateArray();
+	ck_assert_int_eq(policy_redacted(p, &w, "order", NULL, out), 0);
+	ck_assert_int_eq(cJSON_GetArraySize(out), 0);
+	policy_free(p);
+
+	/* a rule that fails or answers nonsense fails closed */
+	p = compile("redact = { product = function(s, r) return 3 end,\n"
+	    "  order = function(s, r) return { 1 } end,\n"
+	    "  file = function(s, r) error(\"boom\") end }\n");
+	ck_assert_int_eq(policy_redacted(p, &w, "product", NULL, out), -1);
+	ck_assert_int_eq(policy_redacted(p, &w, "order", NULL, out), -1);
+	ck_assert_int_eq(policy_redacted(p, &w, "file", NULL, out), -1);
+	ck_assert_int_eq(cJSON_GetArraySize(out), 0);
+	policy_free(p);
+	cJSON_Delete(out);
+
+	/* the base redacts nothing; entries must be functions */
+	b = compile(NULL);
+	ck_assert(!policy_has_redact(b, "product"));
+	policy_free(b);
+	ck_assert_msg(strstr(refuse("redact = { product = { \"price_cents\" } }\n",
+	    false), "redact.product must be a function") != NULL, "redact");
+	ck_assert_msg(strstr(refuse("redact = 3\n", false),
+	    "redact must be a table") != NULL, "redact");
+}
+END_TEST
+
+START_TEST(test_redact_merges_key_by_key)
+{
+	struct erp_err		 err;
+	struct policy		*p;
+	struct policy_subject	 w = { 7, "user", "viewer", false };
+	cJSON			*out = cJSON_CreateArray();
+
+	ck_assert(policy_engine_add_fragment("test_redact.lua",
+	    "redact = { thing = function() return { \"a\" } end }\n",
+	    &err) == 0);
+	p = compile("redact = { gadget = function() return { \"b\" } end }\n");
+	ck_assert(policy_has_redact(p, "thing"));
+	ck_assert(policy_has_redact(p, "gadget"));
+	ck_assert_int_eq(policy_redacted(p, &w, "thing", NULL, out), 0);
+	ck_assert_int_eq(policy_redacted(p, &w, "gadget", NULL, out), 0);
+	ck_assert_int_eq(cJSON_GetArraySize(out), 2);
+	cJSON_Delete(out);
+	policy_free(p);
+}
+END_TEST
+
 Suite *
 policy_engine_suite(void)
 {
@@ -616,6 +920,12 @@ policy_engine_suite(void)
 	tcase_add_test(tc, test_malformed_policies);
 	tcase_add_test(tc, test_source_limit);
 	tcase_add_test(tc, test_roles_json);
+	tcase_add_test(tc, test_expectations);
+	tcase_add_test(tc, test_expect_valid_shares_the_budget);
+	tcase_add_test(tc, test_context_before_and_changed);
+	tcase_add_test(tc, test_explain_names_the_deciding_return);
+	tcase_add_test(tc, test_redact);
+	tcase_add_test(tc, test_redact_merges_key_by_key);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -74,7 +74,8 @@ decide(struct policy *p, const char *role, const char *action,
     struct policy_decision *d)
 {
 	struct policy_subject	 sub = { 7, "user", role, false };
-	struct policy_resource	 res = { "product", 1, 0, NULL };
+	struct policy_resource	 res = { .pr_type = "product",
+				    .pr_org_id = 1 };
 	char			 type[64];
 
 	snprintf(type, sizeof(type), "%.*s", (int)strcspn(action, ":"),
@@ -424,7 +425,8 @@ START_TEST(test_string_rep_in_allow)
 {
 	struct policy		*p = must_compile("cloop_allow.lua");
 	struct policy_subject	 sub = { 1, "user", "clerk", false };
-	struct policy_resource	 res = { "product", 1, 1, NULL };
+	struct policy_resource	 res = { .pr_type = "product",
+				    .pr_org_id = 1, .pr_id = 1 };
 	struct policy_decision	 d;
 
 	policy_decide(p, &sub, "product:update", &res, 0, "127.0.0.1", &d);

@@ -147,7 +147,7 @@ vcall(const char *table, const char *type, const char *json, bool patch,
 	lua_getfield(L, -1, type);
 	ck_assert_int_eq(lua_type(L, -1), LUA_TTABLE);
 	top = lua_gettop(L);
-	rc = policy_schema_validate(L, -1, body, patch, reserved, fields);
+	rc = policy_schema_validate(L, -1, body, patch, reserved, fields, NULL);
 	ck_assert_int_eq(lua_gettop(L), top);
 	lua_pop(L, 2);
 	out[0] = '\0';
@@ -447,7 +447,7 @@ START_TEST(test_append)
 	lua_getfield(L, -1, "product");
 	body = cJSON_Parse("{\"x\":1}");
 	ck_assert_int_eq(policy_schema_validate(L, -1, body, true, reserved,
-	    fields), 0);
+	    fields, NULL), 0);
 	ck_assert_int_eq(cJSON_GetArraySize(fields), 2);
 	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(fields, 1),
 	    "field")->valuestring, "x");
@@ -456,7 +456,7 @@ START_TEST(test_append)
 	lua_getfield(L, -1, "checked");
 	body = cJSON_Parse("{\"x\":1,\"note\":\"raise\"}");
 	ck_assert_int_eq(policy_schema_validate(L, -1, body, true, reserved,
-	    fields), -1);
+	    fields, NULL), -1);
 	ck_assert_int_eq(cJSON_GetArraySize(fields), 2);
 	cJSON_Delete(body);
 	lua_pop(L, 2);
@@ -660,7 +660,7 @@ START_TEST(test_args)
 	lua_getfield(L, -1, "product");
 	/* fields must be an array */
 	ck_assert_int_eq(policy_schema_validate(L, -1, body, false, NULL,
-	    NULL), -1);
+	    NULL, NULL), -1);
 	lua_pop(L, 1);
 	/* the schema must be a table */
 	lua_pushinteger(L, 1);
@@ -668,7 +668,7 @@ START_TEST(test_args)
 		cJSON	*fields = cJSON_CreateArray();
 
 		ck_assert_int_eq(policy_schema_validate(L, -1, body, false,
-		    NULL, fields), -1);
+		    NULL, fields, NULL), -1);
 		cJSON_Delete(fields);
 	}
 	lua_pop(L, 2);
