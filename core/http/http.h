@@ -103,6 +103,23 @@ int	http_allowed(struct http_req *, const char *action, const cJSON *attrs);
 int	http_may(struct http_req *, const char *action, const cJSON *attrs);
 
 /*
+ * The fields of record (NULL: any record, as meta shows them) of
+ * resource type that the policy's redact rule leaves out for the caller,
+ * appended to out (an array of names). Nothing, at no cost, for a type
+ * without a rule. Returns 0, or -1 when the rule failed (logged): the
+ * caller must not show the record.
+ */
+int	http_redacted(struct http_req *, const char *type, const cJSON *record,
+	    cJSON *out);
+
+/*
+ * Removes from body (one record, or a list's page {"items": [...]}) of
+ * resource type what the caller may not see. Returns 0, or -1 when the
+ * policy failed (the answer must be withheld).
+ */
+int	http_redact(struct http_req *, const char *type, cJSON *body);
+
+/*
  * Loads record id of resource type in the request's organization as the
  * route that reads it would load it for the policy (a dry-run asks what
  * the server would decide on it). Returns 1 with *attrs (the caller's),

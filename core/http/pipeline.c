@@ -351,6 +351,17 @@ membership(struct http_req *req)
 	return 0;
 }
 
+/* The caller as the policy sees it. */
+static void
+subject_of(const struct http_req *req, struct policy_subject *ps)
+{
+	ps->ps_id = req->rq_subject.su_user_id;
+	ps->ps_kind = req->rq_subject.su_kind == AUTH_KIND_API_KEY ?
+	    "api_key" : "user";
+	ps->ps_role = req->rq_role;
+	ps->ps_is_admin = req->rq_subject.su_is_admin;
+}
+
 /*
  * May the caller do action on a record with attrs here? 0 yes, -1 no
  * with the reason in d. A system admin holds member:* and policy:*
@@ -383,11 +394,7 @@ check(struct http_req *req, const char *action, const cJSON *attrs,
 	}
 	snprintf(type, sizeof(type), "%.*s", colon ?
 	    (int)(colon - action) : 0, action);
-	ps.ps_id = req->rq_subject.su_user_id;
-	ps.ps_kind = req->rq_subject.su_kind == AUTH_KIND_API_KEY ?
-	    "api_key" : "user";
-	ps.ps_role = req->rq_role;
-	ps.ps_is_admin = req->rq_subject.su_is_admin;
+	subject_of(req, &ps);
 	id = http_param(req, "id");
 	res.pr_type = type;
 	res.pr_org_id = req->rq_org;
@@ -473,6 +480,62 @@ http_load_record(struct http_req *req, const char *type, int64_t id,
 		*attrs = NULL;
 	}
 	return rc;
+}
+
+int
+http_redacted(struct http_req *req, const char *type, const cJSON *record,
+    cJSON *out)
+{
+	struct policy_subject	 ps;
+
+	if (req->rq_policy == NULL || !policy_has_redact(req->rq_policy, type))
+		return 0;
+	subject_of(req, &ps);
+	if (policy_redacted(req->rq_policy, &ps, type, record, out) == -1) {
+		log_msg(LOG_WARN, req->rq_id, "policy of organization %lld: "
+		    "redact.%s failed, the answer is withheld",
+		    (long long)req->rq_org, type);
+		return -1;
+	}
+	return 0;
+}
+
+/* Leaves the fields the caller may not see out of one record. */
+static int
+redact_record(struct http_req *req, const char *type, cJSON *rec)
+{
+	cJSON		*names;
+	const cJSON	*n;
+
+	if (!cJSON_IsObject(rec))
+		return 0;
+	names = cJSON_CreateArray();
+	if (http_redacted(req, type, rec, names) == -1) {
+		cJSON_Delete(names);
+		return -1;
+	}
+	cJSON_ArrayForEach(n, names)
+		cJSON_DeleteItemFromObjectCaseSensitive(rec, n->valuestring);
+	cJSON_Delete(names);
+	return 0;
+}
+
+int
+http_redact(struct http_req *req, const char *type, cJSON *body)
+{
+	cJSON	*items, *rec;
+
+	if (req->rq_policy == NULL || !policy_has_redact(req->rq_policy, type))
+		return 0;
+	/* a list's page, or one record */
+	items = cJSON_GetObjectItemCaseSensitive(body, "items");
+	if (cJSON_IsArray(items)) {
+		cJSON_ArrayForEach(rec, items)
+			if (redact_record(req, type, rec) == -1)
+				return -1;
+		return 0;
+	}
+	return redact_record(req, type, body);
 }
 
 /*

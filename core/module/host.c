@@ -115,9 +115,28 @@ h_request_id(struct erp_req *r)
 	return http_request_id(REQ(r));
 }
 
+/*
+ * Every record a module answers with passes here: what the policy's
+ * redact rule hides from the caller is left out (reads, lists and the
+ * record echoed after a write alike).
+ */
 static int
 h_reply_json(struct erp_req *r, int status, cJSON *body)
 {
+	const struct erp_route	*rt = http_route_arg(REQ(r));
+	const char		*colon;
+	char			 type[64];
+
+	if (status < 300 && rt->permission != NULL &&
+	    (colon = strchr(rt->permission, ':')) != NULL) {
+		snprintf(type, sizeof(type), "%.*s",
+		    (int)(colon - rt->permission), rt->permission);
+		if (http_redact(REQ(r), type, body) == -1) {
+			cJSON_Delete(body);
+			return http_reply_error(REQ(r), 403, "forbidden",
+			    "denied: the policy failed");
+		}
+	}
 	return http_reply_json(REQ(r), status, body);
 }
 
