@@ -206,8 +206,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	src = generated_policy();
-	if ((base = policy_compile(NULL, 0, false, &err)) == NULL ||
-	    (org = policy_compile(src, strlen(src), true, &err)) == NULL) {
+	if ((base = policy_compile(NULL, 0, POLICY_STORED, &err)) == NULL ||
+	    (org = policy_compile(src, strlen(src), POLICY_UPLOAD, &err)) == NULL) {
 		fprintf(stderr, "bench_policy: %s\n", err.e_msg);
 		return 1;
 	}

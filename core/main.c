@@ -382,7 +382,7 @@ cmd_policy_check(struct config *cf, int argc, char **argv)
 	if (as_base) {
 		free(src);
 		if (policy_engine_init(file, &err) == -1 ||
-		    (p = policy_compile(NULL, 0, true, &err)) == NULL) {
+		    (p = policy_compile(NULL, 0, POLICY_UPLOAD, &err)) == NULL) {
 			print_policy_error(file, "base.lua", err.e_msg);
 			return 1;
 		}
