@@ -389,8 +389,12 @@ cmd_policy_check(struct config *cf, int argc, char **argv)
 	} else {
 		snprintf(base, sizeof(base), "%s/base.lua",
 		    cf->cf_policies_dir);
-		/* the modules' schemas are part of the base it runs over */
-		if (module_load_all(cf, false, &err) == -1) {
+		/*
+		 * the modules' schemas are part of the base it runs over;
+		 * the core's and the modules' actions are what roles name
+		 */
+		if (module_load_all(cf, false, &err) == -1 ||
+		    api_register(cf, &err) == -1) {
 			free(src);
 			fprintf(stderr, "erpd policy check: %s\n", err.e_msg);
 			return 1;

@@ -200,10 +200,71 @@ store(struct http_req *req, const char *source, struct policy *p,
 	return rc;
 }
 
+/*
+ * Whether p keeps every role that a member or a live API key of the
+ * organization holds: 0 yes, 1 no (err names the role and how many hold
+ * it), -1 on a database error.
+ */
+static int
+roles_dropped(int64_t org, struct policy *p, struct erp_err *err)
+{
+	static const char	 sql[] = "SELECT role, count(*) FROM ("
+				    "SELECT role FROM members WHERE org_id = ?1 "
+				    "UNION ALL SELECT role FROM api_keys WHERE "
+				    "org_id = ?1 AND revoked_at IS NULL AND "
+				    "(expires_at IS NULL OR expires_at > ?2)) "
+				    "GROUP BY role ORDER BY role";
+	struct db_stmt		*st;
+	const char		*role;
+	int			 rc, dropped = 0;
+
+	if ((st = db_prepare(sql)) == NULL)
+		return -1;
+	db_bind_int(st, 1, org);
+	db_bind_int(st, 2, time_now());
+	while (!dropped && (rc = db_step(st)) == DB_ROW) {
+		role = db_col_text(st, 0);
+		if (policy_role_patterns(p, role, false) != NULL)
+			continue;
+		err_set(err, "policy: role %.60s is dropped but %lld members "
+		    "or API keys of this organization hold it: give them "
+		    "another role first", role,
+		    (long long)db_col_int(st, 1));
+		dropped = 1;
+	}
+	db_reset(st);
+	return dropped ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
+/*
+ * Compiles source as the organization's next version: its upload checks
+ * and tests, and no role anyone holds dropped. Returns the policy (the
+ * caller's), or NULL when answered (422 policy_invalid, 500).
+ */
+static struct policy *
+admissible(struct http_req *req, const char *source, size_t len)
+{
+	struct erp_err	 err;
+	struct policy	*p;
+	int		 rc;
+
+	if ((p = policy_compile(source, len, POLICY_UPLOAD, &err)) == NULL) {
+		invalid(req, &err);
+		return NULL;
+	}
+	if ((rc = roles_dropped(http_org(req), p, &err)) == 0)
+		return p;
+	policy_free(p);
+	if (rc == 1)
+		invalid(req, &err);
+	else
+		api_internal(req);
+	return NULL;
+}
+
 static int
 put(struct http_req *req)
 {
-	struct erp_err	 err;
 	struct policy	*p;
 	const char	*source;
 	size_t		 len;
@@ -215,9 +276,9 @@ put(struct http_req *req)
 	    "source")->valuestring;
 	if ((len = strlen(source)) > POLICY_SOURCE_MAX)
 		return source_too_large(req);
-	/* compiled, tested and tried once: only then is it stored */
-	if ((p = policy_compile(source, len, POLICY_UPLOAD, &err)) == NULL)
-		return invalid(req, &err);
+	/* compiled, checked, tested and tried: only then is it stored */
+	if ((p = admissible(req, source, len)) == NULL)
+		return -1;
 	return store(req, source, p, 0);
 }
 
@@ -298,7 +359,6 @@ version_source(int64_t org, int64_t version, char **src)
 static int
 rollback(struct http_req *req)
 {
-	struct erp_err	 err;
 	struct policy	*p;
 	int64_t		 version;
 	char		*src = NULL;
@@ -317,11 +377,10 @@ rollback(struct http_req *req)
 	if (rc == 0)
 		return http_reply_error(req, 404, "not_found",
 		    "no such policy version");
-	/* the base or the budgets may have changed since it was stored */
-	p = policy_compile(src, strlen(src), POLICY_UPLOAD, &err);
-	if (p == NULL) {
+	/* the base, the budgets or the members may have changed since */
+	if ((p = admissible(req, src, strlen(src))) == NULL) {
 		free(src);
-		return invalid(req, &err);
+		return -1;
 	}
 	rc = store(req, src, p, version);
 	free(src);
@@ -340,7 +399,7 @@ version_get(struct http_req *req)
 	int64_t			 n;
 	int			 rc;
 
-	if (org_check(req) == -1)
+	if (api_org_check(req) == -1)
 		return -1;
 	if ((n = api_param_id(req, "n")) == -1)
 		return http_reply_error(req, 404, "not_found",
@@ -370,16 +429,15 @@ version_get(struct http_req *req)
 static int
 revert(struct http_req *req)
 {
-	struct erp_err	 err;
 	struct policy	*p;
 
-	if (org_check(req) == -1)
+	if (api_org_check(req) == -1)
 		return -1;
 	if (http_body(req) != NULL && api_check_body(req, delete_fields,
 	    nitems(delete_fields), false) == -1)
 		return -1;
-	if ((p = policy_compile("", 0, POLICY_UPLOAD, &err)) == NULL)
-		return invalid(req, &err);
+	if ((p = admissible(req, "", 0)) == NULL)
+		return -1;
 	return store(req, "", p, -1);
 }
 

@@ -155,6 +155,8 @@ http_route_add(const struct http_route *rt, struct erp_err *err)
 		}
 	}
 	nroutes++;
+	/* role patterns must name an action some route checks */
+	policy_engine_add_action(rt->rt_permission);
 	return 0;
 }
 

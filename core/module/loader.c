@@ -280,6 +280,7 @@ module_load_all(const struct config *cf, bool migrate, struct erp_err *err)
 {
 	const struct erp_module	*m;
 	const size_t		*order;
+	const struct erp_route	*r;
 	struct dirent		*de;
 	DIR			*d;
 	char			*names[MODULES_MAX * 2], path[4096];
@@ -318,6 +319,9 @@ module_load_all(const struct config *cf, bool migrate, struct erp_err *err)
 		if (m->policy != NULL && policy_engine_add_fragment(m->name,
 		    m->policy, err) == -1)
 			goto out;
+		/* role patterns may name these (policy check too) */
+		for (r = m->routes; r->path != NULL; r++)
+			policy_engine_add_action(r->permission);
 		if (!migrate)
 			continue;	/* only the policy fragments wanted */
 		if (host_module_dir(m->name, err) == -1)

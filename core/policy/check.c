@@ -8,7 +8,13 @@
  * change a base field's type nor loosen min, max, min_len, max_len,
  * min_items, max_items, enum or nullable, so a value a module stores
  * always has its base type and bounds.
+ *
+ * Names: an organization defines roles, schemas, allow, redact and tests
+ * and nothing else (password_ok stays the base's; anything else would be
+ * silently ignored). Roles: each pattern names an action that the core
+ * or a loaded module defines, so a typo cannot grant nothing quietly.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -279,4 +285,134 @@ policy_check_schemas(lua_State *L, int base, int org, struct erp_err *err)
 	}
 	lua_settop(L, top);
 	return rc;
+}
+
+/* Names ------------------------------------------------------------------ */
+
+int
+policy_check_names(lua_State *L, int env, int before, struct erp_err *err)
+{
+	static const char *const ours[] = { "roles", "schemas", "allow",
+	    "redact", "tests" };
+	static const char *const theirs[] = { "password_ok", "base",
+	    "extend", "permits", "decide", "expect_allow", "expect_deny",
+	    "expect_valid", "expect_invalid" };
+	const char	*k;
+	size_t		 i;
+	int		 top = lua_gettop(L);
+
+	env = lua_absindex(L, env);
+	before = lua_absindex(L, before);
+	lua_pushnil(L);
+	while (lua_next(L, env)) {
+		/* a name the policy set: new, or not what the sandbox had */
+		lua_pushvalue(L, -2);
+		lua_rawget(L, before);
+		if (lua_type(L, -3) != LUA_TSTRING || lua_rawequal(L, -1, -2)) {
+			lua_pop(L, 2);
+			continue;
+		}
+		k = lua_tostring(L, -3);
+		for (i = 0; i < nitems(ours); i++)
+			if (strcmp(k, ours[i]) == 0)
+				break;
+		if (i < nitems(ours)) {
+			lua_pop(L, 2);
+			continue;
+		}
+		for (i = 0; i < nitems(theirs); i++)
+			if (strcmp(k, theirs[i]) == 0)
+				break;
+		if (i < nitems(theirs))
+			err_set(err, "policy: %s may not be defined by an "
+			    "organization's policy (the base's applies)", k);
+		else
+			err_set(err, "policy: %.60s is not a name a policy "
+			    "defines (roles, schemas, allow, redact, tests); "
+			    "make helpers local", k);
+		lua_settop(L, top);
+		return -1;
+	}
+	return 0;
+}
+
+/* Actions ---------------------------------------------------------------- */
+
+static char	**actions;	/* what the core and the modules check */
+static size_t	  nactions;
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void
+policy_engine_add_action(const char *action)
+{
+	if (action == NULL || !policy_perm_valid(action) ||
+	    (nactions > 0 && bsearch(&action, actions, nactions,
+	    sizeof(*actions), str_cmp) != NULL))
+		return;
+	actions = xrealloc(actions, (nactions + 1) * sizeof(*actions));
+	actions[nactions++] = xstrdup(action);
+	qsort(actions, nactions, sizeof(*actions), str_cmp);
+}
+
+const char *const *
+policy_actions(size_t *n)
+{
+	*n = nactions;
+	return (const char *const *)actions;
+}
+
+/* Does pattern cover at least one action? (Always, before any is known.) */
+static bool
+names_an_action(const char *pattern)
+{
+	size_t	 i;
+
+	if (nactions == 0 || strcmp(pattern, "*") == 0)
+		return true;
+	for (i = 0; i < nactions; i++)
+		if (policy_perm_match(pattern, actions[i]))
+			return true;
+	return false;
+}
+
+int
+policy_check_roles(lua_State *L, int roles, struct erp_err *err)
+{
+	const char	*pat;
+	lua_Integer	 i, n;
+	int		 top = lua_gettop(L);
+
+	roles = lua_absindex(L, roles);
+	if (lua_type(L, roles) != LUA_TTABLE)
+		return 0;	/* nil, or the merge says what is wrong */
+	policy_sandbox_target(L, roles);
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		if (lua_type(L, -2) != LUA_TSTRING || !lua_istable(L, -1)) {
+			lua_pop(L, 1);
+			continue;	/* the role loader refuses it */
+		}
+		n = (lua_Integer)luaL_len(L, -1);
+		for (i = 1; i <= n; i++) {
+			lua_geti(L, -1, i);
+			pat = lua_tostring(L, -1);
+			if (lua_type(L, -1) == LUA_TSTRING &&
+			    policy_perm_valid(pat) && !names_an_action(pat)) {
+				err_set(err, "policy: role %.60s: \"%.60s\" "
+				    "names no action of the core or of a "
+				    "loaded module", lua_tostring(L, -3), pat);
+				lua_settop(L, top);
+				return -1;
+			}
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+	lua_settop(L, top);
+	return 0;
 }

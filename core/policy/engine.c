@@ -17,6 +17,8 @@
 #define ROLES_MAX	1024
 #define PATTERNS_MAX	256	/* per role */
 #define FRAGMENTS_MAX	32
+#define SWEEP_MAX	4096	/* trial decisions before going live */
+#define SWEEP_STEPS	(4 * POLICY_INSTRUCTIONS)	/* and their steps */
 
 struct role {
 	char		*ro_name;
@@ -421,6 +423,20 @@ load_base(lua_State *L, int env, struct erp_err *err)
 			return set_err_from_lua(L, err, "");
 	}
 	return 0;
+}
+
+/* Pushes a shallow copy of the table at idx. */
+static void
+copy_table(lua_State *L, int idx)
+{
+	idx = lua_absindex(L, idx);
+	lua_newtable(L);
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, -4);
+	}
 }
 
 /* extend(t, changes): a copy of t with changes applied (shallow). */
@@ -851,13 +867,7 @@ compile_protected(lua_State *L)
 		 * base: the base's definitions as loaded, read-only. Its
 		 * functions run in envb, so they see the merged result.
 		 */
-		lua_newtable(L);
-		lua_pushnil(L);
-		while (lua_next(L, envb)) {
-			lua_pushvalue(L, -2);
-			lua_insert(L, -2);
-			lua_rawset(L, -4);
-		}
+		copy_table(L, envb);
 		policy_sandbox_freeze(L, -1);
 		lua_remove(L, -2);
 		lua_setfield(L, envo, "base");
@@ -865,11 +875,16 @@ compile_protected(lua_State *L)
 		lua_setfield(L, envo, "extend");
 		push_permits(L, p, false);
 		lua_setfield(L, envo, "permits");
+		copy_table(L, envo);	/* what the policy found, to compare */
 		if (policy_sandbox_run(L, a->ca_src, a->ca_len, "=policy",
 		    envo) != LUA_OK) {
 			set_err_from_lua(L, a->ca_err, "");
 			return 0;
 		}
+		if (a->ca_mode != POLICY_STORED &&
+		    policy_check_names(L, envo, -1, a->ca_err) == -1)
+			return 0;
+		lua_pop(L, 1);
 		/* roles and schemas key by key; other names replace */
 		if (check_table(L, envo, "roles", a->ca_err) == -1 ||
 		    check_table(L, envo, "schemas", a->ca_err) == -1 ||
@@ -881,9 +896,14 @@ compile_protected(lua_State *L)
 		if (a->ca_mode != POLICY_STORED) {
 			lua_getfield(L, envb, "schemas");
 			lua_getfield(L, envo, "schemas");
-			if (policy_check_schemas(L, -2, -1, a->ca_err) == -1)
+			if (policy_schema_check(L, -1, a->ca_err) == -1 ||
+			    policy_check_schemas(L, -2, -1, a->ca_err) == -1)
 				return 0;
 			lua_pop(L, 2);
+			lua_getfield(L, envo, "roles");
+			if (policy_check_roles(L, -1, a->ca_err) == -1)
+				return 0;
+			lua_pop(L, 1);
 		}
 		merge_table(L, envb, envo, "roles");
 		lua_pushvalue(L, -1);
@@ -945,6 +965,51 @@ compile_protected(lua_State *L)
 	return 0;
 }
 
+/*
+ * Trial decisions before a policy goes live: every role in force on every
+ * recorded action, on a record without attributes (as lists are decided).
+ * An answer that is not a boolean, or a run over the budget, refuses the
+ * policy; other errors may come from rules on attributes a trial record
+ * lacks and are left to the real requests. Bounded in decisions and in
+ * instructions altogether, so a slow policy cannot make this slow.
+ */
+static int
+sweep(struct policy *p, struct erp_err *err)
+{
+	struct policy_budget	*b = policy_budget(p->po_L);
+	struct policy_subject	 sub = { 1, "user", NULL, false };
+	struct policy_resource	 res = { .pr_org_id = 1 };
+	struct policy_decision	 d;
+	const char *const	*acts;
+	char			 type[80];
+	size_t			 nacts, r, i, n = 0;
+	int64_t			 spent = 0;
+
+	acts = policy_actions(&nacts);
+	for (r = 0; r < p->po_roles.rs_n; r++)
+		for (i = 0; i < nacts; i++) {
+			if (++n > SWEEP_MAX || spent > SWEEP_STEPS)
+				return 0;
+			sub.ps_role = p->po_roles.rs_v[r].ro_name;
+			snprintf(type, sizeof(type), "%.*s",
+			    (int)strcspn(acts[i], ":"), acts[i]);
+			res.pr_type = type;
+			policy_decide(p, &sub, acts[i], &res, 0, "127.0.0.1",
+			    &d);
+			spent += POLICY_INSTRUCTIONS - b->pb_steps;
+			if (d.pd_error && (strstr(d.pd_reason,
+			    "not a boolean") != NULL || strstr(d.pd_reason,
+			    "budget") != NULL)) {
+				err_set(err, "policy: a trial decision (role "
+				    "%.60s, %s) failed: %s; allow must answer "
+				    "true or false", sub.ps_role, acts[i],
+				    d.pd_reason);
+				return -1;
+			}
+		}
+	return 0;
+}
+
 struct policy *
 policy_compile(const char *src, size_t len, enum policy_mode mode,
     struct erp_err *err)
@@ -994,7 +1059,8 @@ policy_compile(const char *src, size_t len, enum policy_mode mode,
 			err_set(err, "policy: a trial decision failed: %s",
 			    d.pd_reason);
 			a.ca_rc = -1;
-		}
+		} else if (mode != POLICY_STORED && sweep(p, err) == -1)
+			a.ca_rc = -1;
 	}
 	if (a.ca_rc == -1) {
 		policy_free(p);

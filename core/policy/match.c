@@ -833,6 +833,12 @@ wellformed(const char *p, size_t plen)
 	return true;
 }
 
+bool
+policy_match_valid(const char *p, size_t plen)
+{
+	return plain(p, plen) || wellformed(p, plen);
+}
+
 static int
 fullrun(lua_State *L)
 {
@@ -857,7 +863,7 @@ policy_match_full(lua_State *L, const char *s, size_t slen, const char *p,
 {
 	struct full	 fu = { s, slen, p, plen, 0 };
 
-	if (!plain(p, plen) && !wellformed(p, plen))
+	if (!policy_match_valid(p, plen))
 		return -1;
 	if (!lua_checkstack(L, 2))
 		return -1;

@@ -131,6 +131,9 @@ void	policy_match_install(lua_State *L, int idx);
 int	policy_match_full(lua_State *L, const char *s, size_t slen,
 	    const char *p, size_t plen);
 
+/* Whether p is a pattern string.find accepts (checked without matching). */
+bool	policy_match_valid(const char *p, size_t plen);
+
 /* perm.c ---------------------------------------------------------------- */
 
 /* One permission pattern, "resource:action" with '*' wildcards. */
@@ -319,7 +322,43 @@ cJSON	*policy_schemas_json(struct policy *);
 int	policy_check_schemas(lua_State *L, int base, int org,
 	    struct erp_err *err);
 
+/*
+ * Upload check of the names an organization's policy set in env (before:
+ * a copy of env as it was before the policy ran): only roles, schemas,
+ * allow, redact and tests. Returns 0, or -1 with err naming the name.
+ */
+int	policy_check_names(lua_State *L, int env, int before,
+	    struct erp_err *err);
+
+/*
+ * Records an action ("product:read") that the core or a loaded module
+ * checks; role patterns must name one. Call before serving (not thread
+ * safe); duplicates are ignored.
+ */
+void	policy_engine_add_action(const char *action);
+
+/* The actions recorded, sorted; *n of them. */
+const char *const *policy_actions(size_t *n);
+
+/*
+ * Upload check of an organization's roles (the table at idx): every
+ * pattern covers at least one recorded action. Nothing is checked before
+ * any action is recorded. Returns 0, or -1 with err naming the role and
+ * the pattern.
+ */
+int	policy_check_roles(lua_State *L, int idx, struct erp_err *err);
+
 /* schema.c -------------------------------------------------------------- */
+
+/*
+ * Upload check of the schemas table at idx (type -> field -> rule): every
+ * rule a table of known keys (type, required, nullable, label and the
+ * checks of API.md section 5), a known type, each check of its Lua type
+ * and for a rule of that type, every pattern a valid Lua pattern. Returns
+ * 0, or -1 with err naming the item ("schemas.product.sku: unknown rule
+ * key \"requried\"").
+ */
+int	policy_schema_check(lua_State *L, int idx, struct erp_err *err);
 
 /*
  * Validates body against the schema table at index idx of L (field name

@@ -971,3 +971,239 @@ policy_schema_describe(lua_State *L, int idx, cJSON *out)
 		lua_pop(L, 1);
 	return -1;
 }
+
+/* Checking rules at upload ---------------------------------------------- */
+
+/* One rule check: where it is, for the message. */
+struct rcheck {
+	lua_State	*rc_L;
+	struct erp_err	*rc_err;
+	char		 rc_path[256];	/* "schemas.product.sku" */
+};
+
+static int	check_rule(struct rcheck *, int r, int depth);
+
+/* Appends sep and s to the path; returns the length to cut back to. */
+static size_t
+rpath_add(struct rcheck *c, const char *sep, const char *s)
+{
+	size_t	 len = strlen(c->rc_path);
+
+	snprintf(c->rc_path + len, sizeof(c->rc_path) - len, "%s%s", sep, s);
+	return len;
+}
+
+/* The fields table at f (field name -> rule): each rule checked. */
+static int
+check_fields(struct rcheck *c, int f, int depth)
+{
+	lua_State	*L = c->rc_L;
+	int		 top = lua_gettop(L), rc = 0;
+	size_t		 cut;
+
+	policy_sandbox_target(L, f);
+	lua_pushnil(L);
+	while (rc == 0 && lua_next(L, -2)) {
+		if (lua_type(L, -2) != LUA_TSTRING) {
+			err_set(c->rc_err, "policy: %s: field names must be "
+			    "strings", c->rc_path);
+			rc = -1;
+			break;
+		}
+		cut = rpath_add(c, ".", lua_tostring(L, -2));
+		rc = check_rule(c, lua_gettop(L), depth + 1);
+		c->rc_path[cut] = '\0';
+		lua_pop(L, 1);
+	}
+	lua_settop(L, top);
+	return rc;
+}
+
+/* The value at -1 for attribute i of a rule of type t. */
+static int
+check_attr(struct rcheck *c, size_t i, enum rtype t, int depth)
+{
+	lua_State	*L = c->rc_L;
+	const char	*name = attrs[i].at_name, *pat;
+	size_t		 len, cut;
+	double		 d;
+	int		 rc;
+
+	if (lua_type(L, -1) != attrs[i].at_ltype) {
+		err_set(c->rc_err, "policy: %s: %s must be %s", c->rc_path,
+		    name, attrs[i].at_ltype == LUA_TNUMBER ? "a number" :
+		    attrs[i].at_ltype == LUA_TSTRING ? "a string" :
+		    attrs[i].at_ltype == LUA_TFUNCTION ? "a function" :
+		    "a table");
+		return -1;
+	}
+	if ((attrs[i].at_types & t) == 0) {
+		err_set(c->rc_err, "policy: %s: %s does not apply to this "
+		    "type", c->rc_path, name);
+		return -1;
+	}
+	if (i < A_NBOUNDS) {
+		d = lua_tonumber(L, -1);
+		if (isnan(d) || (attrs[i].at_count && (d < 0 ||
+		    d != floor(d)))) {
+			err_set(c->rc_err, "policy: %s: %s is not a valid "
+			    "bound", c->rc_path, name);
+			return -1;
+		}
+		return 0;
+	}
+	switch (i) {
+	case A_PATTERN:
+		pat = lua_tolstring(L, -1, &len);
+		if (!policy_match_valid(pat, len)) {
+			err_set(c->rc_err, "policy: %s: pattern \"%.60s\" is "
+			    "not a valid Lua pattern", c->rc_path, pat);
+			return -1;
+		}
+		return 0;
+	case A_ENUM:
+		policy_sandbox_target(L, -1);
+		lua_pushnil(L);
+		while (lua_next(L, -2)) {
+			rc = lua_type(L, -1);
+			lua_pop(L, 1);
+			if (rc != LUA_TSTRING && rc != LUA_TNUMBER &&
+			    rc != LUA_TBOOLEAN) {
+				lua_pop(L, 2);
+				err_set(c->rc_err, "policy: %s: enum values "
+				    "must be strings, numbers or booleans",
+				    c->rc_path);
+				return -1;
+			}
+		}
+		lua_pop(L, 1);
+		return 0;
+	case A_ITEMS:
+		cut = rpath_add(c, "", "[]");
+		rc = check_rule(c, lua_gettop(L), depth + 1);
+		c->rc_path[cut] = '\0';
+		return rc;
+	case A_FIELDS:
+		return check_fields(c, lua_gettop(L), depth);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The rule at r: a table of known keys only (a typo such as requried or
+ * max_length would otherwise be ignored), a known type, each attribute
+ * of its Lua type and for a rule of that type, patterns that compile.
+ * The type, checked first, is a string.
+ */
+static int
+check_rule(struct rcheck *c, int r, int depth)
+{
+	static const char *const flags[] = { "required", "nullable" };
+	lua_State	*L = c->rc_L;
+	const char	*k, *t;
+	enum rtype	 type;
+	size_t		 i;
+	int		 top = lua_gettop(L);
+
+	r = lua_absindex(L, r);
+	luaL_checkstack(L, 16, "schema check");
+	if (depth > DEPTH_MAX) {
+		err_set(c->rc_err, "policy: %s: rules nested deeper than %d "
+		    "levels", c->rc_path, DEPTH_MAX);
+		return -1;
+	}
+	if (lua_type(L, r) != LUA_TTABLE) {
+		err_set(c->rc_err, "policy: %s: a rule must be a table",
+		    c->rc_path);
+		return -1;
+	}
+	policy_sandbox_target(L, r);
+	r = lua_gettop(L);
+	lua_getfield(L, r, "type");
+	t = lua_tostring(L, -1);
+	if (lua_type(L, -1) != LUA_TSTRING) {
+		err_set(c->rc_err, "policy: %s: the rule has no type",
+		    c->rc_path);
+		goto fail;
+	}
+	for (i = 0; i < nitems(tnames); i++)
+		if (strcmp(t, tnames[i].tn_name) == 0)
+			break;
+	if (i == nitems(tnames)) {
+		err_set(c->rc_err, "policy: %s: unknown type \"%.40s\" (string, "
+		    "integer, number, boolean, array or object)", c->rc_path, t);
+		goto fail;
+	}
+	type = tnames[i].tn_type;
+	lua_pop(L, 1);
+	lua_pushnil(L);
+	while (lua_next(L, r)) {
+		k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		if (k == NULL) {
+			err_set(c->rc_err, "policy: %s: rule keys must be "
+			    "names", c->rc_path);
+			goto fail;
+		}
+		if (strcmp(k, "type") == 0) {
+			lua_pop(L, 1);
+			continue;
+		}
+		for (i = 0; i < nitems(flags); i++)
+			if (strcmp(k, flags[i]) == 0)
+				break;
+		if (i < nitems(flags)) {
+			if (lua_type(L, -1) != LUA_TBOOLEAN) {
+				err_set(c->rc_err, "policy: %s: %s must be "
+				    "true or false", c->rc_path, k);
+				goto fail;
+			}
+			lua_pop(L, 1);
+			continue;
+		}
+		for (i = 0; i < A_N; i++)
+			if (strcmp(k, attrs[i].at_name) == 0)
+				break;
+		if (i == A_N) {
+			err_set(c->rc_err, "policy: %s: unknown rule key "
+			    "\"%.40s\"", c->rc_path, k);
+			goto fail;
+		}
+		if (check_attr(c, i, type, depth) == -1)
+			goto fail;
+		lua_pop(L, 1);
+	}
+	lua_settop(L, top);
+	return 0;
+fail:
+	lua_settop(L, top);
+	return -1;
+}
+
+int
+policy_schema_check(lua_State *L, int schemas, struct erp_err *err)
+{
+	struct rcheck	 c = { L, err, "" };
+	int		 top = lua_gettop(L), rc = 0;
+
+	schemas = lua_absindex(L, schemas);
+	if (lua_type(L, schemas) != LUA_TTABLE)
+		return 0;
+	policy_sandbox_target(L, schemas);
+	lua_pushnil(L);
+	while (rc == 0 && lua_next(L, -2)) {
+		if (lua_type(L, -2) != LUA_TSTRING ||
+		    lua_type(L, -1) != LUA_TTABLE) {
+			err_set(err, "policy: schemas must map resource types "
+			    "to tables of field rules");
+			rc = -1;
+			break;
+		}
+		snprintf(c.rc_path, sizeof(c.rc_path), "schemas.%s",
+		    lua_tostring(L, -2));
+		rc = check_fields(&c, lua_gettop(L), 0);
+		lua_pop(L, 1);
+	}
+	lua_settop(L, top);
+	return rc;
+}

@@ -344,10 +344,12 @@ class PolicyTest(PolicyCase, ServerTestCase):
         self.assertServing(org)
 
     def test_policy_that_fails_at_run_time_denies_and_server_serves(self):
-        # stored (the smoke decision is another action), then it fails
+        # stored (the trial decisions run at time 0), then it fails
         org = self.new_org()
         self.put_ok(org, "function allow(s, a, r, c)\n"
-                         "  if a == 'audit:read' then while true do end end\n"
+                         "  if a == 'audit:read' and c.time > 0 then\n"
+                         "    while true do end\n"
+                         "  end\n"
                          "  return base.allow(s, a, r, c)\n"
                          "end\n")
         for _ in range(3):

@@ -170,6 +170,133 @@ START_TEST(test_only_uploads_checked)
 }
 END_TEST
 
+START_TEST(test_rules_checked)
+{
+	/* keys, types and patterns: a typo never passes unnoticed */
+	refused("schemas = { thing = { n = { type = 'int' } } }\n",
+	    "schemas.thing.n", "unknown type \"int\"");
+	refused("schemas = { thing = { n = { kind = 'integer' } } }\n",
+	    "schemas.thing.n", "the rule has no type");
+	refused("schemas = { thing = { n = { type = 'integer',\n"
+	    "  requried = true } } }\n", "schemas.thing.n",
+	    "unknown rule key \"requried\"");
+	refused("schemas = { thing = { s = { type = 'string',\n"
+	    "  max_length = 3 } } }\n", "schemas.thing.s",
+	    "unknown rule key \"max_length\"");
+	refused("schemas = { thing = { s = { type = 'string',\n"
+	    "  pattern = '^[A-Z' } } }\n", "schemas.thing.s",
+	    "pattern \"^[A-Z\" is not a valid Lua pattern");
+	refused("schemas = { thing = { s = { type = 'string',\n"
+	    "  pattern = '(%d' } } }\n", "schemas.thing.s", "not a valid");
+	refused("schemas = { thing = { s = { type = 'string',\n"
+	    "  pattern = '%' } } }\n", "schemas.thing.s", "not a valid");
+	refused("schemas = { thing = { s = { type = 'string',\n"
+	    "  min = 1 } } }\n", "schemas.thing.s",
+	    "min does not apply to this type");
+	refused("schemas = { thing = { s = { type = 'string',\n"
+	    "  max_len = -1 } } }\n", "schemas.thing.s",
+	    "max_len is not a valid bound");
+	refused("schemas = { thing = { s = { type = 'string',\n"
+	    "  enum = { {} } } } }\n", "schemas.thing.s",
+	    "enum values must be");
+	refused("schemas = { thing = { s = { type = 'string',\n"
+	    "  nullable = 1 } } }\n", "schemas.thing.s",
+	    "nullable must be true or false");
+	refused("schemas = { thing = { s = 'string' } }\n", "schemas.thing.s",
+	    "a rule must be a table");
+	refused("schemas = { thing = { a = { type = 'array', items = {\n"
+	    "  type = 'object', fields = { x = { type = 'strin' } } } } } }\n",
+	    "schemas.thing.a[].x", "unknown type");
+	refused("schemas = { thing = 3 }\n", "schemas must map",
+	    "tables of field rules");
+	/* every check the language has passes */
+	accepted("schemas = { thing = {\n"
+	    "  s = { type = 'string', required = true, nullable = true,\n"
+	    "    min_len = 1, max_len = 9, pattern = '^[%w%-]+$',\n"
+	    "    enum = { 'a', 'b' }, label = 'S', check = function() end },\n"
+	    "  n = { type = 'number', min = -1.5, max = 2 },\n"
+	    "  b = { type = 'boolean', enum = { true } },\n"
+	    "  a = { type = 'array', min_items = 0, max_items = 3,\n"
+	    "    items = { type = 'integer' } },\n"
+	    "  o = { type = 'object', fields = { x = { type = 'string' } } },\n"
+	    "} }\n");
+}
+END_TEST
+
+START_TEST(test_names_checked)
+{
+	refused("function password_ok() return true end\n", "password_ok",
+	    "may not be defined");
+	refused("base = {}\n", "base", "may not be defined");
+	refused("function helper() end\n", "helper",
+	    "is not a name a policy defines");
+	refused("string = {}\n", "string", "is not a name");
+	refused("shema = {}\n", "shema", "is not a name");
+	accepted("local function helper() return true end\n"
+	    "roles = {}\nschemas = {}\nredact = {}\ntests = {}\n"
+	    "function allow(s, a, r, c) return helper() end\n");
+}
+END_TEST
+
+START_TEST(test_roles_name_actions)
+{
+	size_t	 n;
+
+	/* before any action is known, nothing to check against */
+	(void)policy_actions(&n);
+	ck_assert_uint_eq(n, 0);
+	accepted("roles = { r = { 'prodcut:read' } }\n");
+	policy_engine_add_action("product:read");
+	policy_engine_add_action("product:update");
+	policy_engine_add_action("order:confirm");
+	policy_engine_add_action("product:read");	/* once only */
+	policy_engine_add_action("Bad Action");		/* ignored */
+	ck_assert_str_eq(policy_actions(&n)[0], "order:confirm");
+	ck_assert_uint_eq(n, 3);
+	accepted("roles = { r = { 'product:read', 'product:*', '*:confirm',\n"
+	    "  '*', '*:*' } }\n");
+	refused("roles = { clerk = { 'product:read', 'prodcut:read' } }\n",
+	    "role clerk: \"prodcut:read\"", "names no action");
+	refused("roles = { r = { 'widget:*' } }\n", "\"widget:*\"",
+	    "names no action");
+	refused("roles = { r = { '*:ship' } }\n", "\"*:ship\"",
+	    "names no action");
+	/* stored versions compile as they are */
+	{
+		static const char	 src[] = "roles = { r = { 'x:y' } }\n";
+		struct erp_err		 err;
+		struct policy		*p;
+
+		p = policy_compile(src, strlen(src), POLICY_STORED, &err);
+		ck_assert_msg(p != NULL, "%s", err.e_msg);
+		policy_free(p);
+	}
+}
+END_TEST
+
+START_TEST(test_trial_decisions)
+{
+	policy_engine_add_action("product:read");
+	policy_engine_add_action("product:update");
+	/* an answer that is not a boolean, on any recorded action */
+	refused("function allow(s, a, r, c)\n"
+	    "  if a == 'product:update' then return 'yes' end\n"
+	    "  return base.allow(s, a, r, c)\n"
+	    "end\n", "product:update", "not a boolean");
+	refused("function allow(s, a, r, c)\n"
+	    "  if s.role == 'clerk' and a == 'product:update' then\n"
+	    "    while true do end\n"
+	    "  end\n"
+	    "  return base.allow(s, a, r, c)\n"
+	    "end\n", "role clerk, product:update", "budget");
+	/* an error on attributes a trial record lacks is left alone */
+	accepted("function allow(s, a, r, c)\n"
+	    "  if a == 'product:update' then return r.price_cents < 5 end\n"
+	    "  return base.allow(s, a, r, c)\n"
+	    "end\n");
+}
+END_TEST
+
 Suite *
 policy_check_suite(void)
 {
@@ -184,6 +311,10 @@ policy_check_suite(void)
 	tcase_add_test(tc, test_enum_and_nullable_refused);
 	tcase_add_test(tc, test_nested_rules_refused);
 	tcase_add_test(tc, test_only_uploads_checked);
+	tcase_add_test(tc, test_rules_checked);
+	tcase_add_test(tc, test_names_checked);
+	tcase_add_test(tc, test_roles_name_actions);
+	tcase_add_test(tc, test_trial_decisions);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -269,9 +269,17 @@ END_TEST
 
 START_TEST(test_password_ok_is_the_base)
 {
-	struct policy	*p = compile(
-	    "function password_ok(password, user) return true end\n");
+	static const char	 src[] =
+	    "function password_ok(password, user) return true end\n";
+	struct erp_err	 err;
+	struct policy	*p;
 	char		 why[128] = "";
+
+	/* refused at upload; one stored before that is ignored */
+	ck_assert_msg(strstr(refuse(src, true), "password_ok may not be "
+	    "defined") != NULL, "password_ok");
+	p = policy_compile(src, strlen(src), POLICY_STORED, &err);
+	ck_assert_msg(p != NULL, "%s", err.e_msg);
 
 	ck_assert(!policy_password_ok(p, "short", "a@b.c", why, sizeof(why)));
 	ck_assert_str_eq(why, "must be at least 12 characters");

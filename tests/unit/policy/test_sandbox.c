@@ -340,10 +340,23 @@ END_TEST
 
 START_TEST(test_organizations_apart)
 {
-	struct policy		*a = must_compile("org_a.lua");
-	struct policy		*b = must_compile("org_b.lua");
+	struct policy		*a, *b = must_compile("org_b.lua");
 	struct policy_decision	 d;
+	struct erp_err		 err;
+	size_t			 len;
+	char			*src = fixture("org_a.lua", &len);
 	int			 i;
+
+	/*
+	 * Uploading a global is refused now; one stored before that was
+	 * still compiles, and its state must stay its own.
+	 */
+	ck_assert(policy_compile(src, len, POLICY_UPLOAD, &err) == NULL);
+	ck_assert_msg(strstr(err.e_msg, "shared_secret is not a name") !=
+	    NULL, "%s", err.e_msg);
+	a = policy_compile(src, len, POLICY_STORED, &err);
+	ck_assert_msg(a != NULL, "%s", err.e_msg);
+	free(src);
 
 	for (i = 0; i < 2; i++) {
 		decide(a, "viewer", "customer:read", &d);
