@@ -41,14 +41,19 @@ raw_field(lua_State *L, int t, const char *key)
 	return lua_type(L, -1);
 }
 
-/* Appends sep and s to the path; returns the length to cut back to. */
+size_t
+policy_path_add(char *path, size_t size, const char *sep, const char *s)
+{
+	size_t	 len = strlen(path);
+
+	snprintf(path + len, size - len, "%s%s", sep, s);
+	return len;
+}
+
 static size_t
 path_add(struct check *c, const char *sep, const char *s)
 {
-	size_t	 len = strlen(c->ck_path);
-
-	snprintf(c->ck_path + len, sizeof(c->ck_path) - len, "%s%s", sep, s);
-	return len;
+	return policy_path_add(c->ck_path, sizeof(c->ck_path), sep, s);
 }
 
 /*

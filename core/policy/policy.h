@@ -323,6 +323,14 @@ int	policy_check_schemas(lua_State *L, int base, int org,
 	    struct erp_err *err);
 
 /*
+ * Appends sep and s to the item path (a NUL-terminated string in a
+ * buffer of size bytes, cut when full) that upload checks name in their
+ * messages. Returns the length before, to cut back to.
+ */
+size_t	policy_path_add(char *path, size_t size, const char *sep,
+	    const char *s);
+
+/*
  * Upload check of the names an organization's policy set in env (before:
  * a copy of env as it was before the policy ran): only roles, schemas,
  * allow, redact and tests. Returns 0, or -1 with err naming the name.

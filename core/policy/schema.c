@@ -983,14 +983,10 @@ struct rcheck {
 
 static int	check_rule(struct rcheck *, int r, int depth);
 
-/* Appends sep and s to the path; returns the length to cut back to. */
 static size_t
 rpath_add(struct rcheck *c, const char *sep, const char *s)
 {
-	size_t	 len = strlen(c->rc_path);
-
-	snprintf(c->rc_path + len, sizeof(c->rc_path) - len, "%s%s", sep, s);
-	return len;
+	return policy_path_add(c->rc_path, sizeof(c->rc_path), sep, s);
 }
 
 /* The fields table at f (field name -> rule): each rule checked. */

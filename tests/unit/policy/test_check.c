@@ -54,6 +54,18 @@ accepted(const char *src)
 	policy_free(p);
 }
 
+/* src, a version stored before, still compiles. */
+static void
+stored(const char *src)
+{
+	struct erp_err	 err;
+	struct policy	*p;
+
+	p = policy_compile(src, strlen(src), POLICY_STORED, &err);
+	ck_assert_msg(p != NULL, "%s", err.e_msg);
+	policy_free(p);
+}
+
 /* src uploaded is refused with a message holding both needles. */
 static void
 refused(const char *src, const char *field, const char *what)
@@ -158,15 +170,8 @@ END_TEST
  */
 START_TEST(test_only_uploads_checked)
 {
-	static const char	 src[] = "schemas = { product = extend("
-				    "base.schemas.product, { price_cents = "
-				    "{ type = 'number' } }) }\n";
-	struct erp_err		 err;
-	struct policy		*p;
-
-	p = policy_compile(src, strlen(src), POLICY_STORED, &err);
-	ck_assert_msg(p != NULL, "%s", err.e_msg);
-	policy_free(p);
+	stored("schemas = { product = extend(base.schemas.product, {\n"
+	    "  price_cents = { type = 'number' } }) }\n");
 }
 END_TEST
 
@@ -262,15 +267,7 @@ START_TEST(test_roles_name_actions)
 	refused("roles = { r = { '*:ship' } }\n", "\"*:ship\"",
 	    "names no action");
 	/* stored versions compile as they are */
-	{
-		static const char	 src[] = "roles = { r = { 'x:y' } }\n";
-		struct erp_err		 err;
-		struct policy		*p;
-
-		p = policy_compile(src, strlen(src), POLICY_STORED, &err);
-		ck_assert_msg(p != NULL, "%s", err.e_msg);
-		policy_free(p);
-	}
+	stored("roles = { r = { 'x:y' } }\n");
 }
 END_TEST
 
