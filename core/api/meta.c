@@ -163,16 +163,18 @@ label_json(const char *path)
 }
 
 /*
- * Fields left out of every record of type for this caller. The base
- * redacts nothing; an organization's redact rules (API.md section 5)
- * answer here once the policy engine evaluates them.
+ * Fields left out of records of type for this caller: the policy's
+ * redact rule asked about any record (the base redacts nothing). A rule
+ * that fails lists nothing here; the records themselves are withheld
+ * then (http_redact), so nothing shows that should not.
  */
 static cJSON *
 redacted_json(struct http_req *req, const char *type)
 {
-	(void)req;
-	(void)type;
-	return cJSON_CreateArray();
+	cJSON	*a = cJSON_CreateArray();
+
+	(void)http_redacted(req, type, NULL, a);
+	return a;
 }
 
 static bool

@@ -89,6 +89,19 @@ class PolicyRedactTest(PolicyCase, ServerTestCase):
         self.assertEqual(r.status, 201, repr(r))
         self.assertEqual(r.json["email"], "a@acme.test")
 
+    def test_meta_lists_the_redacted_fields(self):
+        def redacted(who):
+            r = self.server.api("GET", "/api/v1/orgs/%d/meta" % self.org,
+                                token=self.tok(who))
+            self.assertEqual(r.status, 200, repr(r))
+            return r.json["resources"]
+
+        res = redacted("carl")
+        self.assertEqual(res["product"]["redacted"],
+                         ["price_cents", "currency"])
+        self.assertEqual(res["customer"]["redacted"], [])
+        self.assertEqual(redacted("victor")["product"]["redacted"], [])
+
     def test_failing_rule_withholds_the_answer(self):
         self.put_ok(self.org, HIDDEN_PRICES.replace(
             'return { "price_cents", "currency" }',
