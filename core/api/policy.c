@@ -646,6 +646,7 @@ dry_attrs(struct http_req *req, const cJSON *res, cJSON **attrs)
 {
 	const char	*type = cJSON_GetObjectItemCaseSensitive(res, "type")->
 			    valuestring;
+	char		 read[TYPE_MAX + 8];
 
 	if (names_a_record(res)) {
 		switch (http_load_record(req, type, (int64_t)
@@ -654,6 +655,15 @@ dry_attrs(struct http_req *req, const cJSON *res, cJSON **attrs)
 		case 1:
 			if (*attrs == NULL)
 				*attrs = cJSON_CreateObject();
+			/* what it decides on is the record: may the caller see it? */
+			snprintf(read, sizeof(read), "%s:read", type);
+			if (!http_allowed(req, read, *attrs)) {
+				cJSON_Delete(*attrs);
+				*attrs = NULL;
+				http_reply_error(req, 403, "forbidden",
+				    "you may not read this record");
+				return -1;
+			}
 			return 1;
 		case 0:
 			http_reply_error(req, 404, "not_found",

@@ -68,6 +68,26 @@ class PolicyDryRunTest(PolicyCase, ServerTestCase):
                      {"type": "product", "id": dear, "price_cents": 1})
         self.assertIs(r.json["allow"], True, repr(r))
 
+    def test_record_loaded_only_for_who_may_read_it(self):
+        # a manager (policy:read) who may not read a record learns
+        # nothing of it through a dry-run
+        org = self.new_org()
+        pid = self.product(org, 5000, "HIDDEN-1")
+        self.put_ok(org, "function allow(s, a, r, c)\n"
+                         "  if a == 'product:read' and s.role == 'manager'\n"
+                         "      and (r.price_cents or 0) > 1000 then\n"
+                         "    return false, 'not this one'\n"
+                         "  end\n"
+                         "  return base.allow(s, a, r, c)\n"
+                         "end\n")
+        body = {"subject": {"role": "admin"}, "action": "product:update",
+                "resource": {"type": "product", "id": pid}}
+        r = self.dry_run(org, body, who="mona")
+        self.assertError(r, 403, "forbidden")
+        self.assertEqual(r.json["error"]["message"],
+                         "you may not read this record")
+        self.assertEqual(self.dry_run(org, body).status, 200)
+
     def test_missing_record_is_404(self):
         org = self.new_org()
         other = self.new_org()
