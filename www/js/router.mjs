@@ -31,6 +31,7 @@ export function useRoute() {
 	useEffect(() => {
 		const on = () => setRoute(current());
 		addEventListener("hashchange", on);
+		on();	// a change between the first render and now
 		return () => removeEventListener("hashchange", on);
 	}, []);
 	return route;

@@ -122,6 +122,8 @@ export function Pager({ total, limit, offset, onPage }) {
 		return null;
 	const first = offset + 1;
 	const last = Math.min(offset + limit, total);
+	if (total <= limit && offset === 0)
+		return html`<p class="pager muted">${first}–${last} of ${total}</p>`;
 	return html`<nav class="pager" aria-label="Pages">
 		<span>${first}–${last} of ${total}</span>
 		<button type="button" disabled=${offset === 0}
