@@ -22,9 +22,8 @@ class KeyboardTest(ui.UiOrgCase):
         email, pw = self.logins["manager"]
         p = self.api_in("admin", "POST", "/products", {
             "sku": "KB-" + new_tag(), "name": "Keyed", "price_cents": 1})
+        self.sign_out_hard()
         self.open("/")
-        self.driver.execute_script("sessionStorage.clear()")
-        self.driver.refresh()
         self.heading("Sign in to erpd")
         self.keys(Keys.TAB)
         self.assertEqual(self.active().get_attribute("type"), "email")

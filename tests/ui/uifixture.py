@@ -27,7 +27,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from harness import SOURCE_DIR, ServerTestCase  # noqa: E402
 from erpd_testkit import OrgFixture  # noqa: E402
 
-WAIT = float(os.environ.get("ERPD_UI_WAIT", "20"))
+WAIT = float(os.environ.get("ERPD_UI_WAIT", "60"))
 SHOTS = os.path.join(SOURCE_DIR, "docs", "screenshots")
 WIDE = (1280, 800)
 
@@ -170,11 +170,15 @@ class UiCase(ServerTestCase):
 
     # -- identity -----------------------------------------------------------
 
-    def sign_in(self, email, password, fragment="/"):
-        self.open("/")
+    def sign_out_hard(self):
+        """Forgets the session from a page of the origin that runs no UI
+        (so nothing of the app races the next navigation)."""
+        self.driver.get(self.base + "/app.css")
         self.driver.execute_script("sessionStorage.clear()")
+
+    def sign_in(self, email, password, fragment="/"):
+        self.sign_out_hard()
         self.open(fragment)
-        self.driver.refresh()
         self.type_into(self.by_label("Email"), email)
         self.type_into(self.by_label("Password"), password)
         self.button("Sign in").click()

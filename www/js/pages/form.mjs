@@ -4,7 +4,6 @@ import { html, useState, useEffect } from "../lib.mjs";
 import { api } from "../api.mjs";
 import { useSession } from "../app.mjs";
 import { go } from "../router.mjs";
-import { fieldLabel } from "../format.mjs";
 import { apiPath, pagePath, singular, can, writable, recordName } from "../resource.mjs";
 import { ErrorBox, Loading, Title, Submit, fieldErrors, notify } from "../ui.mjs";
 import { RuleInput, toText, fromText } from "../inputs.mjs";

@@ -7,7 +7,8 @@ export function Home() {
 	const { me } = useSession();
 	const orgs = me.organizations;
 	useEffect(() => {
-		if (orgs.length === 1)
+		// only while the address is still the start page's
+		if (orgs.length === 1 && /^#?\/?$/.test(location.hash))
 			location.replace("#/o/" + orgs[0].id);
 	}, []);
 	return html`<${Title}>Welcome, ${me.name || me.email}<//>

@@ -9,10 +9,13 @@ import { apiPath, pagePath, singular, can, columns, recordName } from "../resour
 import { useLoad, Loading, ErrorBox, Pager, Title, useId } from "../ui.mjs";
 
 const LIMIT = 50;
+const LIMIT_MAX = 500;		/* the API's own bound */
 
-// The list's own parameters from the address (?q=&sort=&offset=&field=).
+// The list's own parameters from the address (?q=&sort=&offset=&limit=
+// &field=).
 export function listParams(r, q) {
-	const p = { limit: LIMIT, offset: Number(q.offset) || 0 };
+	const limit = Math.min(LIMIT_MAX, Math.max(1, Number(q.limit) || LIMIT));
+	const p = { limit, offset: Number(q.offset) || 0 };
 	if (r.search && q.q)
 		p.q = q.q;
 	if (r.sort.length && q.sort)
