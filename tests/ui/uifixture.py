@@ -28,7 +28,12 @@ from harness import SOURCE_DIR, ServerTestCase  # noqa: E402
 from erpd_testkit import OrgFixture  # noqa: E402
 
 WAIT = float(os.environ.get("ERPD_UI_WAIT", "60"))
-SHOTS = os.path.join(SOURCE_DIR, "docs", "screenshots")
+# Screenshots go to the build tree unless ERPD_UI_SHOTS names another
+# folder (docs/screenshots to refresh the README's), so a test run never
+# changes the source tree.
+SHOTS = os.environ.get("ERPD_UI_SHOTS") or os.path.join(
+    os.path.dirname(os.path.abspath(os.environ.get("ERPD_BIN") or os.path.join(
+        SOURCE_DIR, "build", "erpd"))), "screenshots")
 WIDE = (1280, 800)
 
 __all__ = ["By", "Keys", "UiCase", "UiOrgCase", "new_tag", "NoSuchElementException"]
@@ -192,7 +197,7 @@ class UiCase(ServerTestCase):
     # -- screenshots --------------------------------------------------------
 
     def screenshot(self, name):
-        """docs/screenshots/<name>.png at the class's fixed size."""
+        """SHOTS/<name>.png at the class's fixed size."""
         os.makedirs(SHOTS, exist_ok=True)
         time.sleep(0.2)    # let the status line and focus settle
         self.driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
