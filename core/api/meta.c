@@ -36,6 +36,7 @@ struct rtype {
 	size_t		 rt_nperms;
 	const char	*rt_ops[OPS_MAX];	/* "confirm": POST /x/{id}/op */
 	const char	*rt_op_perm[OPS_MAX];
+	const char	*rt_op_coll[OPS_MAX];	/* its "/x/...", to match */
 	size_t		 rt_nops;
 	const char *const *rt_computed;	/* of the create or update route */
 	bool		 rt_upload;	/* created from a raw (multipart) body */
@@ -107,7 +108,8 @@ collect(const struct http_route *rt, void *arg)
 	rest = rt->rt_path + strlen(ORG_PREFIX) - 1;	/* "/products..." */
 	s1 = strchr(rest + 1, '/');
 	if (s1 == NULL) {
-		if (rt->rt_methods & HTTP_GET)
+		/* the first list of a type is its own */
+		if ((rt->rt_methods & HTTP_GET) && t->rt_path == NULL)
 			t->rt_path = rest;
 		if (rt->rt_methods & HTTP_POST) {
 			t->rt_upload = (rt->rt_flags & HTTP_ROUTE_RAW_BODY) &&
@@ -128,8 +130,27 @@ collect(const struct http_route *rt, void *arg)
 	if ((rt->rt_methods & HTTP_POST) && strchr(s2 + 1, '/') == NULL &&
 	    s2[1] != '{' && t->rt_nops < OPS_MAX) {
 		t->rt_op_perm[t->rt_nops] = perm;
+		t->rt_op_coll[t->rt_nops] = rest;
 		t->rt_ops[t->rt_nops++] = s2 + 1;
 	}
+}
+
+/*
+ * Is op i of t under t's own list path ("/orders/{id}/confirm" for
+ * "/orders")? Another collection guarded by the same permissions
+ * ("/reservations/{ref}/ship" of type stock) is not a step of t's
+ * records.
+ */
+static bool
+op_of_path(const struct rtype *t, size_t i)
+{
+	size_t	 n;
+
+	if (t->rt_path == NULL)
+		return false;
+	n = strlen(t->rt_path);
+	return strncmp(t->rt_op_coll[i], t->rt_path, n) == 0 &&
+	    t->rt_op_coll[i][n] == '/';
 }
 
 /* The verbs of t's permissions the caller may use here, in route order. */
@@ -233,6 +254,8 @@ resource_json(struct http_req *req, const struct rtype *t, cJSON *schema)
 	cJSON_AddArrayToObject(o, "sort");
 	ops = cJSON_AddArrayToObject(o, "operations");
 	for (i = 0; i < t->rt_nops; i++) {
+		if (!op_of_path(t, i))
+			continue;
 		op = cJSON_CreateObject();
 		cJSON_AddStringToObject(op, "name", t->rt_ops[i]);
 		cJSON_AddStringToObject(op, "action",

@@ -68,6 +68,19 @@ class MetaTest(OrgFixture, ServerTestCase):
         self.assertEqual([x["name"] for x in o["operations"]],
                          ["confirm", "ship", "cancel"])
 
+    def test_operations_are_of_the_resources_own_path(self):
+        # every operation is a POST under the resource's own list path;
+        # another collection sharing its permissions (inventory's
+        # /reservations/{ref}/ship under stock:ship) is not one
+        m = self.ok("admin")
+        for type, r in m["resources"].items():
+            for op in r["operations"]:
+                path = "%s/1/%s" % (r["path"], op["name"])
+                resp = self.call("admin", "GET", path)
+                self.assertEqual(resp.status, 405, "%s: %s" % (type, path))
+        if "stock" in m["resources"]:
+            self.assertEqual(m["resources"]["stock"]["operations"], [])
+
     def test_no_check_functions_or_patterns(self):
         m = self.ok("admin")
         c = m["resources"]["customer"]["fields"]["email"]
