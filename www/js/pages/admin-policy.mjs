@@ -46,11 +46,12 @@ function Diff({ org, versions }) {
 			setError(e);
 		}
 	}
-	const pick = (label, v, set) => html`<label>${label}
-		<select value=${String(v)} onChange=${(e) => set(Number(e.target.value))}>
-			${vs.map((x) => html`<option value=${String(x)}>${x}</option>`)}</select></label>`;
+	const pick = (id, label, v, set) => html`<label for=${id}>${label}</label>
+		<select id=${id} value=${String(v)} onChange=${(e) => set(Number(e.target.value))}>
+			${vs.map((x) => html`<option value=${String(x)}>${x}</option>`)}</select>`;
 	return html`<form class="inline" onSubmit=${show}>
-			${pick("From version", a, setA)} ${pick("To version", b, setB)}
+			${pick("diff-from", "From version", a, setA)}
+			${pick("diff-to", "To version", b, setB)}
 			<button type="submit">Show diff</button></form>
 		<${ErrorBox} error=${error} />
 		${parts && html`<pre class="diff" aria-label="Differences">${parts.map((p) =>
