@@ -67,6 +67,14 @@ struct http_route {
 	const char	*rt_schema;
 	http_load_fn	 rt_load;
 	const char *const *rt_computed;	/* NULL-terminated, or NULL */
+	/*
+	 * Fills what the server computes into the would-be record of a
+	 * write with a body (before: the loaded record, or NULL) before the
+	 * policy decides on it. Returns 0, or -1 with the failure sent.
+	 * NULL: the record is the body (over the loaded one) as it is.
+	 */
+	int		(*rt_compute)(struct http_req *, cJSON *record,
+			    const cJSON *before);
 };
 
 /* Called for every policy denial (to record it); set before serving. */
@@ -164,6 +172,15 @@ int64_t		 http_policy_version(const struct http_req *);
  */
 struct policy	*http_policy_of(int64_t org);
 const cJSON	*http_attrs(const struct http_req *);
+/*
+ * The would-be record the policy decided on for a write with a JSON body
+ * (POST, PUT, PATCH on a route with a schema): on create the body with
+ * what rt_compute added, on update the loaded record with the body's
+ * members applied. NULL for other requests. Borrowed.
+ */
+cJSON		*http_wouldbe(const struct http_req *);
+/* The names of the top-level members the body sets, as a JSON array. */
+const cJSON	*http_changed(const struct http_req *);
 /*
  * Copies the decoded query parameter name into out (NUL-terminated).
  * Returns its length, -1 when absent, -2 when longer than outlen - 1.

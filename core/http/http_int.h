@@ -34,6 +34,10 @@ struct http_req {
 	struct policy			*rq_policy;	/* in force for rq_org */
 	int64_t				 rq_policy_version; /* rq_policy's */
 	cJSON				*rq_attrs;	/* loaded record */
+	cJSON				*rq_wouldbe;	/* the record after the
+							   write, for the policy */
+	cJSON				*rq_changed;	/* the names the body
+							   sets */
 	const char			*rq_origin;	/* allowed Origin */
 	struct buf			 rq_headers;	/* extra headers */
 	int				 rq_status;	/* 0 until replied */

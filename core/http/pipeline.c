@@ -66,6 +66,8 @@ req_free(struct http_req *req)
 		free(req->rq_params[i].pa_value);
 	cJSON_Delete(req->rq_body);
 	cJSON_Delete(req->rq_attrs);
+	cJSON_Delete(req->rq_wouldbe);
+	cJSON_Delete(req->rq_changed);
 	buf_free(&req->rq_headers);
 	buf_free(&req->rq_deferred);
 	free(req->rq_path);
@@ -371,11 +373,12 @@ subject_of(const struct http_req *req, struct policy_subject *ps)
  */
 static int
 check(struct http_req *req, const char *action, const cJSON *attrs,
-    struct policy_decision *d)
+    const cJSON *before, const cJSON *changed, struct policy_decision *d)
 {
 	const struct auth_subject *sub = &req->rq_subject;
 	struct policy_subject	 ps;
-	struct policy_resource	 res = { .pr_attrs = attrs };
+	struct policy_resource	 res = { .pr_attrs = attrs,
+				    .pr_before = before, .pr_changed = changed };
 	const char		*id, *colon = strchr(action, ':');
 	char			 type[64];
 
@@ -428,7 +431,7 @@ http_may(struct http_req *req, const char *action, const cJSON *attrs)
 
 	if (req->rq_org == 0 || req->rq_policy == NULL)
 		return 0;
-	return check(req, action, attrs, &d) == 0;
+	return check(req, action, attrs, NULL, NULL, &d) == 0;
 }
 
 int
@@ -438,7 +441,7 @@ http_allowed(struct http_req *req, const char *action, const cJSON *attrs)
 
 	if (req->rq_org == 0 || req->rq_policy == NULL)
 		return 0;
-	if (check(req, action, attrs, &d) == -1) {
+	if (check(req, action, attrs, NULL, NULL, &d) == -1) {
 		if (on_denial != NULL)
 			on_denial(req, action, req->rq_org, d.pd_reason);
 		return 0;
@@ -585,9 +588,47 @@ validate(struct http_req *req)
 }
 
 /*
+ * The record a write with a JSON body would leave (API.md section 5): the
+ * loaded record (on update) with the body's members applied, plus what
+ * the route computes; and the names the body sets. Built once here, for
+ * every route with a schema, so the policy, the handler and the host
+ * judge one record. Returns 0, or -1 with the failure sent.
+ */
+static int
+would_be(struct http_req *req)
+{
+	const struct http_route	*rt = req->rq_route;
+	const cJSON		*m;
+
+	if (rt->rt_schema == NULL || (req->rq_method & (HTTP_POST |
+	    HTTP_PUT | HTTP_PATCH)) == 0 || (req->rq_body != NULL &&
+	    !cJSON_IsObject(req->rq_body)))
+		return 0;
+	req->rq_wouldbe = req->rq_attrs != NULL ?
+	    cJSON_Duplicate(req->rq_attrs, 1) : cJSON_CreateObject();
+	req->rq_changed = cJSON_CreateArray();
+	cJSON_ArrayForEach(m, req->rq_body) {
+		cJSON_AddItemToArray(req->rq_changed,
+		    cJSON_CreateString(m->string));
+		cJSON_DeleteItemFromObjectCaseSensitive(req->rq_wouldbe,
+		    m->string);
+		cJSON_AddItemToObject(req->rq_wouldbe, m->string,
+		    cJSON_Duplicate(m, 1));
+	}
+	if (rt->rt_compute != NULL && rt->rt_compute(req, req->rq_wouldbe,
+	    req->rq_attrs) == -1) {
+		if (db_tx_writing())
+			db_tx_rollback();
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The record, then the policy. A route whose handler writes takes the
  * write lock first (HTTP_ROUTE_WRITE_TX), so the record the policy
- * decided on is the one the handler changes.
+ * decided on is the one the handler changes. A write with a body is
+ * judged on its would-be record, with the stored one in context.before.
  */
 static int
 authorize(struct http_req *req)
@@ -616,7 +657,11 @@ authorize(struct http_req *req)
 			return deny(req, rt->rt_permission, "system admins only");
 		return 0;
 	}
-	if (check(req, rt->rt_permission, req->rq_attrs, &d) == -1)
+	if (would_be(req) == -1)
+		return -1;
+	if (check(req, rt->rt_permission, req->rq_wouldbe != NULL ?
+	    req->rq_wouldbe : req->rq_attrs, req->rq_wouldbe != NULL ?
+	    req->rq_attrs : NULL, req->rq_changed, &d) == -1)
 		return deny(req, rt->rt_permission, d.pd_reason);
 	return 0;
 }
@@ -906,6 +951,18 @@ http_query_unknown(const struct http_req *req, const char *const *known,
 			return true;
 	}
 	return false;
+}
+
+cJSON *
+http_wouldbe(const struct http_req *req)
+{
+	return req->rq_wouldbe;
+}
+
+const cJSON *
+http_changed(const struct http_req *req)
+{
+	return req->rq_changed;
 }
 
 int

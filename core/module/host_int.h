@@ -24,6 +24,23 @@ int	host_dispatch(struct http_req *);
 /* Where a module keeps its files: $ERP_DATA_DIR/modules/<name>. */
 int	host_module_dir(const char *name, struct erp_err *err);
 
+/* resource.c: declared resources (struct erp_resource). */
+/* Checks m's declarations. Returns 0, or -1 with err naming file. */
+int	resource_check(const char *file, const struct erp_module *m,
+	    struct erp_err *err);
+/*
+ * Adds m's resources' base schemas as a policy fragment and their actions
+ * to the ones role patterns may name. Returns 0, or -1 with err set.
+ */
+int	resource_fragment(const struct erp_module *m, struct erp_err *err);
+/* Checks that m's tables have the declared columns. 0 or -1 (err). */
+int	resource_table_check(const char *file, const struct erp_module *m,
+	    struct erp_err *err);
+/* The routes serving m's resources, NULL-ended; kept for good. */
+const struct erp_route **resource_routes(const struct erp_module *m);
+
+/* loader.c: s is 1 to max of a-z 0-9 _ (a digit first if digit_first). */
+bool	module_name_valid(const char *s, size_t max, bool digit_first);
 /* loader.c: the i-th loaded module (and its file, when path is not NULL). */
 const struct erp_module *module_get(size_t i, const char **path);
 

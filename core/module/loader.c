@@ -43,12 +43,13 @@ module_get(size_t i, const char **path)
 	return mods[i].lo_mod;
 }
 
-static bool
-name_valid(const char *s)
+bool
+module_name_valid(const char *s, size_t max, bool digit_first)
 {
 	size_t	 i;
 
-	if (s == NULL || *s == '\0' || strlen(s) > 32)
+	if (s == NULL || *s == '\0' || strlen(s) > max || (!digit_first &&
+	    *s >= '0' && *s <= '9'))
 		return false;
 	for (i = 0; s[i] != '\0'; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' &&
@@ -72,12 +73,12 @@ check_routes(const char *file, const struct erp_module *m,
 	const struct erp_route	*r;
 	size_t			 n;
 
-	if (m->routes == NULL) {
-		err_set(err, "%s: module %s declares no routes", file,
-		    m->name);
+	if (m->routes == NULL && m->resources == NULL) {
+		err_set(err, "%s: module %s declares no routes nor resources",
+		    file, m->name);
 		return -1;
 	}
-	for (r = m->routes, n = 0; r->path != NULL; r++, n++) {
+	for (r = m->routes, n = 0; r != NULL && r->path != NULL; r++, n++) {
 		if (n == ROUTES_MAX) {
 			err_set(err, "%s: more than %d routes", file,
 			    ROUTES_MAX);
@@ -140,7 +141,7 @@ open_one(const char *path, const char *file, struct erp_err *err)
 		    "%d.0's", file, m->size, ERP_ABI_MAJOR);
 		goto fail;
 	}
-	if (!name_valid(m->name) || strcmp(m->name, "core") == 0) {
+	if (!module_name_valid(m->name, 32, true) || strcmp(m->name, "core") == 0) {
 		err_set(err, "%s: module name must be 1 to 32 of a-z 0-9 _ "
 		    "and not \"core\"", file);
 		goto fail;
@@ -156,7 +157,8 @@ open_one(const char *path, const char *file, struct erp_err *err)
 		    "MAJOR.MINOR[.PATCH]", file, m->name);
 		goto fail;
 	}
-	if (check_routes(file, m, err) == -1)
+	if (check_routes(file, m, err) == -1 ||
+	    resource_check(file, m, err) == -1)
 		goto fail;
 	if (nmods == MODULES_MAX) {
 		err_set(err, "%s: more than %d modules", file, MODULES_MAX);
@@ -312,15 +314,19 @@ module_load_all(const struct config *cf, bool migrate, struct erp_err *err)
 	/* a module's tables after those of the modules it depends on */
 	order = dep_order();
 	for (i = 0; migrate && i < nmods; i++)
-		if (migrate_one(&mods[order[i]], err) == -1)
+		if (migrate_one(&mods[order[i]], err) == -1 ||
+		    resource_table_check(mods[order[i]].lo_path,
+		    mods[order[i]].lo_mod, err) == -1)
 			goto out;
 	for (i = 0; i < nmods; i++) {
 		m = mods[i].lo_mod;
+		if (resource_fragment(m, err) == -1)
+			goto out;
 		if (m->policy != NULL && policy_engine_add_fragment(m->name,
 		    m->policy, err) == -1)
 			goto out;
 		/* role patterns may name these (policy check too) */
-		for (r = m->routes; r->path != NULL; r++)
+		for (r = m->routes; r != NULL && r->path != NULL; r++)
 			policy_engine_add_action(r->permission);
 		if (!migrate)
 			continue;	/* only the policy fragments wanted */
@@ -335,25 +341,38 @@ out:
 	return rc;
 }
 
+/* Does path end with the module-relative route path tail? */
+static bool
+ends_with(const char *path, const char *tail)
+{
+	size_t	 n = strlen(path), k = strlen(tail);
+
+	return k <= n && strcmp(path + n - k, tail) == 0;
+}
+
 /* Who registered a route with path before module `upto`, for messages. */
 static const char *
 owner(const char *path, size_t upto)
 {
-	const struct erp_route	*r;
-	static char		 text[512];
-	size_t			 i;
+	const struct erp_route		*r;
+	const struct erp_resource	*d;
+	static char			 text[512];
+	size_t				 i;
 
-	for (i = 0; i < upto; i++)
-		for (r = mods[i].lo_mod->routes; r->path != NULL; r++) {
-			const char	*tail = strstr(path, r->path);
-
-			if (tail != NULL && strcmp(tail, r->path) == 0) {
-				snprintf(text, sizeof(text), "registered by %s",
-				    mods[i].lo_path);
-				return text;
-			}
-		}
+	for (i = 0; i < upto; i++) {
+		for (r = mods[i].lo_mod->routes; r != NULL && r->path != NULL;
+		    r++)
+			if (ends_with(path, r->path))
+				goto found;
+		for (d = mods[i].lo_mod->resources; d != NULL &&
+		    d->type != NULL; d++)
+			if (strstr(path, d->path) != NULL)
+				goto found;
+	}
 	return "registered by erpd itself";
+found:
+	snprintf(text, sizeof(text), "registered by %s", mods[i].lo_path);
+	return text;
 }
 
 /* The host's loader for a module route: calls the module's. */
@@ -363,6 +382,16 @@ host_load(struct http_req *req, cJSON **attrs)
 	const struct erp_route	*rt = http_route_arg(req);
 
 	return rt->load((struct erp_req *)(void *)req, attrs);
+}
+
+/* The host's compute for a module route: calls the module's. */
+static int
+host_compute(struct http_req *req, cJSON *record, const cJSON *before)
+{
+	const struct erp_route	*rt = http_route_arg(req);
+
+	return rt->compute((struct erp_req *)(void *)req, record, before) ==
+	    0 ? 0 : -1;
 }
 
 /* id, org_id, created_at, updated_at and the route's computed names. */
@@ -384,58 +413,67 @@ reserved_names(const struct erp_route *r)
 	return v;
 }
 
+/* Registers module i's route r in the one route table. 0, or -1 (err). */
+static int
+add_route(size_t i, const struct erp_route *r, struct erp_err *err)
+{
+	struct http_route	 hr;
+	struct buf		 path = { 0 };
+	char			 why[sizeof(err->e_msg)];
+
+	memset(&hr, 0, sizeof(hr));
+	if ((r->flags & ERP_ROUTE_SYSTEM) == 0)
+		buf_puts(&path, "/api/v1/orgs/{org}");
+	buf_puts(&path, r->path);
+	hr.rt_methods = r->method;
+	/* the table keeps it: routes live as long as erpd */
+	hr.rt_path = path.b_data;
+	hr.rt_flags = (r->flags & ERP_ROUTE_PUBLIC ? HTTP_ROUTE_PUBLIC : 0) |
+	    (r->flags & ERP_ROUTE_RAW_BODY ? HTTP_ROUTE_RAW_BODY : 0) |
+	    /* an upload is read before any lock is taken */
+	    (r->method != ERP_GET && (r->flags & ERP_ROUTE_RAW_BODY) == 0 ?
+	    HTTP_ROUTE_WRITE_TX : 0);
+	hr.rt_handler = host_dispatch;
+	hr.rt_arg = (void *)(uintptr_t)r;
+	hr.rt_permission = r->permission;
+	hr.rt_schema = r->schema;
+	hr.rt_load = r->load != NULL ? host_load : NULL;
+	hr.rt_compute = r->compute != NULL ? host_compute : NULL;
+	hr.rt_computed = reserved_names(r);
+	if (http_route_add(&hr, err) == -1) {
+		snprintf(why, sizeof(why), "%s", err->e_msg);
+		err_set(err, "%s: %s (%s)", mods[i].lo_path, why,
+		    owner(hr.rt_path, i));
+		return -1;
+	}
+	return 0;
+}
+
 int
 module_start_all(struct erp_err *err)
 {
-	const struct erp_route	*r;
-	struct http_route	 hr;
-	struct buf		 path = { 0 };
-	size_t			 i;
+	const struct erp_route	*r, **declared;
+	size_t			 i, k;
 
 	if (module_list_register(err) == -1)
 		return -1;
 	for (i = 0; i < nmods; i++) {
-		for (r = mods[i].lo_mod->routes; r->path != NULL; r++) {
-			memset(&hr, 0, sizeof(hr));
-			buf_reset(&path);
-			if ((r->flags & ERP_ROUTE_SYSTEM) == 0)
-				buf_puts(&path, "/api/v1/orgs/{org}");
-			buf_puts(&path, r->path);
-			hr.rt_methods = r->method;
-			/* the table keeps it: routes live as long as erpd */
-			hr.rt_path = xstrdup(path.b_data);
-			hr.rt_flags = (r->flags & ERP_ROUTE_PUBLIC ?
-			    HTTP_ROUTE_PUBLIC : 0) |
-			    (r->flags & ERP_ROUTE_RAW_BODY ?
-			    HTTP_ROUTE_RAW_BODY : 0) |
-			    /* an upload is read before any lock is taken */
-			    (r->method != ERP_GET &&
-			    (r->flags & ERP_ROUTE_RAW_BODY) == 0 ?
-			    HTTP_ROUTE_WRITE_TX : 0);
-			hr.rt_handler = host_dispatch;
-			hr.rt_arg = (void *)(uintptr_t)r;
-			hr.rt_permission = r->permission;
-			hr.rt_schema = r->schema;
-			hr.rt_load = r->load != NULL ? host_load : NULL;
-			hr.rt_computed = reserved_names(r);
-			if (http_route_add(&hr, err) == -1) {
-				char	 why[sizeof(err->e_msg)];
-
-				snprintf(why, sizeof(why), "%s", err->e_msg);
-				err_set(err, "%s: %s (%s)", mods[i].lo_path, why,
-				    owner(hr.rt_path, i));
-				buf_free(&path);
+		for (r = mods[i].lo_mod->routes; r != NULL && r->path != NULL;
+		    r++)
+			if (add_route(i, r, err) == -1)
 				return -1;
-			}
-		}
+		declared = resource_routes(mods[i].lo_mod);
+		for (k = 0; declared[k] != NULL; k++)
+			if (add_route(i, declared[k], err) == -1)
+				return -1;
+		if (mods[i].lo_mod->host != NULL)
+			*mods[i].lo_mod->host = &module_host;
 		if (mods[i].lo_mod->init != NULL &&
 		    mods[i].lo_mod->init(&module_host) == -1) {
 			err_set(err, "%s: its init refused to start",
 			    mods[i].lo_path);
-			buf_free(&path);
 			return -1;
 		}
 	}
-	buf_free(&path);
 	return 0;
 }

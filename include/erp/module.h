@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <cjson/cJSON.h>
 
@@ -102,6 +103,18 @@ typedef int (*erp_handler_fn)(struct erp_req *);
  */
 typedef int (*erp_load_fn)(struct erp_req *, cJSON **attrs);
 
+/*
+ * Record hooks, each optional. compute runs before the policy's decision with
+ * the would-be record (on update the stored record with the body applied;
+ * before is the stored one, NULL on create) and may set computed fields.
+ * check runs inside the transaction just before the write (or the
+ * transition) with the record as it will be stored (NULL for a delete);
+ * side effects there commit with it. Each returns: 0, or the status of the failure it sent
+ * with erp_fail.
+ */
+typedef int (*erp_record_fn)(struct erp_req *, cJSON *record,
+    const cJSON *before);
+
 /* One route; arrays of them end with ERP_ROUTE_END. */
 struct erp_route {
 	int			 method;	/* one enum erp_method */
@@ -117,8 +130,11 @@ struct erp_route {
 	const char *const	*computed;	/* names never accepted from a
 						   body besides id, org_id,
 						   created_at, updated_at */
+	erp_record_fn		 compute;	/* fills the would-be record of
+						   a write with a schema before
+						   the policy decides, or NULL */
 };
-#define ERP_ROUTE_END	{ 0, NULL, 0, NULL, NULL, NULL, NULL, NULL }
+#define ERP_ROUTE_END	{ 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /*
  * One migration; arrays end with { 0, NULL, NULL, NULL }. Versions
@@ -133,6 +149,90 @@ struct erp_migration {
 	const char	*engine;	/* NULL: every engine */
 };
 
+/*
+ * Declared resources: a module describes each resource in data, and the
+ * host serves list, get, create, update, delete and the transitions,
+ * with validation, the policy decision on the would-be record, the audit
+ * entry (old and new values), ETag and If-Match, ?q=, filters and ?sort=.
+ */
+
+/* A field's type (never renumbered); its column holds the same. */
+enum erp_field_type {
+	ERP_FIELD_STRING = 1,	/* TEXT */
+	ERP_FIELD_INTEGER = 2,	/* INTEGER, within ±(2^53 − 1) */
+	ERP_FIELD_BOOLEAN = 3	/* INTEGER 0 or 1 */
+};
+
+/* Field flags (never renumbered). */
+#define ERP_FIELD_REQUIRED	0x001	/* a create must set it */
+#define ERP_FIELD_NULLABLE	0x002	/* null is a value (else refused) */
+#define ERP_FIELD_COMPUTED	0x004	/* never from a body: the compute hook
+					   (or the default) sets it */
+#define ERP_FIELD_UNIQUE	0x008	/* a clash is 409 naming the field */
+#define ERP_FIELD_SEARCH	0x010	/* ?q= finds it (contains, any case) */
+#define ERP_FIELD_FILTER	0x020	/* ?<name>=<value> lists equal ones */
+#define ERP_FIELD_SORT		0x040	/* ?sort=<name> or ?sort=-<name> */
+#define ERP_FIELD_MIN		0x080	/* min applies */
+#define ERP_FIELD_MAX		0x100	/* max applies */
+
+/*
+ * One field of a resource, stored in the column of the same name. For a
+ * string min and max bound its length in characters, for an integer its
+ * value (each when its ERP_FIELD_MIN/MAX flag says so).
+ */
+struct erp_field {
+	const char		*name;		/* [a-z_][a-z0-9_]*: JSON member
+						   and column */
+	int			 type;		/* enum erp_field_type */
+	int			 flags;		/* ERP_FIELD_* */
+	int64_t			 min;
+	int64_t			 max;
+	const char		*pattern;	/* a Lua pattern strings match,
+						   or NULL */
+	const char *const	*enums;		/* the allowed strings, NULL-
+						   ended, or NULL */
+	const char		*def;		/* the value when a create omits
+						   it, as JSON text ("\"EUR\"",
+						   "true", "0"), or NULL */
+	const char		*ref;		/* an integer naming a record of
+						   this resource type of the same
+						   organization ("customer"), or
+						   NULL; checked on write */
+	const char		*label;		/* for humans (the web UI) */
+};
+
+/*
+ * A workflow move: POST <path>/{id}/<name> sets the state field to to
+ * when it is one of from, under its own permission (judged with the
+ * record); from any other state it is 409.
+ */
+struct erp_transition {
+	const char		*name;		/* "confirm" */
+	const char *const	*from;		/* NULL-ended states */
+	const char		*to;		/* "confirmed" */
+	const char		*permission;	/* "order:confirm" */
+};
+
+/* One declared resource; arrays of them end with ERP_RESOURCE_END. */
+struct erp_resource {
+	const char			*type;		/* "product": permissions
+							   product:read ... */
+	const char			*path;		/* "/products" */
+	const char			*table;		/* with id, org_id,
+							   created_at, updated_at
+							   and one column per
+							   field */
+	const struct erp_field		*fields;	/* ends with { NULL } */
+	const char			*state;		/* the field transitions
+							   move, or NULL */
+	const struct erp_transition	*transitions;	/* ends with { NULL },
+							   or NULL */
+	erp_record_fn			 compute;
+	erp_record_fn			 check;
+};
+#define ERP_RESOURCE_END	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+				    NULL }
+
 /* A module this one needs: loaded, with the same major version, not older. */
 struct erp_depend {
 	const char	*name;		/* the module's name */
@@ -146,11 +246,15 @@ struct erp_module {
 	uint32_t			 abi_major;	/* first, forever */
 	uint32_t			 abi_minor;
 	uint32_t			 size;		/* sizeof, as built */
+	const struct erp_host		**host;		/* where the loader puts
+							   the host table before
+							   init: &erp_host */
 	const char			*name;		/* [a-z0-9_]+, unique */
 	const char			*version;	/* "MAJOR.MINOR[.PATCH]" */
 	const struct erp_depend		*depends;	/* ends with {NULL}, or
 							   NULL */
-	const struct erp_route		*routes;
+	const struct erp_route		*routes;	/* or NULL */
+	const struct erp_resource	*resources;	/* or NULL */
 	const struct erp_migration	*migrations;	/* or NULL */
 	/*
 	 * Lua run after the base policy, in its environment: it defines
@@ -159,16 +263,18 @@ struct erp_module {
 	 */
 	const char			*policy;
 	/*
-	 * Called once after the checks, with the host table the module
-	 * keeps. Returns: 0, or -1 to refuse loading (the host stops).
+	 * Called once after the checks, with erp_host set, or NULL.
+	 * Returns: 0, or -1 to refuse loading (the host stops).
 	 */
 	int				(*init)(const struct erp_host *);
 };
 
 #define ERP_MODULE_HEADER \
 	.abi_major = ERP_ABI_MAJOR, .abi_minor = ERP_ABI_MINOR, \
-	.size = sizeof(struct erp_module)
+	.size = sizeof(struct erp_module), .host = &erp_host
+/* Defines erp_host (the module's host table) and the descriptor. */
 #define ERP_MODULE_DEFINE \
+	const struct erp_host *erp_host; \
 	ERP_EXPORT extern const struct erp_module erp_module; \
 	const struct erp_module erp_module
 
@@ -333,12 +439,10 @@ struct erp_host {
 };
 
 /*
- * Each module keeps the host table in erp_host: write ERP_HOST_DEFINE;
- * once in the module and store the table in init (erp_host = h). The
- * wrappers below then read like plain calls.
+ * The module's host table, defined by ERP_MODULE_DEFINE and set by the
+ * loader before init; the wrappers below then read like plain calls.
  */
 extern const struct erp_host	*erp_host;
-#define ERP_HOST_DEFINE		const struct erp_host *erp_host
 
 /* Returns: as erp_host->sql. */
 static inline struct erp_sql *
@@ -394,14 +498,25 @@ erp_json_int(cJSON *obj, const char *name, int64_t v)
  * The integer a JSON number holds, when it is one within
  * ±ERP_JSON_INT_MAX: converting any other double to int64_t is undefined
  * or loses digits, whatever a policy's schema let through. Every module
- * conversion of valuedouble goes through here. Returns: 0 with *out set,
- * -1 when v is not such a number (out untouched).
+ * conversion of valuedouble goes through here. An exact integer written
+ * by erp_json_int (records the host loads hold them) reads too. Returns:
+ * 0 with *out set, -1 when v is not such a number (out untouched).
  */
 static inline int
 erp_json_get_int(const cJSON *v, int64_t *out)
 {
 	double	 d;
+	char	*end;
+	long long n;
 
+	if (cJSON_IsRaw(v) && v->valuestring != NULL) {
+		n = strtoll(v->valuestring, &end, 10);
+		if (end == v->valuestring || *end != '\0' ||
+		    n < -ERP_JSON_INT_MAX || n > ERP_JSON_INT_MAX)
+			return -1;
+		*out = n;
+		return 0;
+	}
 	if (!cJSON_IsNumber(v))
 		return -1;
 	d = v->valuedouble;

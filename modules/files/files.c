@@ -22,8 +22,6 @@
 
 #include <erp/module.h>
 
-ERP_HOST_DEFINE;
-
 #define BUF_SIZE	(64 * 1024)	/* the upload's read buffer */
 #define FRAMING_MAX	(64 * 1024)	/* body bytes besides the file's */
 #define HEADERS_MAX	(8 * 1024)	/* one part's header block */
@@ -1341,10 +1339,10 @@ extern const struct erp_migration files_migrations[];
 static int
 init(const struct erp_host *h)
 {
-	/* written against ABI 1.0: every member up to now is needed */
-	if (h->size < offsetof(struct erp_host, now) + sizeof(h->now))
+	/* written against ABI 2.0: every member up to time_text is needed */
+	if (h->size < offsetof(struct erp_host, time_text) +
+	    sizeof(h->time_text))
 		return -1;
-	erp_host = h;
 	if (sodium_init() < 0)
 		return -1;
 	sweep();

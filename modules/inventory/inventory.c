@@ -12,8 +12,6 @@
 
 #include <erp/module.h>
 
-ERP_HOST_DEFINE;
-
 #define QTY_MAX		1000000		/* per move or reservation line */
 #define LINES_MAX	500		/* per reservation */
 #define REF_MAX		64		/* a reservation's reference */
@@ -803,13 +801,6 @@ static const struct erp_depend depends[] = {
 
 extern const struct erp_migration inventory_migrations[];
 
-static int
-init(const struct erp_host *h)
-{
-	erp_host = h;
-	return 0;
-}
-
 ERP_MODULE_DEFINE = {
 	ERP_MODULE_HEADER,
 	.name = "inventory",
@@ -818,5 +809,4 @@ ERP_MODULE_DEFINE = {
 	.routes = routes,
 	.migrations = inventory_migrations,
 	.policy = policy,
-	.init = init,
 };

@@ -12,8 +12,6 @@
 
 #include <erp/module.h>
 
-ERP_HOST_DEFINE;
-
 #define LINES_MAX	500		/* per order */
 #define QTY_MAX		100000		/* per line */
 #define MONEY_MAX	INT64_C(9007199254740991)	/* 2^53 - 1 cents */
@@ -831,13 +829,6 @@ static const struct erp_depend depends[] = {
 	{ NULL, NULL }
 };
 
-static int
-init(const struct erp_host *h)
-{
-	erp_host = h;
-	return 0;
-}
-
 ERP_MODULE_DEFINE = {
 	ERP_MODULE_HEADER,
 	.name = "orders",
@@ -846,5 +837,4 @@ ERP_MODULE_DEFINE = {
 	.routes = routes,
 	.migrations = orders_migrations,
 	.policy = policy,
-	.init = init,
 };

@@ -125,6 +125,18 @@ class LoaderRefusals(unittest.TestCase):
             "module bad_version has no version of the form "
             "MAJOR.MINOR[.PATCH]"))
 
+    # -- declared resources: the declaration, then the table --------------
+
+    def test_bad_declaration(self):
+        self.refuse_fixture("bad_declaration", re.escape(
+            "resource memo: transition archive is malformed (name, from, "
+            "to or permission)"))
+
+    def test_table_does_not_match_declaration(self):
+        self.refuse_fixture("bad_table", re.escape(
+            "resource memo: table memos does not match the declaration (")
+            + r".*\bbody\b.*\)")
+
     # -- dependencies: all loaded, then checked before anything runs -------
 
     def test_missing_dependency(self):
@@ -134,7 +146,7 @@ class LoaderRefusals(unittest.TestCase):
 
     def test_incompatible_dependency(self):
         self.refuse_fixture("old_dep", re.escape(
-            "module old_dep needs module products 2.1, but products 1.0.0 "
+            "module old_dep needs module products 2.1, but products 1.1.0 "
             "is loaded"))
 
     def test_not_a_module(self):
@@ -277,7 +289,7 @@ class EchoModule(IdentityMixin, ServerTestCase):
             self.assertEqual(r.status, 200, repr(r))
             self.assertEqual(r.json, {"items": [
                 {"name": "echo", "version": "1.0.0", "abi": "2.0"},
-                {"name": "products", "version": "1.0.0", "abi": "2.0"}]})
+                {"name": "products", "version": "1.1.0", "abi": "2.0"}]})
         r = self.server.api("GET", "/api/v1/modules")
         self.assertError(r, 401, "unauthenticated")
 

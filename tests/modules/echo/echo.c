@@ -10,8 +10,6 @@
 
 #include <erp/module.h>
 
-ERP_HOST_DEFINE;
-
 /* How often the loader and the create handler ran (all threads). */
 static atomic_long	 loads;
 static atomic_long	 handled;
@@ -260,13 +258,6 @@ static const struct erp_route routes[] = {
 
 extern const struct erp_migration echo_migrations[];
 
-static int
-init(const struct erp_host *h)
-{
-	erp_host = h;
-	return 0;
-}
-
 ERP_MODULE_DEFINE = {
 	ERP_MODULE_HEADER,
 	.name = "echo",
@@ -274,5 +265,4 @@ ERP_MODULE_DEFINE = {
 	.routes = routes,
 	.migrations = echo_migrations,
 	.policy = policy,
-	.init = init,
 };

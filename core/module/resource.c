@@ -1,0 +1,1212 @@
+/*
+ * resource: what the host serves for a module's declared resources
+ * (struct erp_resource): the routes (list, get, create, update, delete,
+ * transitions), their SQL (built once at start-up from the declaration),
+ * the base schema as a policy fragment, the check of the table against
+ * the declaration, and the handlers. The pipeline has authenticated,
+ * loaded, decided on the would-be record and validated before a handler
+ * here runs; host_dispatch holds the transaction around it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "api/api.h"
+#include "db/db.h"
+#include "host_int.h"
+#include "policy/policy.h"
+
+#define RESOURCES_MAX	16	/* per module */
+#define FIELDS_MAX	48	/* per resource */
+#define Q_MAX		200	/* ?q= characters */
+#define ETAG_BYTES	12
+
+/* What a resource's routes share: its declaration and its SQL. */
+struct res {
+	const struct erp_resource	*rs_decl;
+	const char			*rs_module;
+	size_t				 rs_nfields;
+	char				*rs_cols;	/* "id, f1, ..., updated_at" */
+	char				*rs_get;	/* by id and org */
+	char				*rs_count;
+	char				**rs_pages;	/* [0] by id, then +f, -f */
+	char				*rs_insert;
+	char				*rs_update;
+	char				*rs_delete;
+	char				*rs_move;	/* the state, if it still is */
+	char				*rs_refs[FIELDS_MAX];	/* ref checks */
+	const char			*rs_reserved[FIELDS_MAX + 5];
+};
+
+/* One synthesized route: an ABI route, so host_dispatch runs it. */
+struct res_route {
+	struct erp_route		 rr_route;	/* first: rt_arg */
+	struct res			*rr_res;
+	const struct erp_transition	*rr_move;	/* or NULL */
+};
+
+static struct res	*all[MODULES_MAX * RESOURCES_MAX];
+static size_t		 nall;
+/* ETags are keyed: a tag reveals nothing of fields redacted from a caller */
+static unsigned char	 etag_key[32];
+
+#define REQ(r)	((struct http_req *)(void *)(r))
+
+static struct res *
+res_of(struct erp_req *r)
+{
+	return ((const struct res_route *)http_route_arg(REQ(r)))->rr_res;
+}
+
+/* A name that is also an SQL identifier: no digit first. */
+static bool
+ident_valid(const char *s, size_t max)
+{
+	return module_name_valid(s, max, false);
+}
+
+static bool
+in_list(const char *const *list, const char *s)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+static const struct erp_field *
+field_named(const struct erp_resource *d, const char *name)
+{
+	const struct erp_field	*f;
+
+	for (f = d->fields; f->name != NULL; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+/* Declarations ---------------------------------------------------------- */
+
+static int
+check_field(const char *file, const struct erp_resource *d,
+    const struct erp_field *f, struct erp_err *err)
+{
+	static const char *const reserved[] = { "id", "org_id", "created_at",
+	    "updated_at", NULL };
+	cJSON	*def;
+
+	if (!ident_valid(f->name, 32) || in_list(reserved, f->name)) {
+		err_set(err, "%s: resource %s: a field name must be 1 to 32 of "
+		    "a-z 0-9 _ and not id, org_id or a timestamp", file,
+		    d->type);
+		return -1;
+	}
+	if (f->type != ERP_FIELD_STRING && f->type != ERP_FIELD_INTEGER &&
+	    f->type != ERP_FIELD_BOOLEAN) {
+		err_set(err, "%s: resource %s: field %s has no known type",
+		    file, d->type, f->name);
+		return -1;
+	}
+	if (((f->flags & ERP_FIELD_MIN) && (f->flags & ERP_FIELD_MAX) &&
+	    f->min > f->max) || (f->type == ERP_FIELD_STRING &&
+	    (f->flags & ERP_FIELD_MIN) && f->min < 0) ||
+	    ((f->pattern != NULL || f->enums != NULL) && f->type !=
+	    ERP_FIELD_STRING) || (f->ref != NULL && f->type !=
+	    ERP_FIELD_INTEGER) || ((f->flags & ERP_FIELD_SEARCH) &&
+	    f->type != ERP_FIELD_STRING)) {
+		err_set(err, "%s: resource %s: field %s has bounds, a pattern, "
+		    "an enum, a reference or a search its type cannot have",
+		    file, d->type, f->name);
+		return -1;
+	}
+	if (f->def != NULL) {
+		def = cJSON_Parse(f->def);
+		if (def == NULL || (f->type == ERP_FIELD_STRING &&
+		    !cJSON_IsString(def)) || (f->type == ERP_FIELD_INTEGER &&
+		    !cJSON_IsNumber(def)) || (f->type == ERP_FIELD_BOOLEAN &&
+		    !cJSON_IsBool(def))) {
+			cJSON_Delete(def);
+			err_set(err, "%s: resource %s: field %s: default %s is "
+			    "not JSON of the field's type", file, d->type,
+			    f->name, f->def);
+			return -1;
+		}
+		cJSON_Delete(def);
+	}
+	return 0;
+}
+
+int
+resource_check(const char *file, const struct erp_module *m,
+    struct erp_err *err)
+{
+	const struct erp_resource	*d;
+	const struct erp_transition	*t;
+	const struct erp_field		*f, *state;
+	size_t				 n, nf;
+	char				 perm[80];
+
+	for (d = m->resources, n = 0; d != NULL && d->type != NULL; d++, n++) {
+		if (n == RESOURCES_MAX) {
+			err_set(err, "%s: more than %d resources", file,
+			    RESOURCES_MAX);
+			return -1;
+		}
+		snprintf(perm, sizeof(perm), "%s:read", d->type);
+		if (!ident_valid(d->type, 32) || !policy_perm_valid(perm) ||
+		    d->path == NULL || d->path[0] != '/' ||
+		    strchr(d->path, '{') != NULL ||
+		    !ident_valid(d->table, 48) || d->fields == NULL) {
+			err_set(err, "%s: resource %s is malformed (type, path, "
+			    "table or fields)", file, d->type ? d->type : "?");
+			return -1;
+		}
+		for (f = d->fields, nf = 0; f->name != NULL; f++, nf++) {
+			if (nf == FIELDS_MAX) {
+				err_set(err, "%s: resource %s: more than %d "
+				    "fields", file, d->type, FIELDS_MAX);
+				return -1;
+			}
+			if (check_field(file, d, f, err) == -1)
+				return -1;
+			if (field_named(d, f->name) != f) {
+				err_set(err, "%s: resource %s: field %s twice",
+				    file, d->type, f->name);
+				return -1;
+			}
+		}
+		if (nf == 0) {
+			err_set(err, "%s: resource %s declares no fields", file,
+			    d->type);
+			return -1;
+		}
+		state = d->state ? field_named(d, d->state) : NULL;
+		if ((d->state != NULL && (state == NULL || state->enums ==
+		    NULL || (state->flags & ERP_FIELD_COMPUTED) == 0)) ||
+		    (d->transitions != NULL && state == NULL)) {
+			err_set(err, "%s: resource %s: transitions need a state "
+			    "field that is computed and has an enum", file,
+			    d->type);
+			return -1;
+		}
+		for (t = d->transitions; t != NULL && t->name != NULL; t++)
+			if (!ident_valid(t->name, 32) || t->to == NULL ||
+			    !in_list(state->enums, t->to) || t->from == NULL ||
+			    t->permission == NULL ||
+			    strchr(t->permission, '*') != NULL ||
+			    !policy_perm_valid(t->permission)) {
+				err_set(err, "%s: resource %s: transition %s is "
+				    "malformed (name, from, to or permission)",
+				    file, d->type, t->name ? t->name : "?");
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/* The base schema, as a policy fragment --------------------------------- */
+
+/* A Lua long string that no text can close early. */
+static void
+lua_text(struct buf *b, const char *s)
+{
+	buf_printf(b, "[==[%s]==]", s);
+}
+
+int
+resource_fragment(const struct erp_module *m, struct erp_err *err)
+{
+	static const char *const verbs[] = { "read", "create", "update",
+	    "delete" };
+	const struct erp_resource	*d;
+	const struct erp_transition	*t;
+	const struct erp_field		*f;
+	const char *const		*e;
+	struct buf			 b = { 0 };
+	char				 action[80];
+	size_t				 i;
+	int				 rc = 0;
+	bool				 str;
+
+	for (d = m->resources; d != NULL && d->type != NULL; d++) {
+		/* role patterns may name these (policy check too) */
+		for (i = 0; i < nitems(verbs); i++) {
+			snprintf(action, sizeof(action), "%s:%s", d->type,
+			    verbs[i]);
+			policy_engine_add_action(action);
+		}
+		for (t = d->transitions; t != NULL && t->name != NULL; t++)
+			policy_engine_add_action(t->permission);
+		buf_printf(&b, "schemas.%s = {\n", d->type);
+		for (f = d->fields; f->name != NULL; f++) {
+			if (f->flags & ERP_FIELD_COMPUTED)
+				continue;	/* never in a body */
+			str = f->type == ERP_FIELD_STRING;
+			buf_printf(&b, "  %s = { type = '%s'", f->name, str ?
+			    "string" : f->type == ERP_FIELD_INTEGER ?
+			    "integer" : "boolean");
+			if (f->flags & ERP_FIELD_REQUIRED)
+				buf_puts(&b, ", required = true");
+			if (f->flags & ERP_FIELD_NULLABLE)
+				buf_puts(&b, ", nullable = true");
+			if (f->flags & ERP_FIELD_MIN)
+				buf_printf(&b, ", %s = %lld", str ? "min_len" :
+				    "min", (long long)f->min);
+			if (f->flags & ERP_FIELD_MAX)
+				buf_printf(&b, ", %s = %lld", str ? "max_len" :
+				    "max", (long long)f->max);
+			if (f->pattern != NULL) {
+				buf_puts(&b, ", pattern = ");
+				lua_text(&b, f->pattern);
+			}
+			if (f->enums != NULL) {
+				buf_puts(&b, ", enum = {");
+				for (e = f->enums; *e != NULL; e++) {
+					lua_text(&b, *e);
+					buf_puts(&b, ",");
+				}
+				buf_puts(&b, "}");
+			}
+			if (f->label != NULL) {
+				buf_puts(&b, ", label = ");
+				lua_text(&b, f->label);
+			}
+			buf_puts(&b, " },\n");
+		}
+		buf_puts(&b, "}\n");
+	}
+	if (b.b_len > 0)
+		rc = policy_engine_add_fragment(m->name, b.b_data, err);
+	buf_free(&b);
+	return rc;
+}
+
+/* SQL, built once ------------------------------------------------------- */
+
+static char *
+buf_take(struct buf *b)
+{
+	char	*s = xstrdup(b->b_data);
+
+	buf_reset(b);
+	return s;
+}
+
+/* WHERE org_id = ? AND <q> AND <filters>: one text for every request. */
+static void
+list_where(struct buf *b, const struct erp_resource *d)
+{
+	const struct erp_field	*f;
+	bool			 search = false;
+
+	buf_puts(b, " FROM ");
+	buf_puts(b, d->table);
+	buf_puts(b, " WHERE org_id = ?");
+	for (f = d->fields; f->name != NULL; f++)
+		if (f->flags & ERP_FIELD_SEARCH) {
+			buf_puts(b, search ? " OR " : " AND (? IS NULL");
+			if (!search)
+				buf_puts(b, " OR ");
+			buf_printf(b, "lower(%s) LIKE ? ESCAPE '\\'", f->name);
+			search = true;
+		}
+	if (search)
+		buf_puts(b, ")");
+	for (f = d->fields; f->name != NULL; f++)
+		if (f->flags & ERP_FIELD_FILTER)
+			buf_printf(b, " AND (? IS NULL OR %s = ?)", f->name);
+}
+
+static void
+build_sql(struct res *rs, const struct erp_module *m)
+{
+	const struct erp_resource	*d = rs->rs_decl;
+	const struct erp_field		*f;
+	struct buf			 b = { 0 }, where = { 0 };
+	size_t				 i, np = 1;
+
+	buf_puts(&b, "id");
+	for (f = d->fields; f->name != NULL; f++)
+		buf_printf(&b, ", %s", f->name);
+	buf_puts(&b, ", created_at, updated_at");
+	rs->rs_cols = buf_take(&b);
+	buf_printf(&b, "SELECT %s FROM %s WHERE id = ? AND org_id = ?",
+	    rs->rs_cols, d->table);
+	rs->rs_get = buf_take(&b);
+
+	list_where(&where, d);
+	buf_printf(&b, "SELECT count(*)%s", where.b_data);
+	rs->rs_count = buf_take(&b);
+	for (f = d->fields; f->name != NULL; f++)
+		if (f->flags & ERP_FIELD_SORT)
+			np += 2;
+	rs->rs_pages = xcalloc(np + 1, sizeof(*rs->rs_pages));
+	buf_printf(&b, "SELECT %s%s ORDER BY id LIMIT ? OFFSET ?",
+	    rs->rs_cols, where.b_data);
+	rs->rs_pages[0] = buf_take(&b);
+	/* text sorts as people read it: any case together */
+	for (f = d->fields, i = 1; f->name != NULL; f++)
+		if (f->flags & ERP_FIELD_SORT) {
+			const char	*lo = f->type == ERP_FIELD_STRING ?
+					    "lower(" : "(";
+
+			buf_printf(&b, "SELECT %s%s ORDER BY %s%s), id LIMIT ? "
+			    "OFFSET ?", rs->rs_cols, where.b_data, lo, f->name);
+			rs->rs_pages[i++] = buf_take(&b);
+			buf_printf(&b, "SELECT %s%s ORDER BY %s%s) DESC, id DESC "
+			    "LIMIT ? OFFSET ?", rs->rs_cols, where.b_data, lo,
+			    f->name);
+			rs->rs_pages[i++] = buf_take(&b);
+		}
+	buf_free(&where);
+
+	buf_printf(&b, "INSERT INTO %s (org_id", d->table);
+	for (f = d->fields; f->name != NULL; f++)
+		buf_printf(&b, ", %s", f->name);
+	buf_puts(&b, ", created_at, updated_at) VALUES (?");
+	for (f = d->fields; f->name != NULL; f++)
+		buf_puts(&b, ", ?");
+	buf_puts(&b, ", ?, ?)");
+	rs->rs_insert = buf_take(&b);
+	buf_printf(&b, "UPDATE %s SET ", d->table);
+	for (f = d->fields; f->name != NULL; f++)
+		buf_printf(&b, "%s = ?, ", f->name);
+	buf_puts(&b, "updated_at = ? WHERE id = ? AND org_id = ?");
+	rs->rs_update = buf_take(&b);
+	buf_printf(&b, "DELETE FROM %s WHERE id = ? AND org_id = ?", d->table);
+	rs->rs_delete = buf_take(&b);
+	if (d->state != NULL) {
+		buf_printf(&b, "UPDATE %s SET %s = ?, updated_at = ? WHERE "
+		    "id = ? AND org_id = ? AND %s = ?", d->table, d->state,
+		    d->state);
+		rs->rs_move = buf_take(&b);
+	}
+	buf_free(&b);
+	rs->rs_module = m->name;
+}
+
+/* Whether the table has every column the declaration names. */
+int
+resource_table_check(const char *file, const struct erp_module *m,
+    struct erp_err *err)
+{
+	const struct erp_resource	*d;
+	const struct erp_field		*f;
+	struct buf			 b = { 0 };
+	struct erp_err			 why;
+	int				 rc = 0;
+
+	for (d = m->resources; rc == 0 && d != NULL && d->type != NULL; d++) {
+		buf_reset(&b);
+		buf_puts(&b, "SELECT id, org_id, created_at, updated_at");
+		for (f = d->fields; f->name != NULL; f++)
+			buf_printf(&b, ", %s", f->name);
+		buf_printf(&b, " FROM %s LIMIT 0", d->table);
+		if ((rc = db_exec(b.b_data, &why)) == -1)
+			err_set(err, "%s: resource %s: table %s does not match "
+			    "the declaration (%.120s)", file, d->type, d->table,
+			    why.e_msg);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/* Records --------------------------------------------------------------- */
+
+/* The row at the cursor as the API's JSON (integers exact). */
+static cJSON *
+row_json(const struct res *rs, struct db_stmt *st)
+{
+	const struct erp_field	*f;
+	cJSON			*o = cJSON_CreateObject();
+	const char		*t;
+	int			 col = 1;
+
+	erp_json_int(o, "id", db_col_int(st, 0));
+	for (f = rs->rs_decl->fields; f->name != NULL; f++, col++) {
+		if (db_col_is_null(st, col))
+			cJSON_AddNullToObject(o, f->name);
+		else if (f->type == ERP_FIELD_STRING)
+			cJSON_AddStringToObject(o, f->name,
+			    (t = db_col_text(st, col)) ? t : "");
+		else if (f->type == ERP_FIELD_INTEGER)
+			erp_json_int(o, f->name, db_col_int(st, col));
+		else
+			cJSON_AddBoolToObject(o, f->name, db_col_int(st, col));
+	}
+	cJSON_AddStringToObject(o, "created_at", (t = db_col_text(st, col)) ?
+	    t : "");
+	cJSON_AddStringToObject(o, "updated_at", (t = db_col_text(st,
+	    col + 1)) ? t : "");
+	return o;
+}
+
+/*
+ * The record id of this organization. Returns: 1 with *out (caller
+ * frees), 0 when there is none, -1 on error.
+ */
+static int
+record_read(const struct res *rs, int64_t org, int64_t id, cJSON **out)
+{
+	struct db_stmt	*st;
+	int		 rc;
+
+	if ((st = db_prepare(rs->rs_get)) == NULL)
+		return -1;
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, org);
+	if ((rc = db_step(st)) == DB_ROW)
+		*out = row_json(rs, st);
+	db_reset(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
+/* The strong ETag of a stored record: a keyed hash of its JSON text. */
+static void
+etag_of(const cJSON *rec, char out[2 * ETAG_BYTES + 3])
+{
+	unsigned char	 h[ETAG_BYTES];
+	char		*text = cJSON_PrintUnformatted(rec);
+
+	crypto_generichash(h, sizeof(h), (const unsigned char *)text,
+	    text ? strlen(text) : 0, etag_key, sizeof(etag_key));
+	free(text);
+	out[0] = '"';
+	sodium_bin2hex(out + 1, 2 * ETAG_BYTES + 1, h, sizeof(h));
+	out[2 * ETAG_BYTES + 1] = '"';
+	out[2 * ETAG_BYTES + 2] = '\0';
+}
+
+/*
+ * Answers a record with its ETag; rec belongs to the reply from the call
+ * on. Records leave through the host's reply_json, like every module's,
+ * where the policy's redact rule filters them.
+ */
+static int
+answer(struct erp_req *r, int status, cJSON *rec)
+{
+	char	 etag[2 * ETAG_BYTES + 3];
+
+	etag_of(rec, etag);
+	http_add_header(REQ(r), "ETag", etag);
+	return module_host.reply_json(r, status, rec);
+}
+
+/* Answers the record id as it is now. */
+static int
+answer_id(struct erp_req *r, int status, int64_t id)
+{
+	cJSON	*rec = NULL;
+
+	if (record_read(res_of(r), http_org(REQ(r)), id, &rec) != 1)
+		return module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: reread");
+	return answer(r, status, rec);
+}
+
+/*
+ * If-Match against the loaded record: absent or "*" passes, else one of
+ * its comma-separated tags must be the record's. Returns: 0, or the 412.
+ */
+static int
+if_match(struct erp_req *r)
+{
+	const char	*h = http_header(REQ(r), "If-Match"), *p;
+	char		 etag[2 * ETAG_BYTES + 3];
+	size_t		 n = 2 * ETAG_BYTES + 2;
+
+	if (h == NULL)
+		return 0;
+	etag_of(http_attrs(REQ(r)), etag);
+	for (p = h; *p != '\0'; p++) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*' || (strncmp(p, etag, n) == 0 && (p[n] == '\0' ||
+		    p[n] == ',' || p[n] == ' ' || p[n] == '\t')))
+			return 0;
+		while (*p != '\0' && *p != ',')
+			p++;
+		if (*p == '\0')
+			break;
+	}
+	return module_host.fail(r, ERP_E_PRECONDITION, NULL,
+	    "the record changed since it was read (If-Match)");
+}
+
+/* The loader of {id} routes: the stored record. */
+static int
+res_load(struct erp_req *r, cJSON **attrs)
+{
+	int64_t	 id = api_param_id(REQ(r), "id");
+
+	if (id <= 0)
+		return 0;
+	return record_read(res_of(r), http_org(REQ(r)), id, attrs);
+}
+
+/*
+ * A value the table may store for f: its base type and bounds whatever
+ * an organization's schema let through. Returns: NULL, or why not.
+ */
+static const char *
+value_check(const struct erp_field *f, const cJSON *v)
+{
+	int64_t	 n;
+
+	if (v == NULL || cJSON_IsNull(v))
+		return (f->flags & ERP_FIELD_REQUIRED) && !(f->flags &
+		    ERP_FIELD_NULLABLE) ? "is required" : NULL;
+	switch (f->type) {
+	case ERP_FIELD_STRING:
+		if (!cJSON_IsString(v))
+			return "must be a string";
+		n = (int64_t)utf8_count(v->valuestring,
+		    strlen(v->valuestring));
+		if (((f->flags & ERP_FIELD_MIN) && n < f->min) ||
+		    ((f->flags & ERP_FIELD_MAX) && n > f->max))
+			return "has a length outside its bounds";
+		if (f->enums != NULL && !in_list(f->enums, v->valuestring))
+			return "is not one of the allowed values";
+		return NULL;
+	case ERP_FIELD_INTEGER:
+		if (erp_json_get_int(v, &n) == -1)
+			return "must be an integer within ±(2^53 − 1)";
+		if (((f->flags & ERP_FIELD_MIN) && n < f->min) ||
+		    ((f->flags & ERP_FIELD_MAX) && n > f->max))
+			return "is outside its bounds";
+		return NULL;
+	default:
+		return cJSON_IsBool(v) ? NULL : "must be a boolean";
+	}
+}
+
+/* Binds a checked value of f (NULL or null: SQL NULL). */
+static void
+bind_value(struct db_stmt *st, int i, const struct erp_field *f,
+    const cJSON *v)
+{
+	int64_t	 n = 0;
+
+	if (v == NULL || cJSON_IsNull(v))
+		db_bind_null(st, i);
+	else if (f->type == ERP_FIELD_STRING)
+		db_bind_text(st, i, v->valuestring);
+	else if (f->type == ERP_FIELD_INTEGER) {
+		erp_json_get_int(v, &n);
+		db_bind_int(st, i, n);
+	} else
+		db_bind_int(st, i, cJSON_IsTrue(v));
+}
+
+static const struct res *
+res_typed(const char *type)
+{
+	size_t	 i;
+
+	for (i = 0; i < nall; i++)
+		if (strcmp(all[i]->rs_decl->type, type) == 0)
+			return all[i];
+	return NULL;
+}
+
+/*
+ * Checks the record's values (only the changed ones' references). Returns:
+ * 0, or the status of the 422 sent.
+ */
+static int
+values_check(struct erp_req *r, const struct res *rs, const cJSON *rec,
+    const cJSON *before)
+{
+	const struct erp_field	*f;
+	const cJSON		*v;
+	const char		*why;
+	char			 msg[96];
+	int			 i = 0, rc;
+
+	for (f = rs->rs_decl->fields; f->name != NULL; f++, i++) {
+		v = cJSON_GetObjectItemCaseSensitive(rec, f->name);
+		if ((why = value_check(f, v)) != NULL)
+			return module_host.fail(r, ERP_E_VALIDATION, f->name, why);
+		if (rs->rs_refs[i] == NULL || v == NULL || cJSON_IsNull(v) ||
+		    (before != NULL && cJSON_Compare(v,
+		    cJSON_GetObjectItemCaseSensitive(before, f->name), 1)))
+			continue;
+		struct db_stmt	*st = db_prepare(rs->rs_refs[i]);
+
+		if (st == NULL)
+			return module_host.fail(r, ERP_E_INTERNAL, NULL,
+			    "resource: reference");
+		bind_value(st, 1, f, v);
+		db_bind_int(st, 2, http_org(REQ(r)));
+		rc = db_step(st);
+		db_reset(st);
+		if (rc == DB_ERROR)
+			return module_host.fail(r, ERP_E_INTERNAL, NULL,
+			    "resource: reference");
+		if (rc == DB_DONE) {
+			snprintf(msg, sizeof(msg), "no such %s in this "
+			    "organization", f->ref);
+			return module_host.fail(r, ERP_E_VALIDATION, f->name, msg);
+		}
+	}
+	return 0;
+}
+
+/* Whether two values of a field are equal (rows hold exact integers). */
+static bool
+same(const struct erp_field *f, const cJSON *a, const cJSON *b)
+{
+	int64_t	 x, y;
+
+	if (f->type == ERP_FIELD_INTEGER && erp_json_get_int(a, &x) == 0 &&
+	    erp_json_get_int(b, &y) == 0)
+		return x == y;
+	if ((a == NULL || cJSON_IsNull(a)) && (b == NULL || cJSON_IsNull(b)))
+		return true;
+	return a != NULL && b != NULL && cJSON_Compare(a, b, 1);
+}
+
+/* A value for the audit log (exact integers stay exact). */
+static cJSON *
+audit_value(const struct erp_field *f, const cJSON *v)
+{
+	int64_t	 n;
+	cJSON	*o, *out;
+
+	if (v == NULL)
+		return cJSON_CreateNull();
+	if (f->type == ERP_FIELD_INTEGER && erp_json_get_int(v, &n) == 0) {
+		o = cJSON_CreateObject();
+		erp_json_int(o, "v", n);
+		out = cJSON_DetachItemFromObject(o, "v");
+		cJSON_Delete(o);
+		return out;
+	}
+	return cJSON_Duplicate(v, 1);
+}
+
+/* The hooks -------------------------------------------------------------- */
+
+/* rt_compute of create and update: defaults, then the module's compute. */
+static int
+res_compute(struct erp_req *r, cJSON *rec, const cJSON *before)
+{
+	const struct res	*rs = res_of(r);
+	const struct erp_field	*f;
+
+	for (f = rs->rs_decl->fields; before == NULL && f->name != NULL; f++)
+		if (f->def != NULL &&
+		    !cJSON_HasObjectItem(rec, f->name))
+			cJSON_AddItemToObject(rec, f->name, cJSON_Parse(f->def));
+	if (rs->rs_decl->compute == NULL)
+		return 0;
+	return rs->rs_decl->compute(r, rec, before) == 0 ? 0 : -1;
+}
+
+/* The module's check inside the transaction. 0, or the failure's status. */
+static int
+res_checked(struct erp_req *r, cJSON *rec, const cJSON *before)
+{
+	const struct erp_resource	*d = res_of(r)->rs_decl;
+
+	return d->check != NULL ? d->check(r, rec, before) : 0;
+}
+
+/* The handlers ----------------------------------------------------------- */
+
+/* A constraint refused the write: a unique field taken, or in use. */
+static int
+res_conflict(struct erp_req *r, const struct res *rs)
+{
+	const struct erp_field	*f;
+	char			 msg[128];
+
+	for (f = rs->rs_decl->fields; f->name != NULL; f++)
+		if (f->flags & ERP_FIELD_UNIQUE) {
+			snprintf(msg, sizeof(msg), "a %s with this %s exists "
+			    "in this organization", rs->rs_decl->type, f->name);
+			return module_host.fail(r, ERP_E_CONFLICT, f->name, msg);
+		}
+	snprintf(msg, sizeof(msg), "the %s is used by another record",
+	    rs->rs_decl->type);
+	return module_host.fail(r, ERP_E_CONFLICT, NULL, msg);
+}
+
+/*
+ * Audits "<type>.<verb>" with details (owned from the call on) and
+ * answers the record id as it is now.
+ */
+static int
+res_audit_answer(struct erp_req *r, const char *verb, int64_t id,
+    cJSON *details, int status)
+{
+	const struct res	*rs = res_of(r);
+	char			 action[80];
+
+	snprintf(action, sizeof(action), "%s.%s", rs->rs_decl->type, verb);
+	if (module_host.audit(r, action, rs->rs_decl->type, id,
+	    details) == -1)
+		return module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: audit");
+	if (status == 204)
+		return http_reply_empty(REQ(r), 204);
+	return answer_id(r, status, id);
+}
+
+static int
+res_get(struct erp_req *r)
+{
+	return answer(r, 200, cJSON_Duplicate(http_attrs(REQ(r)), 1));
+}
+
+static int
+res_create(struct erp_req *r)
+{
+	const struct res	*rs = res_of(r);
+	const struct erp_field	*f;
+	cJSON			*rec = http_wouldbe(REQ(r)), *details;
+	const cJSON		*v;
+	struct db_stmt		*st;
+	char			 now[21];
+	int			 i = 2, rc;
+
+	if ((rc = values_check(r, rs, rec, NULL)) != 0 ||
+	    (rc = res_checked(r, rec, NULL)) != 0)
+		return rc;
+	if ((st = db_prepare(rs->rs_insert)) == NULL)
+		return module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: insert");
+	module_host.time_text(time_now(), now);
+	db_bind_int(st, 1, http_org(REQ(r)));
+	details = cJSON_CreateObject();
+	for (f = rs->rs_decl->fields; f->name != NULL; f++) {
+		v = cJSON_GetObjectItemCaseSensitive(rec, f->name);
+		bind_value(st, i++, f, v);
+		if (v != NULL && !cJSON_IsNull(v))
+			cJSON_AddItemToObject(details, f->name,
+			    audit_value(f, v));
+	}
+	db_bind_text(st, i++, now);
+	db_bind_text(st, i, now);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE) {
+		cJSON_Delete(details);
+		return rc == DB_CONSTRAINT ? res_conflict(r, rs) :
+		    module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: insert");
+	}
+	return res_audit_answer(r, "create", db_last_id(), details, 201);
+}
+
+static int
+res_update(struct erp_req *r)
+{
+	const struct res	*rs = res_of(r);
+	const struct erp_field	*f;
+	const cJSON		*before = http_attrs(REQ(r)), *v, *was;
+	cJSON			*rec = http_wouldbe(REQ(r)), *details, *c;
+	struct db_stmt		*st;
+	char			 now[21];
+	int64_t			 id = api_param_id(REQ(r), "id");
+	int			 i = 1, rc;
+
+	if ((rc = if_match(r)) != 0 ||
+	    (rc = values_check(r, rs, rec, before)) != 0 ||
+	    (rc = res_checked(r, rec, before)) != 0)
+		return rc;
+	if ((st = db_prepare(rs->rs_update)) == NULL)
+		return module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: update");
+	module_host.time_text(time_now(), now);
+	details = cJSON_CreateObject();
+	for (f = rs->rs_decl->fields; f->name != NULL; f++) {
+		v = cJSON_GetObjectItemCaseSensitive(rec, f->name);
+		bind_value(st, i++, f, v);
+		was = cJSON_GetObjectItemCaseSensitive(before, f->name);
+		if (same(f, v, was))
+			continue;
+		c = cJSON_AddObjectToObject(details, f->name);
+		cJSON_AddItemToObject(c, "old", audit_value(f, was));
+		cJSON_AddItemToObject(c, "new", audit_value(f, v));
+	}
+	db_bind_text(st, i++, now);
+	db_bind_int(st, i++, id);
+	db_bind_int(st, i, http_org(REQ(r)));
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE) {
+		cJSON_Delete(details);
+		return rc == DB_CONSTRAINT ? res_conflict(r, rs) :
+		    module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: update");
+	}
+	return res_audit_answer(r, "update", id, details, 200);
+}
+
+static int
+res_delete(struct erp_req *r)
+{
+	const struct res	*rs = res_of(r);
+	struct db_stmt		*st;
+	cJSON			*details;
+	int64_t			 id = api_param_id(REQ(r), "id");
+	int			 rc;
+
+	if ((rc = if_match(r)) != 0 ||
+	    (rc = res_checked(r, NULL, http_attrs(REQ(r)))) != 0)
+		return rc;
+	if ((st = db_prepare(rs->rs_delete)) == NULL)
+		return module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: delete");
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, http_org(REQ(r)));
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE)
+		return rc == DB_CONSTRAINT ? res_conflict(r, rs) :
+		    module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: delete");
+	/* what was deleted, for the record */
+	details = cJSON_Duplicate(http_attrs(REQ(r)), 1);
+	cJSON_DeleteItemFromObjectCaseSensitive(details, "id");
+	return res_audit_answer(r, "delete", id, details, 204);
+}
+
+static int
+res_move(struct erp_req *r)
+{
+	const struct res_route		*rr = http_route_arg(REQ(r));
+	const struct erp_transition	*t = rr->rr_move;
+	const struct erp_resource	*d = rr->rr_res->rs_decl;
+	const cJSON			*before = http_attrs(REQ(r));
+	struct db_stmt			*st;
+	cJSON				*rec, *details, *c;
+	const char			*from;
+	char				 now[21], msg[128];
+	int64_t				 id = api_param_id(REQ(r), "id");
+	int				 rc;
+
+	if ((rc = if_match(r)) != 0)
+		return rc;
+	from = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(before,
+	    d->state));
+	if (from == NULL || !in_list(t->from, from)) {
+		snprintf(msg, sizeof(msg), "cannot %s a %s that is %s",
+		    t->name, d->type, from ? from : "null");
+		return module_host.fail(r, ERP_E_CONFLICT, d->state, msg);
+	}
+	rec = cJSON_Duplicate(before, 1);
+	cJSON_ReplaceItemInObjectCaseSensitive(rec, d->state,
+	    cJSON_CreateString(t->to));
+	rc = res_checked(r, rec, before);
+	cJSON_Delete(rec);
+	if (rc != 0)
+		return rc;
+	if ((st = db_prepare(rr->rr_res->rs_move)) == NULL)
+		return module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: move");
+	module_host.time_text(time_now(), now);
+	db_bind_text(st, 1, t->to);
+	db_bind_text(st, 2, now);
+	db_bind_int(st, 3, id);
+	db_bind_int(st, 4, http_org(REQ(r)));
+	db_bind_text(st, 5, from);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE || db_changes() != 1)
+		return module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: move");
+	details = cJSON_CreateObject();
+	c = cJSON_AddObjectToObject(details, d->state);
+	cJSON_AddStringToObject(c, "old", from);
+	cJSON_AddStringToObject(c, "new", t->to);
+	return res_audit_answer(r, t->name, id, details, 200);
+}
+
+/* Lists ------------------------------------------------------------------ */
+
+/* What a list request asks for, checked. */
+struct ask {
+	char		 q[4 * Q_MAX + 8];	/* "%pattern%", or "" */
+	bool		 has_q;
+	int		 page;			/* rs_pages index */
+	char		 val[FIELDS_MAX][128];	/* filter values */
+	bool		 has[FIELDS_MAX];
+	int64_t		 limit, offset;
+};
+
+/* A 422 naming a list parameter. Returns: the status sent. */
+static int
+bad_param(struct erp_req *r, const char *name, const char *code,
+    const char *msg)
+{
+	return http_reply_field_error(REQ(r), 422, "validation_failed",
+	    "the list parameters break the rules", name, code, msg);
+}
+
+/* Refuses a parameter this list does not know. Returns: 0, or the 422. */
+static int
+known_params(struct erp_req *r, const struct erp_resource *d)
+{
+	const struct erp_field	*f;
+	const char		*known[FIELDS_MAX + 5];
+	char			 name[64];
+	size_t			 n = 0;
+	bool			 q = false, sort = false;
+
+	known[n++] = "limit";
+	known[n++] = "offset";
+	for (f = d->fields; f->name != NULL; f++) {
+		q |= (f->flags & ERP_FIELD_SEARCH) != 0;
+		sort |= (f->flags & ERP_FIELD_SORT) != 0;
+		if (f->flags & ERP_FIELD_FILTER)
+			known[n++] = f->name;
+	}
+	if (q)
+		known[n++] = "q";
+	if (sort)
+		known[n++] = "sort";
+	known[n] = NULL;
+	if (http_query_unknown(REQ(r), known, name, sizeof(name)))
+		return bad_param(r, name, "unknown",
+		    "not a parameter of this list");
+	return 0;
+}
+
+/* Reads ?q=, ?sort= and the filters into *a. Returns: 0, or the 422. */
+static int
+read_ask(struct erp_req *r, const struct erp_resource *d, struct ask *a)
+{
+	const struct erp_field	*f;
+	char			 q[4 * Q_MAX + 1], sort[64], *o;
+	const char		*s, *want;
+	int			 n, i = 0, page = 1;
+	bool			 desc;
+
+	if (known_params(r, d) != 0)
+		return -1;
+	if (api_page(REQ(r), &a->limit, &a->offset) == -1)
+		return -1;
+	if ((n = http_query(REQ(r), "q", q, sizeof(q))) == -2 || (n > 0 &&
+	    utf8_count(q, (size_t)n) > Q_MAX))
+		return bad_param(r, "q", "max_len",
+		    "must be at most 200 characters");
+	if ((a->has_q = n > 0)) {
+		/* contains, any case: LIKE with its own characters escaped */
+		o = a->q;
+		*o++ = '%';
+		for (s = q; *s != '\0'; s++) {
+			if (*s == '%' || *s == '_' || *s == '\\')
+				*o++ = '\\';
+			*o++ = (*s >= 'A' && *s <= 'Z') ? *s + 32 : *s;
+		}
+		*o++ = '%';
+		*o = '\0';
+	}
+	a->page = 0;
+	if (http_query(REQ(r), "sort", sort, sizeof(sort)) >= 0) {
+		desc = sort[0] == '-';
+		want = sort + desc;
+		for (f = d->fields; f->name != NULL; f++)
+			if (f->flags & ERP_FIELD_SORT) {
+				if (strcmp(f->name, want) == 0)
+					break;
+				page += 2;
+			}
+		if (f->name == NULL)
+			return bad_param(r, "sort", "enum", "must name a "
+			    "sortable field, with - for descending");
+		a->page = page + desc;
+	}
+	for (f = d->fields; f->name != NULL; f++, i++) {
+		if ((f->flags & ERP_FIELD_FILTER) == 0)
+			continue;
+		n = http_query(REQ(r), f->name, a->val[i], sizeof(a->val[i]));
+		if (n == -1)
+			continue;
+		a->has[i] = true;
+		if (n == -2 || (f->type == ERP_FIELD_BOOLEAN &&
+		    strcmp(a->val[i], "true") != 0 &&
+		    strcmp(a->val[i], "false") != 0) ||
+		    (f->type == ERP_FIELD_INTEGER && (n == 0 || n > 16 ||
+		    strspn(a->val[i] + (a->val[i][0] == '-'), "0123456789") !=
+		    (size_t)n - (a->val[i][0] == '-'))) ||
+		    (f->enums != NULL && !in_list(f->enums, a->val[i])))
+			return bad_param(r, f->name, "type", "not a value this "
+			    "field can have");
+	}
+	return 0;
+}
+
+/* Binds org, q and the filters, as list_where wrote them. Returns next. */
+static int
+bind_ask(struct db_stmt *st, const struct erp_resource *d, int64_t org,
+    const struct ask *a)
+{
+	const struct erp_field	*f;
+	int			 i = 1, k = 0;
+	bool			 search = false;
+
+	db_bind_int(st, i++, org);
+	for (f = d->fields; f->name != NULL; f++)
+		if (f->flags & ERP_FIELD_SEARCH) {
+			if (!search)
+				db_bind_text(st, i++, a->has_q ? a->q : NULL);
+			db_bind_text(st, i++, a->has_q ? a->q : "");
+			search = true;
+		}
+	for (f = d->fields; f->name != NULL; f++, k++) {
+		if ((f->flags & ERP_FIELD_FILTER) == 0)
+			continue;
+		if (!a->has[k]) {
+			db_bind_null(st, i++);
+			db_bind_null(st, i++);
+		} else if (f->type == ERP_FIELD_STRING) {
+			db_bind_text(st, i++, a->val[k]);
+			db_bind_text(st, i++, a->val[k]);
+		} else {
+			int64_t	 v = f->type == ERP_FIELD_BOOLEAN ?
+			    strcmp(a->val[k], "true") == 0 :
+			    strtoll(a->val[k], NULL, 10);
+
+			db_bind_int(st, i++, v);
+			db_bind_int(st, i++, v);
+		}
+	}
+	return i;
+}
+
+static int
+res_list(struct erp_req *r)
+{
+	const struct res	*rs = res_of(r);
+	const struct erp_resource *d = rs->rs_decl;
+	struct db_stmt		*st;
+	struct ask		*a = xcalloc(1, sizeof(*a));
+	cJSON			*items;
+	int64_t			 org = http_org(REQ(r)), total = 0;
+	int			 i, rc;
+
+	if (read_ask(r, d, a) != 0) {
+		free(a);
+		return -1;
+	}
+	if ((st = db_prepare(rs->rs_count)) == NULL)
+		goto internal;
+	bind_ask(st, d, org, a);
+	if ((rc = db_step(st)) == DB_ROW)
+		total = db_col_int(st, 0);
+	db_reset(st);
+	if (rc != DB_ROW || (st = db_prepare(rs->rs_pages[a->page])) == NULL)
+		goto internal;
+	i = bind_ask(st, d, org, a);
+	db_bind_int(st, i++, a->limit);
+	db_bind_int(st, i, a->offset);
+	items = cJSON_CreateArray();
+	while ((rc = db_step(st)) == DB_ROW)
+		cJSON_AddItemToArray(items, row_json(rs, st));
+	db_reset(st);
+	if (rc != DB_DONE) {
+		cJSON_Delete(items);
+		goto internal;
+	}
+	rc = module_host.reply_json(r, 200, api_page_new(items, total,
+	    a->limit, a->offset));
+	free(a);
+	return rc;
+internal:
+	free(a);
+	return module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: list");
+}
+
+/* Routes ----------------------------------------------------------------- */
+
+/*
+ * A route of rs; verb makes its permission ("product:read") unless perm
+ * names one.
+ */
+static struct res_route *
+route_new(struct res *rs, int method, const char *path, const char *verb,
+    const char *perm, erp_handler_fn handler)
+{
+	struct res_route	*rr = xcalloc(1, sizeof(*rr));
+	char			*own;
+
+	if (perm == NULL) {
+		own = xcalloc(1, 80);
+		snprintf(own, 80, "%s:%s", rs->rs_decl->type, verb);
+		perm = own;
+	}
+	rr->rr_res = rs;
+	rr->rr_route.method = method;
+	rr->rr_route.path = path;
+	rr->rr_route.permission = perm;
+	rr->rr_route.handler = handler;
+	rr->rr_route.computed = rs->rs_reserved;
+	return rr;
+}
+
+const struct erp_route **
+resource_routes(const struct erp_module *m)
+{
+	const struct erp_resource	*d;
+	const struct erp_transition	*t;
+	const struct erp_field		*f;
+	const struct erp_route		**v;
+	struct res_route		*rr;
+	struct res			*rs;
+	struct buf			 b = { 0 };
+	size_t				 n = 0, k, i;
+	char				*item;
+
+	for (d = m->resources; d != NULL && d->type != NULL; d++)
+		for (n += 5, t = d->transitions; t && t->name; t++)
+			n++;
+	v = xcalloc(n + 1, sizeof(*v));
+	n = 0;
+	if (m->resources != NULL && module_host.derive_key("erpd etag",
+	    etag_key, sizeof(etag_key)) == -1)
+		fatal("resources: no key for ETags");
+	for (d = m->resources; d != NULL && d->type != NULL; d++) {
+		rs = xcalloc(1, sizeof(*rs));
+		rs->rs_decl = d;
+		build_sql(rs, m);
+		for (f = d->fields, i = 0, k = 0; f->name != NULL; f++, i++) {
+			if (f->flags & ERP_FIELD_COMPUTED)
+				rs->rs_reserved[k++] = f->name;
+			if (f->ref == NULL)
+				continue;
+			/* a reference to a resource declared so far */
+			buf_printf(&b, "SELECT 1 FROM %s WHERE id = ? AND "
+			    "org_id = ?", res_typed(f->ref) ?
+			    res_typed(f->ref)->rs_decl->table : f->ref);
+			rs->rs_refs[i] = buf_take(&b);
+		}
+		all[nall++] = rs;
+		buf_printf(&b, "%s/{id}", d->path);
+		item = buf_take(&b);
+		v[n++] = &route_new(rs, ERP_GET, d->path, "read", NULL,
+		    res_list)->rr_route;
+		rr = route_new(rs, ERP_POST, d->path, "create", NULL,
+		    res_create);
+		rr->rr_route.schema = d->type;
+		rr->rr_route.compute = res_compute;
+		v[n++] = &rr->rr_route;
+		rr = route_new(rs, ERP_GET, item, "read", NULL, res_get);
+		rr->rr_route.load = res_load;
+		v[n++] = &rr->rr_route;
+		rr = route_new(rs, ERP_PATCH, item, "update", NULL,
+		    res_update);
+		rr->rr_route.schema = d->type;
+		rr->rr_route.load = res_load;
+		rr->rr_route.compute = res_compute;
+		v[n++] = &rr->rr_route;
+		rr = route_new(rs, ERP_DELETE, item, "delete", NULL,
+		    res_delete);
+		rr->rr_route.load = res_load;
+		v[n++] = &rr->rr_route;
+		for (t = d->transitions; t != NULL && t->name != NULL; t++) {
+			buf_printf(&b, "%s/{id}/%s", d->path, t->name);
+			rr = route_new(rs, ERP_POST, buf_take(&b), t->name,
+			    t->permission, res_move);
+			rr->rr_route.load = res_load;
+			rr->rr_move = t;
+			v[n++] = &rr->rr_route;
+		}
+	}
+	buf_free(&b);
+	return v;
+}
