@@ -51,7 +51,7 @@ class AuditTest(ui.UiOrgCase):
 
     def test_clerk_has_no_audit(self):
         self.sign_in_as("clerk")
-        self.find("nav#nav")
+        self.wait(lambda: "Products" in self.find("nav#nav").text)
         self.assertNotIn("Audit log", self.find("nav#nav").text)
         self.open("/o/%d/admin/audit" % self.org_a)
         err = self.find("[role=alert]")

@@ -19,6 +19,7 @@ class ViewerTest(ui.UiOrgCase):
             "customer_id": c["id"],
             "lines": [{"product_id": p["id"], "quantity": 1}]})
         self.sign_in_as("viewer")
+        self.wait(lambda: "Products" in self.find("nav#nav").text)
         nav = self.find("nav#nav").text
         self.assertNotIn("ADMIN", nav.upper())
         for word in ("Members", "API keys", "Policy", "Audit log", "Users"):

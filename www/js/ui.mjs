@@ -164,6 +164,35 @@ export function Title({ children }) {
 	return html`<h1 tabindex="-1" ref=${ref}>${children}</h1>`;
 }
 
+// A form's submit: runs work() with the button busy, keeps the error
+// (the typed values stay in the form's own state either way).
+export function useSubmit(work) {
+	const [busy, setBusy] = useState(false);
+	const [error, setError] = useState(null);
+	async function submit(ev) {
+		ev.preventDefault();
+		setBusy(true);
+		setError(null);
+		try {
+			await work();
+		} catch (e) {
+			setError(e);
+		} finally {
+			setBusy(false);
+		}
+	}
+	return { busy, error, submit };
+}
+
+// A role picker of the roles in force.
+export function RoleField({ id, roles, value, onChange, error }) {
+	return html`<${Field} id=${id} label="Role" required error=${error}>
+		${(a) => html`<select ...${a} value=${value}
+		    onChange=${(e) => onChange(e.target.value)}>
+			${roles.map((r) => html`<option value=${r}>${r}</option>`)}</select>`}
+	<//>`;
+}
+
 // A submit button that is busy while its request runs.
 export function Submit({ busy, children }) {
 	return html`<button type="submit" class="primary" disabled=${busy}

@@ -5,7 +5,7 @@ import { api, query } from "../api.mjs";
 import { useSession } from "../app.mjs";
 import { when } from "../format.mjs";
 import { useLoad, Loading, ErrorBox, Title, Confirm, Field, Submit,
-	fieldErrors, notify } from "../ui.mjs";
+	fieldErrors, notify, useSubmit, RoleField } from "../ui.mjs";
 
 function NewKey({ k, onDismiss }) {
 	const [copied, setCopied] = useState(false);
@@ -31,35 +31,23 @@ function Create({ org, roles, onMade }) {
 	const [name, setName] = useState("");
 	const [role, setRole] = useState(roles.includes("viewer") ? "viewer" : roles[0]);
 	const [days, setDays] = useState("");
-	const [busy, setBusy] = useState(false);
-	const [error, setError] = useState(null);
-	const errs = fieldErrors(error);
-	async function submit(ev) {
-		ev.preventDefault();
-		setBusy(true);
-		setError(null);
+	const { busy, error, submit } = useSubmit(async () => {
 		const body = { name: name.trim(), role };
 		if (days.trim() !== "")
 			body.expires_in_days = /^\d+$/.test(days.trim()) ? Number(days) : days;
-		try {
-			onMade(await api("POST", "/orgs/" + org + "/api-keys", body));
-			setName("");
-			setDays("");
-		} catch (e) {
-			setError(e);
-		} finally {
-			setBusy(false);
-		}
-	}
+		onMade(await api("POST", "/orgs/" + org + "/api-keys", body));
+		setName("");
+		setDays("");
+	});
+	const errs = fieldErrors(error);
 	return html`<form class="stack" onSubmit=${submit}>
 		<h2>New API key</h2>
 		<${ErrorBox} error=${error} />
 		<${Field} id="key-name" label="Name" required error=${errs.name}>
 			${(a) => html`<input ...${a} type="text" value=${name}
 			    onInput=${(e) => setName(e.target.value)} />`}<//>
-		<${Field} id="key-role" label="Role" required error=${errs.role}>
-			${(a) => html`<select ...${a} value=${role} onChange=${(e) => setRole(e.target.value)}>
-				${roles.map((r) => html`<option value=${r}>${r}</option>`)}</select>`}<//>
+		<${RoleField} id="key-role" roles=${roles} value=${role}
+		    onChange=${setRole} error=${errs.role} />
 		<${Field} id="key-days" label="Expires in days" error=${errs.expires_in_days}
 		    hint="leave empty for a key that does not expire">
 			${(a) => html`<input ...${a} type="text" inputmode="numeric" value=${days}

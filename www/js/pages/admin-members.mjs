@@ -5,7 +5,7 @@ import { api, query } from "../api.mjs";
 import { useSession } from "../app.mjs";
 import { go } from "../router.mjs";
 import { useLoad, Loading, ErrorBox, Pager, Title, Confirm, Field, Submit,
-	fieldErrors, notify, useId } from "../ui.mjs";
+	fieldErrors, notify, useId, useSubmit, RoleField } from "../ui.mjs";
 
 function RoleSelect({ roles, value, onChange, label, id }) {
 	return html`<select id=${id} aria-label=${label} value=${value}
@@ -57,24 +57,13 @@ function Member({ org, m, roles, manage, onChange, onError }) {
 function Add({ org, roles, onDone }) {
 	const [email, setEmail] = useState("");
 	const [role, setRole] = useState(roles.includes("viewer") ? "viewer" : roles[0]);
-	const [busy, setBusy] = useState(false);
-	const [error, setError] = useState(null);
+	const { busy, error, submit } = useSubmit(async () => {
+		await api("POST", "/orgs/" + org + "/members", { email: email.trim(), role });
+		notify("Added " + email.trim() + ".");
+		setEmail("");
+		onDone();
+	});
 	const errs = fieldErrors(error);
-	async function submit(ev) {
-		ev.preventDefault();
-		setBusy(true);
-		setError(null);
-		try {
-			await api("POST", "/orgs/" + org + "/members", { email: email.trim(), role });
-			notify("Added " + email.trim() + ".");
-			setEmail("");
-			onDone();
-		} catch (e) {
-			setError(e);
-		} finally {
-			setBusy(false);
-		}
-	}
 	return html`<form class="stack" onSubmit=${submit}>
 		<h2>Add a member</h2>
 		<${ErrorBox} error=${error} />
@@ -82,10 +71,8 @@ function Add({ org, roles, onDone }) {
 			${(a) => html`<input ...${a} type="email" value=${email}
 			    onInput=${(e) => setEmail(e.target.value)} />`}
 		<//>
-		<${Field} id="member-role" label="Role" required error=${errs.role}>
-			${(a) => html`<select ...${a} value=${role} onChange=${(e) => setRole(e.target.value)}>
-				${roles.map((r) => html`<option value=${r}>${r}</option>`)}</select>`}
-		<//>
+		<${RoleField} id="member-role" roles=${roles} value=${role}
+		    onChange=${setRole} error=${errs.role} />
 		<div><${Submit} busy=${busy}>Add member<//></div>
 	</form>`;
 }

@@ -2,33 +2,20 @@
 // one, this session's included, dies), which the client keeps.
 import { html, useState } from "../lib.mjs";
 import { api, setToken } from "../api.mjs";
-import { ErrorBox, Field, Submit, Title, fieldErrors, notify } from "../ui.mjs";
+import { ErrorBox, Field, Submit, Title, fieldErrors, notify, useSubmit } from "../ui.mjs";
 
 export function Password() {
 	const [cur, setCur] = useState("");
 	const [next, setNext] = useState("");
-	const [busy, setBusy] = useState(false);
-	const [error, setError] = useState(null);
-	const [errors, setErrors] = useState({});
-	async function submit(ev) {
-		ev.preventDefault();
-		setBusy(true);
-		setError(null);
-		setErrors({});
-		try {
-			const r = await api("PUT", "/users/me/password",
-			    { current_password: cur, new_password: next });
-			setToken(r.access_token);
-			setCur("");
-			setNext("");
-			notify("Password changed.");
-		} catch (e) {
-			setError(e);
-			setErrors(fieldErrors(e));
-		} finally {
-			setBusy(false);
-		}
-	}
+	const { busy, error, submit } = useSubmit(async () => {
+		const r = await api("PUT", "/users/me/password",
+		    { current_password: cur, new_password: next });
+		setToken(r.access_token);
+		setCur("");
+		setNext("");
+		notify("Password changed.");
+	});
+	const errors = fieldErrors(error);
 	return html`<${Title}>Change password<//>
 		<form class="stack" onSubmit=${submit}>
 			<${ErrorBox} error=${error} />

@@ -5,28 +5,17 @@ import { api, query } from "../api.mjs";
 import { useSession } from "../app.mjs";
 import { go } from "../router.mjs";
 import { useLoad, Loading, ErrorBox, Pager, Title, Field, Submit, Confirm,
-	fieldErrors, notify } from "../ui.mjs";
+	fieldErrors, notify, useSubmit } from "../ui.mjs";
 
 function Form({ title, fields, submitLabel, onSubmit }) {
 	const [values, setValues] = useState(Object.fromEntries(fields.map((f) =>
 	    [f.name, f.type === "checkbox" ? false : ""])));
-	const [busy, setBusy] = useState(false);
-	const [error, setError] = useState(null);
+	const { busy, error, submit } = useSubmit(async () => {
+		await onSubmit(values);
+		setValues(Object.fromEntries(fields.map((f) =>
+		    [f.name, f.type === "checkbox" ? false : ""])));
+	});
 	const errs = fieldErrors(error);
-	async function submit(ev) {
-		ev.preventDefault();
-		setBusy(true);
-		setError(null);
-		try {
-			await onSubmit(values);
-			setValues(Object.fromEntries(fields.map((f) =>
-			    [f.name, f.type === "checkbox" ? false : ""])));
-		} catch (e) {
-			setError(e);
-		} finally {
-			setBusy(false);
-		}
-	}
 	return html`<form class="stack" onSubmit=${submit}>
 		<h2>${title}</h2>
 		<${ErrorBox} error=${error} />
