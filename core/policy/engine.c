@@ -268,7 +268,9 @@ push_context(lua_State *L, int64_t now, const char *ip,
 {
 	const cJSON	*c;
 
-	lua_createtable(L, 0, 4);
+	/* sized once for what it holds: growing costs a rehash per call */
+	lua_createtable(L, 0, r != NULL && (r->pr_before != NULL ||
+	    r->pr_changed != NULL || r->pr_context != NULL) ? 6 : 2);
 	lua_pushinteger(L, now);
 	lua_setfield(L, -2, "time");
 	lua_pushstring(L, ip ? ip : "");
