@@ -618,14 +618,13 @@ test_validate(lua_State *L, struct policy *p, const char *fn)
 	left = steps - (POLICY_INSTRUCTIONS - b->pb_steps);
 	policy_budget_start(L, left > 0 ? left : 1);
 	b->pb_limit = limit;
+	if (rc == 0 && left > 0)
+		return fields;
+	cJSON_Delete(fields);		/* before raising */
 	if (left <= 0)
 		policy_budget_charge(L, 1);
-	if (rc == -1) {
-		cJSON_Delete(fields);
-		luaL_error(L, "%s: the schema of %s failed: %s", fn, type,
-		    err.e_msg);
-	}
-	return fields;
+	luaL_error(L, "%s: the schema of %s failed: %s", fn, type, err.e_msg);
+	return NULL;	/* not reached */
 }
 
 /* "sku: is not in the expected format; ..." into buf. */
