@@ -75,8 +75,13 @@ class GuideExamplesServeTest(PolicyCase, ServerTestCase):
         org = self.org_with("field-level update rights")
         pid = self.product(org)["id"]
         self.set_role(org, "carl", "warehouse")
+        # the body sets only active: the rule sees context.changed
         r = self.api("PATCH", org, "/products/%d" % pid, "carl",
-                     {"price_cents": 1})
+                     {"active": False})
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertIs(r.json["active"], False)
+        r = self.api("PATCH", org, "/products/%d" % pid, "carl",
+                     {"active": True, "price_cents": 1})
         self.assertError(r, 403, "forbidden")
         self.assertEqual(r.json["error"]["message"],
                          "the warehouse may change only active")
@@ -121,6 +126,26 @@ class GuideExamplesServeTest(PolicyCase, ServerTestCase):
 
     def test_order_limits_by_role(self):
         org = self.org_with("order limits by role")
+        pid = self.product(org, price=60000)["id"]
+        r = self.api("POST", org, "/customers", "carl", {"name": "ACME"})
+        self.assertEqual(r.status, 201, repr(r))
+        cid = r.json["id"]
+
+        def order(who, qty):
+            return self.api("POST", org, "/orders", who, {
+                "customer_id": cid,
+                "lines": [{"product_id": pid, "quantity": qty}]})
+
+        # refused before anything is stored; a manager may
+        r = order("carl", 2)
+        self.assertError(r, 403, "forbidden")
+        self.assertEqual(r.json["error"]["message"],
+                         "clerks handle orders under 1 000.00")
+        self.assertEqual(self.api("GET", org, "/orders", "alice").json[
+            "total"], 0)
+        r = order("mona", 2)
+        self.assertEqual(r.status, 201, repr(r))
+        self.assertEqual(r.json["total_cents"], 120000)
         r = self.dry_run(org, {"subject": {"user_id": self.users["carl"]},
                                "action": "order:create",
                                "resource": {"type": "order",
