@@ -311,7 +311,7 @@ meta(struct http_req *req)
 
 	if (api_org_check(req) == -1)
 		return -1;
-	if ((schemas = policy_schemas_json(http_policy(req))) == NULL)
+	if ((schemas = policy_schemas_json(http_policy(req), false)) == NULL)
 		return api_internal(req);
 	memset(&w, 0, sizeof(w));
 	http_route_each(collect, &w);

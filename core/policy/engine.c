@@ -1496,14 +1496,14 @@ policy_has_schema(struct policy *p, const char *type)
 }
 
 cJSON *
-policy_schemas_json(struct policy *p)
+policy_schemas_json(struct policy *p, bool whole)
 {
 	lua_State	*L = p->po_L;
 	int		 top = lua_gettop(L);
 	cJSON		*out = cJSON_CreateObject();
 
 	lua_rawgeti(L, LUA_REGISTRYINDEX, p->po_schemas);
-	if (policy_schema_describe(L, -1, out) == -1) {
+	if (policy_schema_describe(L, -1, whole, out) == -1) {
 		cJSON_Delete(out);
 		out = NULL;
 	}

@@ -305,10 +305,11 @@ int	policy_validate(struct policy *, const char *type, const cJSON *body,
 bool	policy_has_schema(struct policy *, const char *type);
 
 /*
- * The schemas in force as a client may see them (policy_schema_describe),
- * or NULL when the policy fails (logged). The caller frees it.
+ * The schemas in force as a client may see them (policy_schema_describe;
+ * whole: with patterns and checks, for the API document), or NULL when
+ * the policy fails (logged). The caller frees it.
  */
-cJSON	*policy_schemas_json(struct policy *);
+cJSON	*policy_schemas_json(struct policy *, bool whole);
 
 /* check.c --------------------------------------------------------------- */
 
@@ -383,10 +384,21 @@ int	policy_schema_validate(lua_State *L, int idx, const cJSON *body,
  * Describes the schemas table at index idx of L into out (an object):
  * type -> field -> {type, required, nullable, min, max, min_len, max_len,
  * min_items, max_items, enum, label, items, fields}, absent rules left
- * out; check functions and patterns are never described. Returns 0, or
- * -1 when a schema is malformed or the budget ran out (logged; out may
- * hold part of the answer).
+ * out; check functions and patterns only when whole ("pattern": the Lua
+ * pattern, "check": true). Returns 0, or -1 when a schema is malformed or
+ * the budget ran out (logged; out may hold part of the answer).
  */
-int	policy_schema_describe(lua_State *L, int idx, cJSON *out);
+int	policy_schema_describe(lua_State *L, int idx, bool whole, cJSON *out);
+
+/* regex.c --------------------------------------------------------------- */
+
+/*
+ * Writes the Lua pattern p as an ECMA-262 regular expression matching the
+ * same strings (ASCII subjects), NUL-terminated, into out. Returns 0, or
+ * -1 when it has no exact translation (%b, %f, back references, %g) or
+ * does not fit.
+ */
+int	policy_pattern_regex(const char *p, size_t plen, char *out,
+	    size_t outlen);
 
 #endif /* ERP_CORE_POLICY_H */

@@ -95,6 +95,7 @@ struct vctx {
 	size_t		 vc_nerr;	/* entries appended */
 	bool		 vc_nomem;	/* cJSON could not allocate */
 	bool		 vc_lbody;	/* BODY_SLOT holds the body */
+	bool		 vc_whole;	/* describe patterns and checks too */
 	char		 vc_path[FIELD_MAX];	/* of the field at hand */
 	size_t		 vc_plen;
 };
@@ -872,6 +873,11 @@ describe_rule(lua_State *L, struct vctx *vc, int r, cJSON *o, int depth)
 	if (ru.ru_at[A_LABEL])
 		cJSON_AddStringToObject(o, "label",
 		    lua_tostring(L, ru.ru_at[A_LABEL]));
+	if (vc->vc_whole && ru.ru_at[A_PATTERN])
+		cJSON_AddStringToObject(o, "pattern",
+		    lua_tostring(L, ru.ru_at[A_PATTERN]));
+	if (vc->vc_whole && ru.ru_at[A_CHECK])
+		cJSON_AddTrueToObject(o, "check");
 	if (ru.ru_at[A_ITEMS] && ru.ru_type == T_ARRAY) {
 		sub = cJSON_AddObjectToObject(o, "items");
 		describe_rule(L, vc, ru.ru_at[A_ITEMS], sub, depth + 1);
@@ -946,13 +952,14 @@ describe_run(lua_State *L)
 }
 
 int
-policy_schema_describe(lua_State *L, int idx, cJSON *out)
+policy_schema_describe(lua_State *L, int idx, bool whole, cJSON *out)
 {
 	struct vctx	 vc;
 	const char	*why;
 	int		 rc;
 
 	memset(&vc, 0, sizeof(vc));
+	vc.vc_whole = whole;
 	idx = lua_absindex(L, idx);
 	if (!lua_checkstack(L, 4))
 		return -1;
