@@ -30,6 +30,8 @@ static const char usage[] =
     "  serve            run the server until SIGINT/SIGTERM (default)\n"
     "  migrate          apply pending database migrations and exit\n"
     "  backup PATH      write a consistent copy of the live database\n"
+    "  openapi          print the API document (OpenAPI 3.1, JSON) of the\n"
+    "                   core and the modules in ERP_MODULES_DIR\n"
     "  audit verify     check the audit chain and its signed checkpoints\n"
     "  policy check FILE [--base]\n"
     "                   compile a policy (over the shipped base, or as the\n"
@@ -92,9 +94,9 @@ record_user_created(int64_t id, const char *how)
 	cJSON_Delete(details);
 }
 
-/* The base policy (and later the modules' fragments), API key pepper. */
+/* The base policy, with the fragments of the modules loaded before. */
 static void
-open_policy(const struct config *cf)
+open_base_policy(const struct config *cf)
 {
 	struct erp_err	 err;
 	char		 path[4096];
@@ -102,6 +104,13 @@ open_policy(const struct config *cf)
 	snprintf(path, sizeof(path), "%s/base.lua", cf->cf_policies_dir);
 	if (policy_engine_init(path, &err) == -1)
 		fatal("%s", err.e_msg);
+}
+
+/* The base policy, the API key pepper and the password rule. */
+static void
+open_policy(const struct config *cf)
+{
+	open_base_policy(cf);
 	if (auth_apikey_init(cf) == -1)
 		fatal("ERP_SECRET_KEY: cannot derive the API key pepper");
 	auth_password_set_rule(api_password_rule);
@@ -151,7 +160,8 @@ cmd_serve(struct config *cf)
 		fatal("%s", err.e_msg);
 	if (created != 0)
 		record_user_created(created, "bootstrap");
-	if (api_register(cf, &err) == -1 || module_start_all(&err) == -1)
+	if (api_register(cf, &err) == -1 || module_start_all(&err) == -1 ||
+	    api_openapi_init(&err) == -1)
 		fatal("%s", err.e_msg);
 
 	/* workers inherit this mask: only the main thread takes signals */
@@ -194,6 +204,49 @@ cmd_migrate(struct config *cf)
 		fatal("%s", err.e_msg);
 	db_thread_close();
 	log_info("database %s is up to date", cf->cf_db_path);
+	return 0;
+}
+
+/* The same throw-away key for every secret `erpd openapi` is asked for. */
+static const char *
+throwaway_secret(const char *name, void *arg)
+{
+	return strstr(name, "_FILE") != NULL ? NULL : arg;
+}
+
+/*
+ * Prints the API document of the core and the modules in
+ * ERP_MODULES_DIR; nothing is opened but the modules and the policies,
+ * and the keys the modules derive (ETags) come from a throw-away secret,
+ * since nothing is served.
+ */
+static int
+cmd_openapi(struct config *cf)
+{
+	struct erp_err	 err;
+	struct policy	*p;
+	unsigned char	 raw[32];
+	char		 key[2 * sizeof(raw) + 1];
+	char		*text;
+
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(key, sizeof(key), raw, sizeof(raw));
+	if (config_load_secrets(cf, throwaway_secret, key, &err) == -1)
+		fatal("%s", err.e_msg);
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(raw, sizeof(raw));
+	if (module_load_all(cf, false, &err) == -1)
+		fatal("%s", err.e_msg);
+	open_base_policy(cf);
+	if (api_register(cf, &err) == -1 || module_start_all(&err) == -1)
+		fatal("%s", err.e_msg);
+	if ((p = policy_get(0, 0, NULL, NULL)) == NULL)
+		fatal("the base policy does not compile");
+	if ((text = api_openapi_text(p, &err)) == NULL)
+		fatal("%s", err.e_msg);
+	printf("%s\n", text);
+	free(text);
+	policy_cache_thread_free();
 	return 0;
 }
 
@@ -436,6 +489,7 @@ main(int argc, char **argv)
 	}
 	if (!((strcmp(cmd, "serve") == 0 && argc <= 2) ||
 	    (strcmp(cmd, "migrate") == 0 && argc == 2) ||
+	    (strcmp(cmd, "openapi") == 0 && argc == 2) ||
 	    (strcmp(cmd, "backup") == 0 && argc == 3) ||
 	    (strcmp(cmd, "audit") == 0 && argc == 3 &&
 	    strcmp(argv[2], "verify") == 0) ||
@@ -459,6 +513,8 @@ main(int argc, char **argv)
 		rc = cmd_serve(&cf);
 	else if (strcmp(cmd, "migrate") == 0)
 		rc = cmd_migrate(&cf);
+	else if (strcmp(cmd, "openapi") == 0)
+		rc = cmd_openapi(&cf);
 	else if (strcmp(cmd, "user") == 0)
 		rc = cmd_user_add(&cf, argc, argv);
 	else if (strcmp(cmd, "audit") == 0)

@@ -42,7 +42,8 @@ api_register(const struct config *cf, struct erp_err *err)
 	    api_apikeys_register(err) == -1 ||
 	    api_policy_register(err) == -1 ||
 	    api_meta_register(err) == -1 ||
-	    api_audit_register(err) == -1)
+	    api_audit_register(err) == -1 ||
+	    api_openapi_register(err) == -1)
 		return -1;
 	return 0;
 }

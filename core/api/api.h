@@ -16,6 +16,17 @@
 #define API_LIMIT_DEFAULT	50
 #define API_LIMIT_MAX		500
 
+/* Shapes (http/shape.c) more than one route answers or reads. */
+#define API_PAGE_QUERY	"{limit?: integer, offset?: integer}"
+#define API_AUDIT_QUERY	"{limit?: integer, offset?: integer, " \
+			"action?: string, actor_id?: integer, since?: time}"
+#define API_AUDIT_PAGE	"page({id: integer, ts: time, actor_type: string, " \
+			"actor_id: integer|null, org_id: integer|null, " \
+			"action: string, resource_type: string|null, " \
+			"resource_id: string|null, outcome: string, " \
+			"ip: string|null, request_id: string|null, " \
+			"details: any, prev_hash: string|null, hash: string})"
+
 /*
  * Registers every built-in route (cf must outlive the server). Returns 0,
  * or -1 with err set.
@@ -63,22 +74,28 @@ bool	api_role_exists(struct http_req *, const char *role);
 int	api_grant_check(struct http_req *, const char *role,
 	    const char *action);
 
+/*
+ * openapi.c: the API document. init builds the base document from the
+ * route table (call once every route is added, before serving); text
+ * builds it for the schemas of p and returns it (the caller frees), or
+ * NULL with err set.
+ */
+int	api_openapi_register(struct erp_err *err);
+int	api_openapi_init(struct erp_err *err);
+char	*api_openapi_text(struct policy *p, struct erp_err *err);
+/*
+ * openapi_types.c: adds T_create, T_update and T to schemas for every
+ * type of types (policy_schemas_json with whole).
+ */
+void	api_openapi_types(cJSON *schemas, const cJSON *types);
+
 /* input.c: bodies and query parameters of built-in endpoints. */
-enum api_type { API_STRING, API_BOOL, API_INT };
-
-struct api_field {
-	const char	*af_name;
-	enum api_type	 af_type;
-	bool		 af_required;	/* not enforced on PATCH */
-	size_t		 af_max_len;	/* characters, strings only; 0: any */
-};
-
 /*
  * Checks that the body is an object whose fields are all in spec, of
  * their types, present when required (unless patch). Answers one 422
  * listing every broken field and returns -1, or returns 0.
  */
-int	api_check_body(struct http_req *, const struct api_field *spec,
+int	api_check_body(struct http_req *, const struct http_field *spec,
 	    size_t n, bool patch);
 /* Answers 500 internal (the cause is logged by whoever saw it). */
 int	api_internal(struct http_req *);

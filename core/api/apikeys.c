@@ -14,10 +14,10 @@
 #define DAYS_MAX	3650
 #define DAY		86400
 
-static const struct api_field create_fields[] = {
-	{ "name", API_STRING, true, KEY_NAME_MAX },
-	{ "role", API_STRING, true, 0 },
-	{ "expires_in_days", API_INT, false, 0 },
+static const struct http_field create_fields[] = {
+	{ "name", HTTP_T_STRING, true, KEY_NAME_MAX },
+	{ "role", HTTP_T_STRING, true, 0 },
+	{ "expires_in_days", HTTP_T_INT, false, 0 },
 };
 
 /* Unix seconds as RFC 3339, or null for 0 (never). */
@@ -257,14 +257,26 @@ key_revoke(struct http_req *req)
 
 static const struct http_route routes[] = {
 	{ .rt_methods = HTTP_POST, .rt_path = "/api/v1/orgs/{org}/api-keys",
-	  .rt_permission = "apikey:create", .rt_handler = key_create },
+	  .rt_permission = "apikey:create", .rt_handler = key_create,
+	  .rt_summary = "Create an API key (the key is shown this once)",
+	  HTTP_BODY(create_fields), .rt_status = 201,
+	  .rt_reply = "{id: integer, name: string, prefix: string, "
+	    "key: string, role: string, expires_at: time|null}" },
 	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/orgs/{org}/api-keys",
-	  .rt_permission = "apikey:read", .rt_handler = key_list },
+	  .rt_permission = "apikey:read", .rt_handler = key_list,
+	  .rt_summary = "List API keys (without keys)",
+	  .rt_query = API_PAGE_QUERY,
+	  .rt_reply = "page({id: integer, name: string, prefix: string, "
+	    "role: string, created_at: time, expires_at: time|null, "
+	    "revoked_at: time|null, last_used_at: time|null, "
+	    "created_by: integer})" },
 	{ .rt_methods = HTTP_DELETE,
 	  .rt_path = "/api/v1/orgs/{org}/api-keys/{id}",
 	  .rt_permission = "apikey:revoke", .rt_load = key_load,
-	  .rt_handler = key_revoke },
+	  .rt_handler = key_revoke, .rt_summary = "Revoke an API key",
+	  .rt_status = 204 },
 };
+
 
 int
 api_apikeys_register(struct erp_err *err)

@@ -241,8 +241,12 @@ system_audit(struct http_req *req)
 
 static const struct http_route routes[] = {
 	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/audit",
-	  .rt_handler = system_audit },
+	  .rt_handler = system_audit,
+	  .rt_summary = "Audit entries, also of no organization (system "
+	    "admins)", .rt_query = API_AUDIT_QUERY,
+	  .rt_reply = API_AUDIT_PAGE },
 };
+
 
 int
 api_audit_register(struct erp_err *err)

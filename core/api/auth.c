@@ -16,14 +16,14 @@
 static struct auth_rl	*ip_limit;	/* every attempt, per client ip */
 static struct auth_rl	*account_limit;	/* failures, per account */
 
-static const struct api_field login_fields[] = {
-	{ "email", API_STRING, true, 0 },
-	{ "password", API_STRING, true, 0 },
+static const struct http_field login_fields[] = {
+	{ "email", HTTP_T_STRING, true, 0 },
+	{ "password", HTTP_T_STRING, true, 0 },
 };
 
-static const struct api_field password_fields[] = {
-	{ "current_password", API_STRING, true, 0 },
-	{ "new_password", API_STRING, true, 0 },
+static const struct http_field password_fields[] = {
+	{ "current_password", HTTP_T_STRING, true, 0 },
+	{ "new_password", HTTP_T_STRING, true, 0 },
 };
 
 static int
@@ -315,14 +315,24 @@ change_password(struct http_req *req)
 	return reply_token(req, u.us_id, u.us_token_version);
 }
 
+/* The answer of a login and of a password change. */
+#define TOKEN_SHAPE	"{access_token: string, token_type: 'bearer', " \
+			"expires_in: integer}"
+
 static const struct http_route routes[] = {
 	{ .rt_methods = HTTP_POST, .rt_path = "/api/v1/auth/token",
-	  .rt_flags = HTTP_ROUTE_PUBLIC, .rt_handler = login },
+	  .rt_flags = HTTP_ROUTE_PUBLIC, .rt_handler = login,
+	  .rt_summary = "Log in: an access token for email and password",
+	  HTTP_BODY(login_fields), .rt_reply = TOKEN_SHAPE },
 	{ .rt_methods = HTTP_POST, .rt_path = "/api/v1/auth/logout",
-	  .rt_handler = logout },
+	  .rt_handler = logout,
+	  .rt_summary = "Log out: the token used dies", .rt_status = 204 },
 	{ .rt_methods = HTTP_PUT, .rt_path = "/api/v1/users/me/password",
-	  .rt_handler = change_password },
+	  .rt_handler = change_password,
+	  .rt_summary = "Change one's password; every older token dies",
+	  HTTP_BODY(password_fields), .rt_reply = TOKEN_SHAPE },
 };
+
 
 int
 api_auth_register(const struct config *cf, struct erp_err *err)

@@ -27,10 +27,14 @@ readyz(struct http_req *req)
 
 static const struct http_route routes[] = {
 	{ .rt_methods = HTTP_GET, .rt_path = "/healthz",
-	  .rt_flags = HTTP_ROUTE_PUBLIC, .rt_handler = healthz },
+	  .rt_flags = HTTP_ROUTE_PUBLIC, .rt_handler = healthz,
+	  .rt_summary = "Alive", .rt_reply = "{status: 'ok'}" },
 	{ .rt_methods = HTTP_GET, .rt_path = "/readyz",
-	  .rt_flags = HTTP_ROUTE_PUBLIC, .rt_handler = readyz },
+	  .rt_flags = HTTP_ROUTE_PUBLIC, .rt_handler = readyz,
+	  .rt_summary = "Ready: the database answers",
+	  .rt_reply = "{status: 'ready'}" },
 };
+
 
 int
 api_health_register(struct erp_err *err)

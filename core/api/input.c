@@ -40,14 +40,14 @@ api_add_field(cJSON *fields, const char *field, const char *code,
 }
 
 static bool
-type_ok(const cJSON *v, enum api_type t)
+type_ok(const cJSON *v, enum http_type t)
 {
 	switch (t) {
-	case API_STRING:
+	case HTTP_T_STRING:
 		return cJSON_IsString(v);
-	case API_BOOL:
+	case HTTP_T_BOOL:
 		return cJSON_IsBool(v);
-	case API_INT:
+	case HTTP_T_INT:
 		return cJSON_IsNumber(v) &&
 		    v->valuedouble == (double)(int64_t)v->valuedouble;
 	}
@@ -55,21 +55,21 @@ type_ok(const cJSON *v, enum api_type t)
 }
 
 static const char *
-type_name(enum api_type t)
+type_name(enum http_type t)
 {
 	switch (t) {
-	case API_STRING:
+	case HTTP_T_STRING:
 		return "must be a string";
-	case API_BOOL:
+	case HTTP_T_BOOL:
 		return "must be a boolean";
-	case API_INT:
+	case HTTP_T_INT:
 		return "must be an integer";
 	}
 	return "has the wrong type";
 }
 
 int
-api_check_body(struct http_req *req, const struct api_field *spec,
+api_check_body(struct http_req *req, const struct http_field *spec,
     size_t n, bool patch)
 {
 	const cJSON	*body = http_body(req), *v;
@@ -83,31 +83,31 @@ api_check_body(struct http_req *req, const struct api_field *spec,
 	}
 	cJSON_ArrayForEach(v, body) {
 		for (i = 0; i < n; i++)
-			if (strcmp(v->string, spec[i].af_name) == 0)
+			if (strcmp(v->string, spec[i].hf_name) == 0)
 				break;
 		if (i == n)
 			api_add_field(fields, v->string, "unknown",
 			    "is not a known field");
 	}
 	for (i = 0; i < n; i++) {
-		v = cJSON_GetObjectItemCaseSensitive(body, spec[i].af_name);
+		v = cJSON_GetObjectItemCaseSensitive(body, spec[i].hf_name);
 		if (v == NULL) {
-			if (spec[i].af_required && !patch)
-				api_add_field(fields, spec[i].af_name, "required",
+			if (spec[i].hf_required && !patch)
+				api_add_field(fields, spec[i].hf_name, "required",
 				    "is required");
 			continue;
 		}
-		if (!type_ok(v, spec[i].af_type)) {
-			api_add_field(fields, spec[i].af_name, "type",
-			    type_name(spec[i].af_type));
+		if (!type_ok(v, spec[i].hf_type)) {
+			api_add_field(fields, spec[i].hf_name, "type",
+			    type_name(spec[i].hf_type));
 			continue;
 		}
-		if (spec[i].af_type == API_STRING && spec[i].af_max_len > 0 &&
+		if (spec[i].hf_type == HTTP_T_STRING && spec[i].hf_max_len > 0 &&
 		    utf8_count(v->valuestring, strlen(v->valuestring)) >
-		    spec[i].af_max_len) {
+		    spec[i].hf_max_len) {
 			snprintf(msg, sizeof(msg), "must be at most %zu "
-			    "characters", spec[i].af_max_len);
-			api_add_field(fields, spec[i].af_name, "max_len", msg);
+			    "characters", spec[i].hf_max_len);
+			api_add_field(fields, spec[i].hf_name, "max_len", msg);
 		}
 	}
 	if (cJSON_GetArraySize(fields) == 0) {

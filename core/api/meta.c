@@ -351,7 +351,11 @@ meta(struct http_req *req)
 static const struct http_route routes[] = {
 	/* any member: the pipeline checks membership, nothing else */
 	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/orgs/{org}/meta",
-	  .rt_handler = meta },
+	  .rt_handler = meta,
+	  .rt_summary = "The organization's schemas and the caller's rights, "
+	    "for building forms",
+	  .rt_reply = "{role: string|null, permissions: [string], "
+	    "resources: {...}, admin: {...}}" },
 };
 
 int

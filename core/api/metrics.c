@@ -52,8 +52,11 @@ metrics(struct http_req *req)
 
 static const struct http_route routes[] = {
 	{ .rt_methods = HTTP_GET, .rt_path = "/metrics",
-	  .rt_flags = HTTP_ROUTE_AUTH_OPTIONAL, .rt_handler = metrics },
+	  .rt_flags = HTTP_ROUTE_AUTH_OPTIONAL, .rt_handler = metrics,
+	  .rt_summary = "Prometheus metrics (system admins, or loopback)",
+	  .rt_reply = "text/plain" },
 };
+
 
 int
 api_metrics_register(struct erp_err *err)

@@ -11,18 +11,18 @@
 #define ORG_NAME_MAX	200	/* characters */
 #define ORG_SLUG_MAX	64	/* bytes of a-z 0-9 - */
 
-static const struct api_field org_fields[] = {
-	{ "name", API_STRING, true, ORG_NAME_MAX },
-	{ "slug", API_STRING, true, ORG_SLUG_MAX },
+static const struct http_field org_fields[] = {
+	{ "name", HTTP_T_STRING, true, ORG_NAME_MAX },
+	{ "slug", HTTP_T_STRING, true, ORG_SLUG_MAX },
 };
 
-static const struct api_field set_fields[] = {
-	{ "role", API_STRING, true, 0 },
+static const struct http_field set_fields[] = {
+	{ "role", HTTP_T_STRING, true, 0 },
 };
 
-static const struct api_field add_fields[] = {
-	{ "email", API_STRING, true, 0 },
-	{ "role", API_STRING, true, 0 },
+static const struct http_field add_fields[] = {
+	{ "email", HTTP_T_STRING, true, 0 },
+	{ "role", HTTP_T_STRING, true, 0 },
 };
 
 static const char *
@@ -569,28 +569,49 @@ org_audit(struct http_req *req)
 	return api_audit_list(req, http_org(req));
 }
 
+#define MEMBER_SHAPE	"{user_id: integer, email: string, name: string, " \
+			"role: string}"
+
 static const struct http_route routes[] = {
 	{ .rt_methods = HTTP_POST, .rt_path = "/api/v1/orgs",
-	  .rt_handler = org_create },
+	  .rt_handler = org_create,
+	  .rt_summary = "Create an organization (system admins)",
+	  HTTP_BODY(org_fields), .rt_status = 201,
+	  .rt_reply = "{id: integer, name: string, slug: string}" },
 	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/orgs",
-	  .rt_handler = org_list },
+	  .rt_handler = org_list,
+	  .rt_summary = "The caller's organizations (all for system admins)",
+	  .rt_query = API_PAGE_QUERY,
+	  .rt_reply = "page({id: integer, name: string, slug: string, "
+	    "role: string|null})" },
 	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/orgs/{org}/members",
-	  .rt_permission = "member:read", .rt_handler = members_list },
+	  .rt_permission = "member:read", .rt_handler = members_list,
+	  .rt_summary = "List members", .rt_query = API_PAGE_QUERY,
+	  .rt_reply = "page(" MEMBER_SHAPE ")" },
 	{ .rt_methods = HTTP_POST, .rt_path = "/api/v1/orgs/{org}/members",
-	  .rt_permission = "member:manage", .rt_handler = member_add },
+	  .rt_permission = "member:manage", .rt_handler = member_add,
+	  .rt_summary = "Add an existing user by email",
+	  HTTP_BODY(add_fields), .rt_status = 201, .rt_reply = MEMBER_SHAPE },
 	{ .rt_methods = HTTP_PUT,
 	  .rt_path = "/api/v1/orgs/{org}/members/{user_id}",
 	  .rt_permission = "member:manage", .rt_load = member_load,
-	  .rt_handler = member_put },
+	  .rt_handler = member_put, .rt_summary = "Set a member's role",
+	  HTTP_BODY(set_fields), .rt_reply = MEMBER_SHAPE },
 	{ .rt_methods = HTTP_DELETE,
 	  .rt_path = "/api/v1/orgs/{org}/members/{user_id}",
 	  .rt_permission = "member:manage", .rt_load = member_load,
-	  .rt_handler = member_delete },
+	  .rt_handler = member_delete, .rt_summary = "Remove a member",
+	  .rt_status = 204 },
 	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/orgs/{org}/roles",
-	  .rt_permission = "member:read", .rt_handler = roles },
+	  .rt_permission = "member:read", .rt_handler = roles,
+	  .rt_summary = "The roles in force",
+	  .rt_reply = "{items: [{name: string, permissions: [string]}]}" },
 	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/orgs/{org}/audit",
-	  .rt_permission = "audit:read", .rt_handler = org_audit },
+	  .rt_permission = "audit:read", .rt_handler = org_audit,
+	  .rt_summary = "The organization's audit entries",
+	  .rt_query = API_AUDIT_QUERY, .rt_reply = API_AUDIT_PAGE },
 };
+
 
 int
 api_orgs_register(struct erp_err *err)

@@ -13,17 +13,17 @@
 #define TYPE_MAX	63	/* bytes of a resource type */
 #define COMMENT_MAX	500	/* characters of a version's comment */
 
-static const struct api_field put_fields[] = {
-	{ "source", API_STRING, true, 0 },
-	{ "comment", API_STRING, false, COMMENT_MAX },
+static const struct http_field put_fields[] = {
+	{ "source", HTTP_T_STRING, true, 0 },
+	{ "comment", HTTP_T_STRING, false, COMMENT_MAX },
 };
 
-static const struct api_field delete_fields[] = {
-	{ "comment", API_STRING, false, COMMENT_MAX },
+static const struct http_field delete_fields[] = {
+	{ "comment", HTTP_T_STRING, false, COMMENT_MAX },
 };
 
-static const struct api_field rollback_fields[] = {
-	{ "version", API_INT, true, 0 },
+static const struct http_field rollback_fields[] = {
+	{ "version", HTTP_T_INT, true, 0 },
 };
 
 /* 422 policy_invalid with the compiler's message ("policy:3: ..."). */
@@ -750,25 +750,51 @@ dry_run(struct http_req *req)
 	return http_reply_json(req, 200, o);
 }
 
+#define POLICY_SHAPE	"{version: integer, source: string, " \
+			"updated_at: time|null, updated_by: integer|null}"
+
 static const struct http_route routes[] = {
 	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/orgs/{org}/policy",
-	  .rt_permission = "policy:read", .rt_handler = get },
+	  .rt_permission = "policy:read", .rt_handler = get,
+	  .rt_summary = "The organization's own policy (version 0: none)",
+	  .rt_reply = POLICY_SHAPE },
 	{ .rt_methods = HTTP_PUT, .rt_path = "/api/v1/orgs/{org}/policy",
-	  .rt_permission = "policy:manage", .rt_handler = put },
+	  .rt_permission = "policy:manage", .rt_handler = put,
+	  .rt_summary = "Replace the policy once it compiles and passes its "
+	    "tests", HTTP_BODY(put_fields), .rt_reply = POLICY_SHAPE },
 	{ .rt_methods = HTTP_GET,
 	  .rt_path = "/api/v1/orgs/{org}/policy/versions",
-	  .rt_permission = "policy:read", .rt_handler = versions },
+	  .rt_permission = "policy:read", .rt_handler = versions,
+	  .rt_summary = "List the policy's versions",
+	  .rt_query = API_PAGE_QUERY,
+	  .rt_reply = "page({version: integer, updated_at: time, "
+	    "updated_by: integer, comment: string|null})" },
 	{ .rt_methods = HTTP_DELETE, .rt_path = "/api/v1/orgs/{org}/policy",
-	  .rt_permission = "policy:manage", .rt_handler = revert },
+	  .rt_permission = "policy:manage", .rt_handler = revert,
+	  .rt_summary = "Back to the base policy alone, as a new version",
+	  HTTP_BODY(delete_fields), .rt_reply = POLICY_SHAPE },
 	{ .rt_methods = HTTP_GET,
 	  .rt_path = "/api/v1/orgs/{org}/policy/versions/{n}",
-	  .rt_permission = "policy:read", .rt_handler = version_get },
+	  .rt_permission = "policy:read", .rt_handler = version_get,
+	  .rt_summary = "One stored version, whole",
+	  .rt_reply = "{version: integer, source: string, updated_at: time, "
+	    "updated_by: integer|null, comment: string|null}" },
 	{ .rt_methods = HTTP_POST,
 	  .rt_path = "/api/v1/orgs/{org}/policy/rollback",
-	  .rt_permission = "policy:manage", .rt_handler = rollback },
+	  .rt_permission = "policy:manage", .rt_handler = rollback,
+	  .rt_summary = "Make an earlier version current, as a new version",
+	  HTTP_BODY(rollback_fields), .rt_reply = POLICY_SHAPE },
 	{ .rt_methods = HTTP_POST,
 	  .rt_path = "/api/v1/orgs/{org}/policy/dry-run",
-	  .rt_permission = "policy:read", .rt_handler = dry_run },
+	  .rt_permission = "policy:read", .rt_handler = dry_run,
+	  .rt_summary = "What the current (or a given) policy decides, "
+	    "and why",
+	  .rt_request = "{source?: string, subject: {user_id?: integer, "
+	    "role?: string}, action: string, resource: {type: string, ...}, "
+	    "context?: {...}}",
+	  .rt_reply = "{allow: boolean, reason: string|null, role: string, "
+	    "matched: string|null, version: integer|null, "
+	    "line: integer|null}" },
 };
 
 int

@@ -10,17 +10,17 @@
 #include "api.h"
 #include "db/db.h"
 
-static const struct api_field create_fields[] = {
-	{ "email", API_STRING, true, 0 },
-	{ "name", API_STRING, false, AUTH_NAME_MAX },
-	{ "password", API_STRING, true, 0 },
-	{ "is_admin", API_BOOL, false, 0 },
+static const struct http_field create_fields[] = {
+	{ "email", HTTP_T_STRING, true, 0 },
+	{ "name", HTTP_T_STRING, false, AUTH_NAME_MAX },
+	{ "password", HTTP_T_STRING, true, 0 },
+	{ "is_admin", HTTP_T_BOOL, false, 0 },
 };
 
-static const struct api_field patch_fields[] = {
-	{ "name", API_STRING, false, AUTH_NAME_MAX },
-	{ "is_admin", API_BOOL, false, 0 },
-	{ "is_active", API_BOOL, false, 0 },
+static const struct http_field patch_fields[] = {
+	{ "name", HTTP_T_STRING, false, AUTH_NAME_MAX },
+	{ "is_admin", HTTP_T_BOOL, false, 0 },
+	{ "is_active", HTTP_T_BOOL, false, 0 },
 };
 
 static cJSON *
@@ -273,16 +273,30 @@ patch(struct http_req *req)
 	return http_reply_json(req, 200, user_json(&after));
 }
 
+#define USER_SHAPE	"{id: integer, email: string, name: string, " \
+			"is_admin: boolean, is_active: boolean, " \
+			"created_at: time, updated_at: time}"
+
 static const struct http_route routes[] = {
 	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/users/me",
-	  .rt_handler = me },
+	  .rt_handler = me,
+	  .rt_summary = "The caller and their organizations",
+	  .rt_reply = "{id: integer, email: string, name: string, "
+	    "is_admin: boolean, organizations: [{id: integer, name: string, "
+	    "slug: string, role: string|null}]}" },
 	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/users",
-	  .rt_handler = list },
+	  .rt_handler = list, .rt_summary = "List users (system admins)",
+	  .rt_query = API_PAGE_QUERY, .rt_reply = "page(" USER_SHAPE ")" },
 	{ .rt_methods = HTTP_POST, .rt_path = "/api/v1/users",
-	  .rt_handler = create },
+	  .rt_handler = create, .rt_summary = "Create a user (system admins)",
+	  HTTP_BODY(create_fields), .rt_status = 201,
+	  .rt_reply = USER_SHAPE },
 	{ .rt_methods = HTTP_PATCH, .rt_path = "/api/v1/users/{id}",
-	  .rt_handler = patch },
+	  .rt_handler = patch,
+	  .rt_summary = "Change or deactivate a user (system admins)",
+	  HTTP_BODY(patch_fields), .rt_reply = USER_SHAPE },
 };
+
 
 int
 api_users_register(struct erp_err *err)

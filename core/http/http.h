@@ -51,6 +51,22 @@ typedef int (*http_handler_fn)(struct http_req *);
  */
 typedef int (*http_load_fn)(struct http_req *, cJSON **attrs);
 
+/* A field of a built-in endpoint's JSON body (api/input.c checks it). */
+enum http_type { HTTP_T_STRING, HTTP_T_BOOL, HTTP_T_INT };
+
+struct http_field {
+	const char	*hf_name;
+	enum http_type	 hf_type;
+	bool		 hf_required;	/* not enforced on PATCH */
+	size_t		 hf_max_len;	/* characters, strings only; 0: any */
+};
+
+/* A route's body fields: .rt_body and .rt_nbody from one array. */
+#define HTTP_BODY(a)	.rt_body = (a), .rt_nbody = nitems(a)
+
+/* rt_status of a route that answers some 2xx of a shape it does not say. */
+#define HTTP_DOC_ANY_2XX	2
+
 struct http_route {
 	int		 rt_methods;	/* HTTP_GET | ... (GET implies HEAD) */
 	const char	*rt_path;	/* "/api/v1/users/{id}": static string */
@@ -75,6 +91,17 @@ struct http_route {
 	 */
 	int		(*rt_compute)(struct http_req *, cJSON *record,
 			    const cJSON *before);
+	/*
+	 * What the API document (api/openapi.c) says of the route; the
+	 * pipeline never reads these. Shapes are in shape.c's notation.
+	 */
+	const char	*rt_summary;	/* one line */
+	int		 rt_status;	/* success status; 0 means 200 */
+	const char	*rt_reply;	/* success body's shape; NULL: none */
+	const char	*rt_query;	/* query parameters: "{limit?:integer}" */
+	const struct http_field *rt_body;	/* a built-in body's fields */
+	size_t		 rt_nbody;
+	const char	*rt_request;	/* or the shape of one checked by hand */
 };
 
 /* Called for every policy denial (to record it); set before serving. */
@@ -93,6 +120,13 @@ int	http_route_add(const struct http_route *, struct erp_err *err);
 /* Calls fn for every route of the table, in the order they were added. */
 void	http_route_each(void (*fn)(const struct http_route *, void *),
 	    void *arg);
+
+/*
+ * shape.c: a shape in the notation of rt_reply, rt_query and rt_request
+ * (docs/openapi.md) as JSON Schema the caller frees, or NULL with err
+ * naming the offset where it went wrong.
+ */
+cJSON	*http_shape_schema(const char *text, struct erp_err *err);
 
 /* Starts serving with cf (which must outlive the server). 0 or -1. */
 int	http_server_start(const struct config *cf, struct erp_err *err);

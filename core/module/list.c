@@ -32,7 +32,10 @@ module_list_register(struct erp_err *err)
 {
 	static const struct http_route	 route = {
 		.rt_methods = HTTP_GET, .rt_path = "/api/v1/modules",
-		.rt_handler = modules_list
+		.rt_handler = modules_list,
+		.rt_summary = "The loaded modules",
+		.rt_reply = "{items: [{name: string, version: string, "
+		    "abi: string}]}"
 	};
 
 	return http_route_add(&route, err);

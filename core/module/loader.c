@@ -413,6 +413,57 @@ reserved_names(const struct erp_route *r)
 	return v;
 }
 
+/*
+ * What the API document says of a module route. ABI 1 declares no answer
+ * shapes, so only a route of the usual shape gets one: under a path named
+ * after its permission's type ("/products" for product:*), a list, a
+ * record, a created record, nothing after a delete. Any other route (an
+ * action, a download) is documented as some 2xx answer whose shape the
+ * module does not declare. The strings live as long as erpd.
+ */
+static void
+route_doc(const struct erp_route *r, struct http_route *hr)
+{
+	static const char *const verbs[] = { [ERP_GET] = "Read",
+	    [ERP_POST] = "Create", [ERP_PUT] = "Replace",
+	    [ERP_PATCH] = "Update", [ERP_DELETE] = "Delete" };
+	char		 type[64], text[160];
+	size_t		 n, tlen;
+	bool		 collection, item;
+
+	n = r->permission != NULL ? strcspn(r->permission, ":") : 0;
+	snprintf(type, sizeof(type), "%.*s", (int)n,
+	    n > 0 ? r->permission : "");
+	tlen = strlen(type);
+	/* "/<type>s" or "/<type>s/{id}" */
+	collection = tlen > 0 && r->path[0] == '/' &&
+	    strncmp(r->path + 1, type, tlen) == 0 &&
+	    r->path[tlen + 1] == 's' && r->path[tlen + 2] == '\0';
+	item = tlen > 0 && r->path[0] == '/' &&
+	    strncmp(r->path + 1, type, tlen) == 0 &&
+	    strncmp(r->path + tlen + 1, "s/{", 3) == 0 &&
+	    strchr(r->path + tlen + 4, '/') == NULL;
+	if (!collection && !item) {
+		hr->rt_status = HTTP_DOC_ANY_2XX;
+		return;
+	}
+	snprintf(text, sizeof(text), "%s %s%s", r->method == ERP_GET &&
+	    collection ? "List" : verbs[r->method], type, r->method ==
+	    ERP_GET && collection ? "s" : "");
+	hr->rt_summary = xstrdup(text);
+	if (r->method == ERP_DELETE) {
+		hr->rt_status = 204;
+		return;
+	}
+	snprintf(text, sizeof(text), r->method == ERP_GET && collection ?
+	    "page($%s)" : "$%s", type);
+	hr->rt_reply = xstrdup(text);
+	if (r->method == ERP_GET && collection)
+		hr->rt_query = "{limit?: integer, offset?: integer, ...}";
+	if (r->method == ERP_POST && collection)
+		hr->rt_status = 201;
+}
+
 /* Registers module i's route r in the one route table. 0, or -1 (err). */
 static int
 add_route(size_t i, const struct erp_route *r, struct erp_err *err)
@@ -440,6 +491,7 @@ add_route(size_t i, const struct erp_route *r, struct erp_err *err)
 	hr.rt_load = r->load != NULL ? host_load : NULL;
 	hr.rt_compute = r->compute != NULL ? host_compute : NULL;
 	hr.rt_computed = reserved_names(r);
+	route_doc(r, &hr);
 	if (http_route_add(&hr, err) == -1) {
 		snprintf(why, sizeof(why), "%s", err->e_msg);
 		err_set(err, "%s: %s (%s)", mods[i].lo_path, why,
