@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config
 	libcivetweb-dev liblua5.4-dev libsqlite3-dev libsodium-dev
 	libcjson-dev libjwt-dev check python3 curl jq
-	chromium chromium-driver python3-selenium)
+	chromium chromium-driver python3-selenium python3-jsonschema)
 pkgs+=("$@")
 
 missing=()

@@ -19,8 +19,11 @@ PATH. One server per TestCase class:
             self.assertEqual(r.status, 200, repr(r))
 
 ERPD_KEEP_TMP=1 keeps each server's temporary directory (logs, data).
+ERPD_RECORD_DIR=DIR records every answer there for erpd's API contract
+check (Recorder; erpd's docs/openapi.md).
 """
 
+import base64
 import glob
 import http.client
 import json
@@ -117,6 +120,62 @@ def json_lines(text):
         except ValueError:
             out.append(None)
     return out
+
+
+class Recorder:
+    """Appends each answer a test receives, as one JSON line, to
+    DIR/answers-<pid>.jsonl: {"doc", "method", "path", "status",
+    "content_type", "body"} (body as text, or "body_base64" when it is
+    not UTF-8). "doc" names the API document of the server that answered,
+    fetched once per server into DIR, so erpd's
+    tests/contract/check_answers.py validates each answer against the
+    document of the server (and modules) that gave it."""
+
+    def __init__(self, directory):
+        self.dir = directory
+        os.makedirs(directory, exist_ok=True)
+        self.path = os.path.join(directory, "answers-%d.jsonl" % os.getpid())
+
+    def fetch_doc(self, host, port):
+        """Saves the server's /api/v1/openapi.json; returns its file name,
+        or None when the server does not answer it."""
+        try:
+            c = http.client.HTTPConnection(host, port, timeout=10)
+            c.request("GET", "/api/v1/openapi.json")
+            r = c.getresponse()
+            body = r.read()
+            c.close()
+        except OSError:
+            return None
+        if r.status != 200:
+            return None
+        name = "doc-%d-%d-%d.json" % (os.getpid(), port, time.time_ns())
+        with open(os.path.join(self.dir, name), "wb") as f:
+            f.write(body)
+        return name
+
+    def record(self, doc, method, path, response):
+        entry = {"doc": doc, "method": method, "path": path,
+                 "status": response.status,
+                 "content_type": response.headers.get("content-type", "")}
+        try:
+            entry["body"] = response.body.decode("utf-8")
+        except UnicodeDecodeError:
+            entry["body_base64"] = base64.b64encode(
+                response.body).decode("ascii")
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry) + "\n")
+
+
+RECORDER = Recorder(os.environ["ERPD_RECORD_DIR"]) if os.environ.get(
+    "ERPD_RECORD_DIR") else None
+
+
+def request_line(data):
+    """(method, target) of raw request bytes, or None if malformed."""
+    line = data.split(b"\r\n", 1)[0].decode("latin-1")
+    parts = line.split(" ")
+    return (parts[0], parts[1]) if len(parts) == 3 else None
 
 
 class Response:
@@ -282,6 +341,7 @@ class Server:
         self.proc = None
         self.port = None
         self.host = "127.0.0.1"
+        self.doc = None     # the recorded API document's file name
 
     # -- process ---------------------------------------------------------
 
@@ -311,6 +371,8 @@ class Server:
         for attempt in range(3):
             self.spawn()
             if self.wait_ready(timeout):
+                if RECORDER is not None:
+                    self.doc = RECORDER.fetch_doc(self.host, self.port)
                 return self
             # A port taken between free_port() and bind(): try another.
             if self.proc.poll() is not None and attempt < 2 and re.search(
@@ -415,7 +477,9 @@ class Server:
             c.request(method, path, body=body, headers=dict(headers or {}))
             r = c.getresponse()
             data = r.read()
-            return Response(r.status, r.reason, r.getheaders(), data)
+            response = Response(r.status, r.reason, r.getheaders(), data)
+            self.record(method, path, response)
+            return response
         except OSError as e:
             if not self.running():
                 raise AssertionError(
@@ -425,6 +489,11 @@ class Server:
         finally:
             if own:
                 c.close()
+
+    def record(self, method, path, response):
+        """Records an answer when ERPD_RECORD_DIR is set (Recorder)."""
+        if RECORDER is not None and response is not None:
+            RECORDER.record(self.doc, method, path, response)
 
     def get(self, path, headers=None, **kw):
         return self.request("GET", path, headers=headers, **kw)
@@ -495,7 +564,11 @@ class Server:
         """Sends raw bytes on a new connection and reads one response."""
         with self.socket(timeout) as s:
             s.sendall(data)
-            return read_response(s, method=method)
+            response = read_response(s, method=method)
+        line = request_line(data)
+        if line is not None:
+            self.record(line[0], line[1], response)
+        return response
 
 
 class IdentityMixin:
