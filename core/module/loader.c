@@ -414,15 +414,16 @@ reserved_names(const struct erp_route *r)
 }
 
 /*
- * What the API document says of a module route. ABI 1 declares no answer
- * shapes, so only a route of the usual shape gets one: under a path named
- * after its permission's type ("/products" for product:*), a list, a
- * record, a created record, nothing after a delete. Any other route (an
- * action, a download) is documented as some 2xx answer whose shape the
- * module does not declare. The strings live as long as erpd.
+ * What the API document says of a module route: what the route declares
+ * (summary, status, reply), and otherwise what its path implies when it
+ * has the usual one, named after its permission's type ("/products",
+ * "/products/{id}" for product:*): a list, a record, a created record,
+ * nothing after a delete. Any other route answers some 2xx of a shape it
+ * does not declare. Returns 0, or -1 with err naming a malformed reply.
  */
-static void
-route_doc(const struct erp_route *r, struct http_route *hr)
+static int
+route_doc(const struct erp_route *r, struct http_route *hr,
+    struct erp_err *err)
 {
 	static const char *const verbs[] = { [ERP_GET] = "Read",
 	    [ERP_POST] = "Create", [ERP_PUT] = "Replace",
@@ -430,6 +431,7 @@ route_doc(const struct erp_route *r, struct http_route *hr)
 	char		 type[64], text[160];
 	size_t		 n, tlen;
 	bool		 collection, item;
+	cJSON		*shape;
 
 	n = r->permission != NULL ? strcspn(r->permission, ":") : 0;
 	snprintf(type, sizeof(type), "%.*s", (int)n,
@@ -443,25 +445,40 @@ route_doc(const struct erp_route *r, struct http_route *hr)
 	    strncmp(r->path + 1, type, tlen) == 0 &&
 	    strncmp(r->path + tlen + 1, "s/{", 3) == 0 &&
 	    strchr(r->path + tlen + 4, '/') == NULL;
-	if (!collection && !item) {
-		hr->rt_status = HTTP_DOC_ANY_2XX;
-		return;
+	if (!collection && !item)
+		hr->rt_status = r->reply != NULL ? 0 : HTTP_DOC_ANY_2XX;
+	else {
+		snprintf(text, sizeof(text), "%s %s%s", r->method == ERP_GET &&
+		    collection ? "List" : verbs[r->method], type,
+		    r->method == ERP_GET && collection ? "s" : "");
+		hr->rt_summary = xstrdup(text);
+		if (r->method == ERP_DELETE)
+			hr->rt_status = 204;
+		else {
+			snprintf(text, sizeof(text), r->method == ERP_GET &&
+			    collection ? "page($%s)" : "$%s", type);
+			hr->rt_reply = xstrdup(text);
+		}
+		if (r->method == ERP_GET && collection)
+			hr->rt_query = "{limit?: integer, offset?: integer, ...}";
+		if (r->method == ERP_POST && collection)
+			hr->rt_status = 201;
 	}
-	snprintf(text, sizeof(text), "%s %s%s", r->method == ERP_GET &&
-	    collection ? "List" : verbs[r->method], type, r->method ==
-	    ERP_GET && collection ? "s" : "");
-	hr->rt_summary = xstrdup(text);
-	if (r->method == ERP_DELETE) {
-		hr->rt_status = 204;
-		return;
-	}
-	snprintf(text, sizeof(text), r->method == ERP_GET && collection ?
-	    "page($%s)" : "$%s", type);
-	hr->rt_reply = xstrdup(text);
-	if (r->method == ERP_GET && collection)
-		hr->rt_query = "{limit?: integer, offset?: integer, ...}";
-	if (r->method == ERP_POST && collection)
-		hr->rt_status = 201;
+	if (r->summary != NULL)
+		hr->rt_summary = r->summary;
+	if (r->status != 0)
+		hr->rt_status = r->status;
+	if (r->reply == NULL)
+		return 0;
+	hr->rt_reply = r->reply;
+	/* a media type is taken as it is; a shape must parse */
+	if (r->reply[0] == '*' || (strchr(r->reply, '/') != NULL &&
+	    r->reply[0] != '{'))
+		return 0;
+	if ((shape = http_shape_schema(r->reply, err)) == NULL)
+		return -1;
+	cJSON_Delete(shape);
+	return 0;
 }
 
 /* Registers module i's route r in the one route table. 0, or -1 (err). */
@@ -491,8 +508,7 @@ add_route(size_t i, const struct erp_route *r, struct erp_err *err)
 	hr.rt_load = r->load != NULL ? host_load : NULL;
 	hr.rt_compute = r->compute != NULL ? host_compute : NULL;
 	hr.rt_computed = reserved_names(r);
-	route_doc(r, &hr);
-	if (http_route_add(&hr, err) == -1) {
+	if (route_doc(r, &hr, err) == -1 || http_route_add(&hr, err) == -1) {
 		snprintf(why, sizeof(why), "%s", err->e_msg);
 		err_set(err, "%s: %s (%s)", mods[i].lo_path, why,
 		    owner(hr.rt_path, i));

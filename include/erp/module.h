@@ -133,8 +133,22 @@ struct erp_route {
 	erp_record_fn		 compute;	/* fills the would-be record of
 						   a write with a schema before
 						   the policy decides, or NULL */
+	/*
+	 * For the API document (docs/openapi.md), all optional: a one-line
+	 * summary; the success status (0: what the route's shape implies,
+	 * see below); the answer in the shape notation ("$order",
+	 * "page($note)", "{url: string, expires_at: time}") or a media type
+	 * ("text/csv", or the any-type range for a download of any type).
+	 * A route that leaves reply NULL is documented from its path when
+	 * it has the usual one ("/notes", "/notes/{id}" for note:*), else
+	 * as some 2xx of undeclared shape.
+	 */
+	const char		*summary;
+	int			 status;
+	const char		*reply;
 };
-#define ERP_ROUTE_END	{ 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL }
+#define ERP_ROUTE_END	{ 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, \
+			  NULL, 0, NULL }
 
 /*
  * One migration; arrays end with { 0, NULL, NULL, NULL }. Versions

@@ -1326,11 +1326,14 @@ static const struct erp_route routes[] = {
 	  .handler = file_delete },
 	{ .method = ERP_POST, .path = "/files/{id}/link",
 	  .permission = "file:read", .load = file_load,
-	  .handler = file_link },
+	  .handler = file_link, .summary = "A signed, expiring download link",
+	  .reply = "{url: string, expires_at: time}" },
 	/* a system route's path is the whole path */
 	{ .method = ERP_GET, .path = "/api/v1/files/download/{id}",
 	  .flags = ERP_ROUTE_PUBLIC | ERP_ROUTE_SYSTEM,
-	  .handler = file_download },
+	  .handler = file_download,
+	  .summary = "Download through a signed link (no other credentials)",
+	  .reply = "*/*" },
 	ERP_ROUTE_END
 };
 

@@ -810,13 +810,16 @@ static const struct erp_route routes[] = {
 	  .handler = order_delete },
 	{ .method = ERP_POST, .path = "/orders/{id}/confirm",
 	  .permission = "order:confirm", .load = order_load,
-	  .handler = order_confirm },
+	  .handler = order_confirm, .summary = "Confirm a draft order",
+	  .reply = "$order" },
 	{ .method = ERP_POST, .path = "/orders/{id}/ship",
 	  .permission = "order:ship", .load = order_load,
-	  .handler = order_ship },
+	  .handler = order_ship, .summary = "Ship a confirmed order",
+	  .reply = "$order" },
 	{ .method = ERP_POST, .path = "/orders/{id}/cancel",
 	  .permission = "order:cancel", .load = order_load,
-	  .handler = order_cancel },
+	  .handler = order_cancel, .summary = "Cancel a draft or confirmed order",
+	  .reply = "$order" },
 	ERP_ROUTE_END
 };
 
