@@ -53,6 +53,8 @@ function Nav({ me, org, meta, open }) {
 				<li><a href="#/system/users">Users</a></li>
 				<li><a href="#/system/orgs">Organizations</a></li>
 			</ul>`}
+		<h2>Developers</h2>
+		<ul><li><a href=${org ? base + "/api" : "#/api"}>API reference</a></li></ul>
 	</nav>`;
 }
 

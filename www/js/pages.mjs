@@ -43,6 +43,10 @@ export function Page({ route }) {
 	const q = route.query;
 	if (p.length === 0)
 		return lazy("home", "Home", {});
+	if (p[0] === "api" && p.length === 1)
+		return lazy("api-reference", "ApiReference", {});
+	if (p[0] === "o" && p[2] === "api" && p.length === 3)
+		return lazy("api-reference", "ApiReference", { org: p[1] });
 	if (p[0] === "password" && p.length === 1)
 		return lazy("password", "Password", {});
 	if (p[0] === "system" && p[1] === "users")
