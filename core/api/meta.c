@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <erp/module.h>
+
 #include "api.h"
+#include "module/module.h"
 
 #define ORG_PREFIX	"/api/v1/orgs/{org}/"
 #define TYPES_MAX	64
@@ -227,32 +230,67 @@ computed_add(cJSON *fields, const char *const *computed)
 	}
 }
 
-/*
- * One resource: what the schema and the routes say, and the caller's
- * rights. What the route table cannot know (which fields ?q= searches,
- * filters, sorting) is stated as absent rather than guessed.
- */
-static cJSON *
-resource_json(struct http_req *req, const struct rtype *t, cJSON *schema)
+/* Adds the names of d's fields that have flag as an array named key. */
+static void
+flagged(cJSON *o, const char *key, const struct erp_resource *d, int flag)
 {
-	cJSON	*o = cJSON_CreateObject(), *ops, *op;
-	size_t	 i;
+	cJSON				*a = cJSON_AddArrayToObject(o, key);
+	const struct erp_field		*f;
 
-	if (t->rt_path != NULL) {
-		cJSON_AddItemToObject(o, "label", label_json(t->rt_path));
-		cJSON_AddStringToObject(o, "path", t->rt_path);
-	} else
-		cJSON_AddStringToObject(o, "label", t->rt_type);
-	if (schema == NULL)
-		schema = cJSON_CreateObject();
-	computed_add(schema, t->rt_computed);
-	cJSON_AddItemToObject(o, "fields", schema);
-	cJSON_AddItemToObject(o, "actions", actions_json(req, t));
-	cJSON_AddItemToObject(o, "redacted", redacted_json(req, t->rt_type));
-	cJSON_AddBoolToObject(o, "search", false);
-	cJSON_AddArrayToObject(o, "filters");
-	cJSON_AddArrayToObject(o, "sort");
-	ops = cJSON_AddArrayToObject(o, "operations");
+	for (f = d != NULL ? d->fields : NULL; f != NULL && f->name != NULL;
+	    f++)
+		if (f->flags & flag)
+			cJSON_AddItemToArray(a, cJSON_CreateString(f->name));
+}
+
+/*
+ * What a declaration says beyond the schema: each field's default and
+ * reference, computed fields, and the state field the transitions move.
+ */
+static void
+declared_fields(cJSON *fields, const struct erp_resource *d)
+{
+	const struct erp_field	*f;
+	cJSON			*o, *v;
+
+	for (f = d->fields; f->name != NULL; f++) {
+		if ((o = cJSON_GetObjectItemCaseSensitive(fields, f->name)) ==
+		    NULL)
+			o = cJSON_AddObjectToObject(fields, f->name);
+		if ((f->flags & ERP_FIELD_COMPUTED) &&
+		    cJSON_GetObjectItemCaseSensitive(o, "computed") == NULL)
+			cJSON_AddTrueToObject(o, "computed");
+		if (f->def != NULL && (v = cJSON_Parse(f->def)) != NULL)
+			cJSON_AddItemToObject(o, "default", v);
+		if (f->ref != NULL)
+			cJSON_AddStringToObject(o, "ref", f->ref);
+	}
+}
+
+/* The operations: a declaration's transitions, else POST /x/{id}/op. */
+static cJSON *
+operations_json(const struct rtype *t, const struct erp_resource *d)
+{
+	const struct erp_transition	*tr;
+	const char *const		*from;
+	cJSON				*ops, *op, *a;
+	size_t				 i;
+
+	ops = cJSON_CreateArray();
+	for (tr = d != NULL ? d->transitions : NULL; tr != NULL &&
+	    tr->name != NULL; tr++) {
+		op = cJSON_CreateObject();
+		cJSON_AddStringToObject(op, "name", tr->name);
+		cJSON_AddStringToObject(op, "action",
+		    strchr(tr->permission, ':') + 1);
+		a = cJSON_AddArrayToObject(op, "from");
+		for (from = tr->from; from != NULL && *from != NULL; from++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(*from));
+		cJSON_AddStringToObject(op, "to", tr->to);
+		cJSON_AddItemToArray(ops, op);
+	}
+	if (d != NULL && d->transitions != NULL)
+		return ops;
 	for (i = 0; i < t->rt_nops; i++) {
 		if (!op_of_path(t, i))
 			continue;
@@ -262,6 +300,46 @@ resource_json(struct http_req *req, const struct rtype *t, cJSON *schema)
 		    strchr(t->rt_op_perm[i], ':') + 1);
 		cJSON_AddItemToArray(ops, op);
 	}
+	return ops;
+}
+
+/*
+ * One resource: what the schema and the routes say, and the caller's
+ * rights. A declared resource (module ABI 2) also says what its list
+ * searches, filters and sorts and its workflow; for a resource served by
+ * routes alone those are not known, and are stated as absent rather than
+ * guessed.
+ */
+static cJSON *
+resource_json(struct http_req *req, const struct rtype *t, cJSON *schema)
+{
+	const struct erp_resource	*d = module_resource(t->rt_type);
+	const struct erp_field		*f;
+	cJSON				*o = cJSON_CreateObject();
+	bool				 search = false;
+
+	if (t->rt_path != NULL) {
+		cJSON_AddItemToObject(o, "label", label_json(t->rt_path));
+		cJSON_AddStringToObject(o, "path", t->rt_path);
+	} else
+		cJSON_AddStringToObject(o, "label", t->rt_type);
+	if (schema == NULL)
+		schema = cJSON_CreateObject();
+	computed_add(schema, t->rt_computed);
+	if (d != NULL)
+		declared_fields(schema, d);
+	cJSON_AddItemToObject(o, "fields", schema);
+	cJSON_AddItemToObject(o, "actions", actions_json(req, t));
+	cJSON_AddItemToObject(o, "redacted", redacted_json(req, t->rt_type));
+	for (f = d != NULL ? d->fields : NULL; f != NULL && f->name != NULL;
+	    f++)
+		search = search || (f->flags & ERP_FIELD_SEARCH);
+	cJSON_AddBoolToObject(o, "search", search);
+	flagged(o, "filters", d, ERP_FIELD_FILTER);
+	flagged(o, "sort", d, ERP_FIELD_SORT);
+	if (d != NULL && d->state != NULL)
+		cJSON_AddStringToObject(o, "state", d->state);
+	cJSON_AddItemToObject(o, "operations", operations_json(t, d));
 	if (t->rt_upload)
 		cJSON_AddTrueToObject(o, "upload");
 	return o;

@@ -43,6 +43,20 @@ module_get(size_t i, const char **path)
 	return mods[i].lo_mod;
 }
 
+const struct erp_resource *
+module_resource(const char *type)
+{
+	const struct erp_resource	*d;
+	size_t				 i;
+
+	for (i = 0; i < nmods; i++)
+		for (d = mods[i].lo_mod->resources; d != NULL &&
+		    d->type != NULL; d++)
+			if (strcmp(d->type, type) == 0)
+				return d;
+	return NULL;
+}
+
 bool
 module_name_valid(const char *s, size_t max, bool digit_first)
 {

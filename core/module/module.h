@@ -33,4 +33,8 @@ int	module_start_all(struct erp_err *err);
 /* How many modules are loaded. */
 size_t	module_count(void);
 
+struct erp_resource;
+/* The resource a loaded module declares with this type, or NULL. */
+const struct erp_resource *module_resource(const char *type);
+
 #endif /* ERP_CORE_MODULE_H */

@@ -68,6 +68,26 @@ class MetaTest(OrgFixture, ServerTestCase):
         self.assertEqual([x["name"] for x in o["operations"]],
                          ["confirm", "ship", "cancel"])
 
+    def test_declared_lists(self):
+        # products are declared (module ABI 2): what their list accepts
+        m = self.ok("viewer")
+        p = m["resources"]["product"]
+        self.assertTrue(p["search"])
+        self.assertEqual(set(p["filters"]), {"currency", "active"})
+        self.assertEqual(set(p["sort"]), {"sku", "name", "price_cents"})
+        self.assertIs(p["fields"]["active"]["default"], True)
+        self.assertEqual(p["fields"]["currency"]["default"], "EUR")
+        # and the server agrees
+        for q in ("?q=x", "?currency=EUR", "?active=true", "?sort=-name"):
+            r = self.call("viewer", "GET", "/products" + q)
+            self.assertEqual(r.status, 200, q)
+        r = self.call("viewer", "GET", "/products?sort=description")
+        self.assertEqual(r.status, 422, repr(r))
+        # orders serve routes alone: nothing is claimed
+        o = m["resources"]["order"]
+        self.assertEqual((o["search"], o["filters"], o["sort"]),
+                         (False, [], []))
+
     def test_operations_are_of_the_resources_own_path(self):
         # every operation is a POST under the resource's own list path;
         # another collection sharing its permissions (inventory's
@@ -190,7 +210,7 @@ class MetaTest(OrgFixture, ServerTestCase):
                 "type": "string", "required": True, "min_len": 1,
                 "max_len": 50, "label": "Product name"})
             self.assertEqual(p["fields"]["currency"], {
-                "type": "string", "enum": ["EUR", "USD"]})
+                "type": "string", "enum": ["EUR", "USD"], "default": "EUR"})
             self.assertEqual(set(p["actions"]),
                              {"read", "create", "update"})
             c = self.ok("clerk", org)

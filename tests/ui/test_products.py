@@ -80,6 +80,19 @@ class ProductTest(ui.UiOrgCase):
         self.text_appears("51–%d of %d" % (min(100, total), total))
         rows = self.driver.find_elements(By.CSS_SELECTOR, "table.list tbody tr")
         self.assertEqual(len(rows), min(50, total - 50))
+        # search (meta says products search), then sort by a header
+        self.type_into(self.by_label("Search"), "Paged 1")
+        self.button("Search").click()
+        self.wait(lambda: "q=Paged" in self.driver.current_url)
+        self.text_appears("1–11 of 11")        # Paged 1, 10 ... 19
+        self.button("Name").click()
+        self.wait(lambda: self.find("th[aria-sort=ascending]"))
+        first = lambda: self.driver.find_element(
+            By.CSS_SELECTOR, "table.list tbody tr").text
+        self.wait(lambda: "Paged 1 " in first() + " ")
+        self.button("Name ▲").click()
+        self.wait(lambda: self.find("th[aria-sort=descending]"))
+        self.wait(lambda: "Paged 19 " in first() + " ")
 
 
 if __name__ == "__main__":

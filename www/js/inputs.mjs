@@ -65,7 +65,8 @@ export function RuleInput({ name, rule, value, error, onInput }) {
 	    required=${rule.required} hint=${hint}>
 		${(a) => rule.type === "boolean" ? html`<select ...${a} value=${value}
 		    onChange=${(e) => onInput(e.target.value)}>
-			<option value="">${rule.nullable ? "(none)" : "(unchanged or the default)"}</option>
+			<option value="">${rule.nullable ? "(none)" : rule.default !== undefined ?
+			    "(default: " + (rule.default ? "Yes" : "No") + ")" : "(unchanged)"}</option>
 			<option value="yes">Yes</option>
 			<option value="no">No</option>
 		</select>` : rule.enum ? html`<select ...${a} value=${value}

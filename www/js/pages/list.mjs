@@ -38,14 +38,21 @@ function Search({ value, onSearch }) {
 	</form>`;
 }
 
+// A filter of the list: a choice for enums and yes/no, else typed text.
 function Filter({ name, rule, value, onChange }) {
 	const id = useId("filter");
+	const [text, setText] = useState(value || "");
+	const choices = rule.enum ? rule.enum.map((v) => [String(v), String(v)]) :
+	    rule.type === "boolean" ? [["true", "Yes"], ["false", "No"]] : null;
 	return html`<div class="inline">
 		<label for=${id}>${fieldLabel(name, rule)}</label>
-		<select id=${id} value=${value || ""} onChange=${(e) => onChange(e.target.value)}>
+		${choices ? html`<select id=${id} value=${value || ""}
+		    onChange=${(e) => onChange(e.target.value)}>
 			<option value="">All</option>
-			${(rule.enum || []).map((v) => html`<option value=${String(v)}>${String(v)}</option>`)}
-		</select>
+			${choices.map(([v, l]) => html`<option value=${v}>${l}</option>`)}
+		</select>` : html`<input id=${id} value=${text}
+		    onInput=${(e) => setText(e.target.value)}
+		    onChange=${() => onChange(text.trim())} />`}
 	</div>`;
 }
 
@@ -89,19 +96,19 @@ export function ListPage({ type, query: q }) {
 	const nav = (changes) => go(pagePath(org, type), { ...q, offset: 0,
 	    ...changes });
 	const cols = columns(r);
-	const enumFilters = r.filters.filter((f) => r.fields[f] && r.fields[f].enum);
+	const filters = r.filters.filter((f) => r.fields[f]);
 	return html`<${Title}>${r.label}<//>
 		<div class="toolbar">
 			${can(r, "create") && html`<a class="button primary"
 			    href=${href(pagePath(org, type) + "/new")}>New ${singular(type)}</a>`}
 			${r.search && html`<${Search} value=${q.q} onSearch=${(s) => nav({ q: s })} />`}
-			${enumFilters.map((f) => html`<${Filter} name=${f} rule=${r.fields[f]}
+			${filters.map((f) => html`<${Filter} name=${f} rule=${r.fields[f]}
 			    value=${q[f]} onChange=${(v) => nav({ [f]: v })} />`)}
 		</div>
 		<${ErrorBox} error=${res.error} />
 		${res.loading && !res.data && html`<${Loading} />`}
 		${res.data && (res.data.total === 0 ? html`<p class="empty">
-			No ${r.label.toLowerCase()} ${q.q || enumFilters.some((f) => q[f]) ?
+			No ${r.label.toLowerCase()} ${q.q || filters.some((f) => q[f]) ?
 			    "match" : "yet"}.</p>` : html`
 			<${Table} org=${org} type=${type} r=${r} items=${res.data.items}
 			    cols=${cols} sort=${q.sort} onSort=${(s) => nav({ sort: s })} />

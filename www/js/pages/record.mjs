@@ -90,7 +90,8 @@ export function RecordPage({ type, id }) {
 		<div class="toolbar">
 			${can(r, "update") && html`<a class="button"
 			    href=${href(pagePath(org, type, id, true))}>Edit</a>`}
-			${r.operations.filter((o) => can(r, o.action)).map((o) => html`
+			${r.operations.filter((o) => can(r, o.action) && (!o.from || !r.state ||
+			    o.from.includes(rec[r.state]))).map((o) => html`
 			    <button type="button" onClick=${() => op(o.name)}>${o.name.charAt(0)
 			        .toUpperCase() + o.name.slice(1)}</button>`)}
 			${can(r, "delete") && html`<${DeleteButton} org=${org} type=${type}
