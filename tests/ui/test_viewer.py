@@ -10,6 +10,15 @@ import uifixture as ui
 
 class ViewerTest(ui.UiOrgCase):
 
+    def write_controls(self):
+        """Buttons of the page but those that only read: search, sorting
+        headers and paging."""
+        return [b.text.strip() for b in self.driver.find_elements(
+            By.CSS_SELECTOR, "main button, main a.button")
+            if b.is_displayed() and not self.driver.execute_script(
+                "return !!arguments[0].closest('th, form[role=search], "
+                ".pager')", b)]
+
     def test_no_write_controls(self):
         tag = new_tag()
         p = self.api_in("admin", "POST", "/products", {
@@ -37,7 +46,7 @@ class ViewerTest(ui.UiOrgCase):
                 self.open(frag)
                 self.heading(title)
                 self.find("main table, main dl, main .empty")
-                self.assertEqual(self.buttons(), [], frag)
+                self.assertEqual(self.write_controls(), [], frag)
                 self.assertEqual(self.driver.find_elements(
                     By.CSS_SELECTOR, "main input[type=file]"), [])
         self.screenshot("viewer-order")
