@@ -64,11 +64,27 @@ class NotesModule(OrgFixture, ServerTestCase):
     def test_create_list_get(self):
         note = self.note()
         self.assertEqual((note["title"], note["body"]), ("First", "Hello"))
+        self.assertEqual((note["pinned"], note["words"]), (False, 1))
         r = self.call("viewer", "GET", "/notes")
         self.assertEqual(r.status, 200, repr(r))
         self.assertIn(note, r.json["items"])
         r = self.call("viewer", "GET", "/notes/%d" % note["id"])
         self.assertEqual((r.status, r.json), (200, note))
+
+    def test_hook_and_declared_list(self):
+        note = self.note(body="one two  three", pinned=True)
+        self.assertEqual(note["words"], 3)
+        r = self.call("manager", "PATCH", "/notes/%d" % note["id"],
+                      {"body": "a b"})
+        self.assertEqual((r.status, r.json["words"]), (200, 2))
+        r = self.call("manager", "PATCH", "/notes/%d" % note["id"],
+                      {"words": 9})
+        self.assertFields(r, {"words": None})
+        r = self.call("viewer", "GET", "/notes?pinned=true&sort=-words")
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertIn(note["id"], [n["id"] for n in r.json["items"]])
+        r = self.call("viewer", "GET", "/notes?colour=red")
+        self.assertFields(r, {"colour": None})
 
     def test_fragment_grants_the_base_roles(self):
         r = self.call("admin", "GET", "/roles")
