@@ -11,21 +11,8 @@
 
 #include <erp/module.h>
 
-/*
- * The policy fragment, run after the base policy in its environment. The
- * host adds schemas.note from the fields below; the fragment grants the
- * base roles note:* (admin holds "*" already) and tests what it grants.
- */
-static const char policy[] =
-    "table.insert(roles.manager, 'note:*')\n"
-    "table.insert(roles.clerk, 'note:read')\n"
-    "table.insert(roles.clerk, 'note:create')\n"
-    "table.insert(roles.viewer, 'note:read')\n"
-    "table.insert(tests, function()\n"
-    "  local viewer = { id = 1, kind = 'user', role = 'viewer' }\n"
-    "  expect_allow(viewer, 'note:read', { type = 'note' })\n"
-    "  expect_deny(viewer, 'note:create', { type = 'note' })\n"
-    "end)\n";
+/* The policy fragment, notes.lua, embedded by erp_add_module(POLICY). */
+extern const char notes_policy[], notes_policy_file[];
 
 /* Each field is a JSON member and the column of the same name. */
 static const struct erp_field fields[] = {
@@ -81,5 +68,6 @@ ERP_MODULE_DEFINE = {
 	.version = "0.1.0",
 	.resources = resources,
 	.migrations = notes_migrations,
-	.policy = policy,
+	.policy = notes_policy,
+	.policy_file = notes_policy_file,
 };

@@ -95,3 +95,54 @@ module_depends_check(struct erp_err *err)
 	}
 	return 0;
 }
+
+/* Does module m name dep among its depends? */
+static bool
+depends_on(const struct erp_module *m, const char *dep)
+{
+	const struct erp_depend	*d;
+
+	for (d = m->depends; d != NULL && d->name != NULL; d++)
+		if (strcmp(d->name, dep) == 0)
+			return true;
+	return false;
+}
+
+int
+module_imports_resolve(struct erp_err *err)
+{
+	const struct erp_module	*m, *from;
+	const struct erp_import	*im;
+	const struct erp_export	*ex;
+	const char		*path;
+	size_t			 i, j, n = module_count();
+
+	for (i = 0; i < n; i++) {
+		m = module_get(i, &path);
+		for (im = m->imports; im != NULL && im->name != NULL; im++) {
+			if (im->module == NULL || im->slot == NULL ||
+			    !depends_on(m, im->module)) {
+				err_set(err, "%s: module %s imports %s from %s, "
+				    "which it does not depend on", path, m->name,
+				    im->name, im->module ? im->module : "?");
+				return -1;
+			}
+			for (j = 0, from = NULL; j < n && from == NULL; j++)
+				if (strcmp(module_get(j, NULL)->name,
+				    im->module) == 0)
+					from = module_get(j, NULL);
+			for (ex = from->exports; ex != NULL && ex->name != NULL;
+			    ex++)
+				if (strcmp(ex->name, im->name) == 0)
+					break;
+			if (ex == NULL || ex->name == NULL || ex->fn == NULL) {
+				err_set(err, "%s: module %s imports %s, which "
+				    "module %s does not export", path, m->name,
+				    im->name, im->module);
+				return -1;
+			}
+			*im->slot = ex->fn;
+		}
+	}
+	return 0;
+}

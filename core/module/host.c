@@ -32,7 +32,7 @@ _Static_assert(ERP_GET == HTTP_GET && ERP_POST == HTTP_POST &&
 _Static_assert(ERP_ABI_MAJOR == 2 && ERP_ABI_MINOR == 0,
     "a new ABI version pins its host table size below");
 _Static_assert(sizeof(struct erp_host) == 2 * sizeof(uint32_t) +
-    38 * sizeof(void (*)(void)), "struct erp_host of ABI 2.0: 38 members");
+    39 * sizeof(void (*)(void)), "struct erp_host of ABI 2.0: 39 members");
 _Static_assert(offsetof(struct erp_host, size) == 0 &&
     offsetof(struct erp_module, abi_major) == 0 &&
     offsetof(struct erp_module, abi_minor) == 4 &&
@@ -455,6 +455,7 @@ host_init(const struct config *cf)
 	h->log = h_log;
 	h->now = h_now;
 	h->time_text = h_time_text;
+	h->emit = host_emit;
 }
 
 int
@@ -482,9 +483,9 @@ host_dispatch(struct http_req *req)
 		status = 500;
 	}
 	host_sql_lazy_write(false);
-	if (status >= 400 || (db_tx_writing() ? audit_tx_commit() :
-	    db_tx_commit()) == -1) {
+	if (status >= 400 || host_tx_commit() == -1) {
 		db_tx_rollback();
+		host_events_drop();	/* nothing happened to tell about */
 		if (status < 400) {
 			/* the commit failed: the success never happened */
 			http_reply_discard(req);
@@ -494,6 +495,12 @@ host_dispatch(struct http_req *req)
 			http_reply_error(req, 500, "internal",
 			    "internal error");
 	}
+	/*
+	 * Committed (or dropped above): the subscribers hear of it, each in
+	 * its own transaction, before the client has its answer, so what it
+	 * reads next already shows their work.
+	 */
+	host_events_deliver(req);
 	http_reply_flush(req);
 	return http_status(req);
 }

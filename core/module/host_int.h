@@ -39,6 +39,19 @@ int	resource_table_check(const char *file, const struct erp_module *m,
 /* The routes serving m's resources, NULL-ended; kept for good. */
 const struct erp_route **resource_routes(const struct erp_module *m);
 
+/* event.c: committed events (erp_host->emit and their delivery). */
+int	host_emit(struct erp_req *, const char *event, cJSON *payload);
+/* Calls the subscribers of what this request emitted; after its commit. */
+void	host_events_deliver(struct http_req *);
+/* Forgets what this request emitted (it rolled back). */
+void	host_events_drop(void);
+/* Commits this thread's transaction (a write one with its audit). 0/-1. */
+int	host_tx_commit(void);
+
+/* depend.c: resolves every module's imports from the exports of the
+ * modules it depends on. Returns 0, or -1 with err naming the file. */
+int	module_imports_resolve(struct erp_err *err);
+
 /* loader.c: s is 1 to max of a-z 0-9 _ (a digit first if digit_first). */
 bool	module_name_valid(const char *s, size_t max, bool digit_first);
 /* loader.c: the i-th loaded module (and its file, when path is not NULL). */

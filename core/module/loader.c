@@ -323,7 +323,8 @@ module_load_all(const struct config *cf, bool migrate, struct erp_err *err)
 		if (open_one(path, path, err) == -1)
 			goto out;
 	}
-	if (module_depends_check(err) == -1)
+	if (module_depends_check(err) == -1 ||
+	    module_imports_resolve(err) == -1)
 		goto out;
 	/* a module's tables after those of the modules it depends on */
 	order = dep_order();
@@ -336,7 +337,8 @@ module_load_all(const struct config *cf, bool migrate, struct erp_err *err)
 		m = mods[i].lo_mod;
 		if (resource_fragment(m, err) == -1)
 			goto out;
-		if (m->policy != NULL && policy_engine_add_fragment(m->name,
+		if (m->policy != NULL && policy_engine_add_fragment(
+		    m->policy_file != NULL ? m->policy_file : m->name,
 		    m->policy, err) == -1)
 			goto out;
 		/* role patterns may name these (policy check too) */

@@ -51,6 +51,9 @@ static struct res	*all[MODULES_MAX * RESOURCES_MAX];
 static size_t		 nall;
 /* ETags are keyed: a tag reveals nothing of fields redacted from a caller */
 static unsigned char	 etag_key[32];
+#define ETAG_LEN	(2 * ETAG_BYTES + 2)
+/* The ETag of the record this thread read last (record_read). */
+static __thread char	 etag[ETAG_LEN + 1];
 
 #define REQ(r)	((struct http_req *)(void *)(r))
 
@@ -328,7 +331,7 @@ build_sql(struct res *rs, const struct erp_module *m)
 	size_t				 i, np = 1;
 
 	buf_puts(&b, "id");
-	for (f = d->fields; f->name != NULL; f++)
+	for (f = d->fields; f->name != NULL; f++, rs->rs_nfields++)
 		buf_printf(&b, ", %s", f->name);
 	buf_puts(&b, ", created_at, updated_at");
 	rs->rs_cols = buf_take(&b);
@@ -444,8 +447,39 @@ row_json(const struct res *rs, struct db_stmt *st)
 }
 
 /*
- * The record id of this organization. Returns: 1 with *out (caller
- * frees), 0 when there is none, -1 on error.
+ * The strong ETag of the row at the cursor into etag: a keyed hash of its
+ * columns (no JSON printed), each with its length so none runs into the
+ * next.
+ */
+static void
+etag_of_row(const struct res *rs, struct db_stmt *st)
+{
+	crypto_generichash_state	 h;
+	unsigned char			 out[ETAG_BYTES];
+	const char			*t;
+	uint32_t			 len;
+	size_t				 col;
+
+	crypto_generichash_init(&h, etag_key, sizeof(etag_key), sizeof(out));
+	for (col = 0; col < rs->rs_nfields + 3; col++) {
+		t = db_col_text(st, (int)col);
+		len = t != NULL ? (uint32_t)strlen(t) + 1 : 0;
+		crypto_generichash_update(&h, (const unsigned char *)&len,
+		    sizeof(len));
+		if (t != NULL)
+			crypto_generichash_update(&h,
+			    (const unsigned char *)t, len - 1);
+	}
+	crypto_generichash_final(&h, out, sizeof(out));
+	etag[0] = '"';
+	sodium_bin2hex(etag + 1, 2 * ETAG_BYTES + 1, out, sizeof(out));
+	etag[ETAG_LEN - 1] = '"';
+	etag[ETAG_LEN] = '\0';
+}
+
+/*
+ * The record id of this organization, its ETag into etag. Returns: 1
+ * with *out (caller frees), 0 when there is none, -1 on error.
  */
 static int
 record_read(const struct res *rs, int64_t org, int64_t id, cJSON **out)
@@ -457,39 +491,22 @@ record_read(const struct res *rs, int64_t org, int64_t id, cJSON **out)
 		return -1;
 	db_bind_int(st, 1, id);
 	db_bind_int(st, 2, org);
-	if ((rc = db_step(st)) == DB_ROW)
+	if ((rc = db_step(st)) == DB_ROW) {
+		etag_of_row(rs, st);
 		*out = row_json(rs, st);
+	}
 	db_reset(st);
 	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
-/* The strong ETag of a stored record: a keyed hash of its JSON text. */
-static void
-etag_of(const cJSON *rec, char out[2 * ETAG_BYTES + 3])
-{
-	unsigned char	 h[ETAG_BYTES];
-	char		*text = cJSON_PrintUnformatted(rec);
-
-	crypto_generichash(h, sizeof(h), (const unsigned char *)text,
-	    text ? strlen(text) : 0, etag_key, sizeof(etag_key));
-	free(text);
-	out[0] = '"';
-	sodium_bin2hex(out + 1, 2 * ETAG_BYTES + 1, h, sizeof(h));
-	out[2 * ETAG_BYTES + 1] = '"';
-	out[2 * ETAG_BYTES + 2] = '\0';
-}
-
 /*
- * Answers a record with its ETag; rec belongs to the reply from the call
- * on. Records leave through the host's reply_json, like every module's,
- * where the policy's redact rule filters them.
+ * Answers the record read last with its ETag; rec belongs to the reply
+ * from the call on. Records leave through the host's reply_json, like
+ * every module's, where the policy's redact rule filters them.
  */
 static int
 answer(struct erp_req *r, int status, cJSON *rec)
 {
-	char	 etag[2 * ETAG_BYTES + 3];
-
-	etag_of(rec, etag);
 	http_add_header(REQ(r), "ETag", etag);
 	return module_host.reply_json(r, status, rec);
 }
@@ -506,19 +523,18 @@ answer_id(struct erp_req *r, int status, int64_t id)
 }
 
 /*
- * If-Match against the loaded record: absent or "*" passes, else one of
- * its comma-separated tags must be the record's. Returns: 0, or the 412.
+ * If-Match against the loaded record (whose ETag the load left in etag):
+ * absent or "*" passes, else one of its comma-separated tags must be the
+ * record's. Returns: 0, or the 412.
  */
 static int
 if_match(struct erp_req *r)
 {
 	const char	*h = http_header(REQ(r), "If-Match"), *p;
-	char		 etag[2 * ETAG_BYTES + 3];
-	size_t		 n = 2 * ETAG_BYTES + 2;
+	size_t		 n = ETAG_LEN;
 
 	if (h == NULL)
 		return 0;
-	etag_of(http_attrs(REQ(r)), etag);
 	for (p = h; *p != '\0'; p++) {
 		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
@@ -756,6 +772,7 @@ res_audit_answer(struct erp_req *r, const char *verb, int64_t id,
 static int
 res_get(struct erp_req *r)
 {
+	/* the load read it just now: etag is its tag */
 	return answer(r, 200, cJSON_Duplicate(http_attrs(REQ(r)), 1));
 }
 
@@ -913,6 +930,14 @@ res_move(struct erp_req *r)
 	c = cJSON_AddObjectToObject(details, d->state);
 	cJSON_AddStringToObject(c, "old", from);
 	cJSON_AddStringToObject(c, "new", t->to);
+	/* the subscribers hear "<type>.<to>" with the record, once committed */
+	snprintf(msg, sizeof(msg), "%s.%s", d->type, t->to);
+	if (record_read(rr->rr_res, http_org(REQ(r)), id, &rec) != 1 ||
+	    host_emit(r, msg, rec) == -1) {
+		cJSON_Delete(details);
+		return module_host.fail(r, ERP_E_INTERNAL, NULL,
+		    "resource: event");
+	}
 	return res_audit_answer(r, t->name, id, details, 200);
 }
 

@@ -253,6 +253,40 @@ struct erp_depend {
 	const char	*version;	/* "1.2": at least 1.2, below 2.0 */
 };
 
+/*
+ * Between modules. A module exports functions by name; another that
+ * depends on it imports them: the loader fills each import's slot before
+ * init, and refuses the importer when the function is not exported. The
+ * two modules agree on the function's type (cast it back from erp_fn).
+ */
+typedef void (*erp_fn)(void);
+
+struct erp_export {
+	const char	*name;		/* "stock_available" */
+	erp_fn		 fn;
+};
+
+struct erp_import {
+	const char	*module;	/* one of the depends */
+	const char	*name;
+	erp_fn		*slot;		/* filled at load */
+};
+
+/*
+ * A committed event: emit queues it in the request's transaction; after
+ * that transaction commits, the host calls each subscriber in a new
+ * transaction of its own (committed when it returns 0, else rolled back
+ * and logged); a rolled-back request delivers nothing. Declared
+ * transitions emit "<type>.<to>" ("ticket.closed") with the record.
+ */
+typedef int (*erp_event_fn)(struct erp_req *, const char *event,
+    const cJSON *payload);
+
+struct erp_subscription {
+	const char	*event;		/* "order.shipped" */
+	erp_event_fn	 fn;
+};
+
 struct erp_host;
 
 /* The descriptor a module exports as its only symbol, erp_module. */
@@ -270,12 +304,22 @@ struct erp_module {
 	const struct erp_route		*routes;	/* or NULL */
 	const struct erp_resource	*resources;	/* or NULL */
 	const struct erp_migration	*migrations;	/* or NULL */
+	const struct erp_export		*exports;	/* end with { NULL },
+							   or NULL */
+	const struct erp_import		*imports;	/* the same */
+	const struct erp_subscription	*subscriptions;	/* the same */
 	/*
-	 * Lua run after the base policy, in its environment: it defines
-	 * the schemas of the module's resources (schemas.product = {...})
-	 * and may add to the base roles. Or NULL.
+	 * Lua run after the base policy, in its environment: it may add
+	 * to the base roles and define schemas for custom routes
+	 * (declared resources get theirs from their fields). Or NULL.
+	 * erp_add_module(... POLICY notes.lua) embeds a file as
+	 * <name>_policy and its name as <name>_policy_file.
 	 */
 	const char			*policy;
+	const char			*policy_file;	/* the fragment's file,
+							   named in its errors
+							   ("notes.lua:3: ..."),
+							   or NULL */
 	/*
 	 * Called once after the checks, with erp_host set, or NULL.
 	 * Returns: 0, or -1 to refuse loading (the host stops).
@@ -450,6 +494,14 @@ struct erp_host {
 	int64_t		 (*now)(void);
 	/* Writes t as RFC 3339 UTC ("2026-12-07T18:00:00Z") into out. */
 	void		 (*time_text)(int64_t t, char out[21]);
+	/*
+	 * Queues event ("order.shipped": a-z _ then a dot) with payload
+	 * (owned by the host from the call on) for the subscribers, after
+	 * the request's commit. Returns: 0, or -1 (a bad name, more than 16
+	 * events in one request).
+	 */
+	int		 (*emit)(struct erp_req *, const char *event,
+			    cJSON *payload);
 };
 
 /*

@@ -16,18 +16,8 @@
 #define QTY_MAX		100000		/* per line */
 #define MONEY_MAX	INT64_C(9007199254740991)	/* 2^53 - 1 cents */
 
-static const char policy[] =
-    "schemas.order = {\n"
-    "  customer_id = { type = 'integer', required = true, min = 1,\n"
-    "    label = 'Customer' },\n"
-    "  lines = { type = 'array', required = true, min_items = 1,\n"
-    "    max_items = 500, items = { type = 'object', fields = {\n"
-    "      product_id = { type = 'integer', required = true, min = 1,\n"
-    "        label = 'Product' },\n"
-    "      quantity = { type = 'integer', required = true, min = 1,\n"
-    "        max = 100000 },\n"
-    "    } } },\n"
-    "}\n";
+/* The policy fragment, orders.lua, embedded by erp_add_module(POLICY). */
+extern const char orders_policy[], orders_policy_file[];
 
 /* Names a body may never set, besides id, org_id and the timestamps. */
 static const char *const computed[] = { "status", "total_cents", "currency",
@@ -772,6 +762,11 @@ order_move(struct erp_req *r, const struct move *mv)
 	rc = erp_audit(r, mv->mv_action, "order", id, details);
 	if (rc == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: audit");
+	/* other modules (stock) hear "order.shipped" once it committed */
+	snprintf(msg, sizeof(msg), "order.%s", mv->mv_to);
+	if ((cur = order_read(r, id, 1, &rc)) == NULL ||
+	    erp_host->emit(r, msg, cur) == -1)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: event");
 	return reply_order(r, 200, id);
 }
 
@@ -839,5 +834,6 @@ ERP_MODULE_DEFINE = {
 	.depends = depends,
 	.routes = routes,
 	.migrations = orders_migrations,
-	.policy = policy,
+	.policy = orders_policy,
+	.policy_file = orders_policy_file,
 };

@@ -137,7 +137,25 @@ class LoaderRefusals(unittest.TestCase):
             "resource memo: table memos does not match the declaration (")
             + r".*\bbody\b.*\)")
 
+    def test_policy_file_error_names_file_and_line(self):
+        rc, lines, raw, _ = self.start({"products.so": products_so(),
+                                        "bad_lua.so": fixture("bad_lua")})
+        self.assertEqual(rc, 1, raw)
+        self.assertNotIn(INIT_MARK, raw)
+        errors = [ln for ln in lines if ln and ln.get("level") == "error"]
+        self.assertEqual(len(errors), 1, raw)
+        self.assertIn("bad_lua.lua:3:", errors[0]["msg"])
+
     # -- dependencies: all loaded, then checked before anything runs -------
+
+    def test_missing_export(self):
+        self.assertRefused(
+            {"products.so": products_so(), "tickets.so": fixture("tickets"),
+             "missing_export.so": fixture("missing_export")},
+            "missing_export.so", re.escape(
+                "module missing_export imports tickets_delete_all, which "
+                "module tickets does not export"))
+
 
     def test_missing_dependency(self):
         self.refuse_fixture("missing_dep", re.escape(

@@ -9,16 +9,22 @@ permission (409 from another state), the check hook inside the
 transaction (its side effect rolled back with a refusal) and the audit
 entries with old and new values."""
 
+import os
 import unittest
 
 from harness import ServerTestCase
 from erpd_testkit import OrgFixture, new_rid, new_sku
-from test_loader import fixture, products_so
+from test_loader import SHIPPED, fixture, products_so
+
+
+def shipped(name):
+    return os.path.join(SHIPPED, name + ".so")
 
 
 class ResourcesTest(OrgFixture, ServerTestCase):
 
-    modules = [products_so(), fixture("tickets")]
+    modules = [products_so(), shipped("customers"), shipped("orders"),
+               fixture("tickets"), fixture("ticket_watch")]
 
     def ticket(self, org=None, **fields):
         body = {"title": "Printer jams"}
@@ -169,6 +175,36 @@ class ResourcesTest(OrgFixture, ServerTestCase):
         t = self.ticket()
         r = self.call("manager", "POST", "/tickets/%d/close" % t["id"])
         self.assertError(r, 403, "forbidden")
+
+    def test_committed_events_and_imports(self):
+        org = self.make_org("Events")
+        closed = self.ticket(org, title="to close")
+        locked = self.ticket(org, title="locked")
+        r = self.call("admin", "POST", "/tickets/%d/close" % closed["id"],
+                      org=org)
+        self.assertEqual(r.status, 200, repr(r))
+        # refused and rolled back: nothing to hear
+        r = self.call("admin", "POST", "/tickets/%d/close" % locked["id"],
+                      org=org)
+        self.assertError(r, 409, "conflict")
+        self.call("admin", "POST", "/tickets/%d/start" % locked["id"],
+                  org=org)
+        r = self.call("admin", "GET", "/watch", org=org)
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.json, {"heard": ["to close"], "title_max": 100})
+        # a custom route's event: orders emits order.confirmed
+        c = self.call("admin", "POST", "/customers", {"name": "C"},
+                      org=org).json
+        p = self.call("admin", "POST", "/products", {
+            "sku": new_sku(), "name": "P", "price_cents": 5}, org=org).json
+        o = self.call("admin", "POST", "/orders", {
+            "customer_id": c["id"], "lines": [
+                {"product_id": p["id"], "quantity": 2}]}, org=org).json
+        r = self.call("admin", "POST", "/orders/%d/confirm" % o["id"],
+                      org=org)
+        self.assertEqual(r.status, 200, repr(r))
+        r = self.call("admin", "GET", "/watch", org=org)
+        self.assertEqual(r.json["heard"], ["to close", "order %d" % o["id"]])
 
     def test_check_hook_runs_in_the_transaction(self):
         org = self.make_org("Checks")

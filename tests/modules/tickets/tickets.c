@@ -114,6 +114,18 @@ static const struct erp_resource resources[] = {
 	ERP_RESOURCE_END
 };
 
+/* Exported to the modules that depend on this one (ticket_watch). */
+static int64_t
+title_max(void)
+{
+	return fields[0].max;
+}
+
+static const struct erp_export exports[] = {
+	{ "tickets_title_max", (erp_fn)title_max },
+	{ NULL, NULL }
+};
+
 static const struct erp_depend depends[] = {
 	{ "products", "1.1" },
 	{ NULL, NULL }
@@ -129,4 +141,5 @@ ERP_MODULE_DEFINE = {
 	.routes = routes,
 	.resources = resources,
 	.migrations = tickets_migrations,
+	.exports = exports,
 };

@@ -1,0 +1,103 @@
+/*
+ * event: committed events between modules. emit queues an event in the
+ * request (this thread); host_dispatch delivers the queue once the
+ * request's transaction committed, each subscriber in a transaction of
+ * its own, or drops it when the request rolled back.
+ */
+#include <string.h>
+
+#include "audit/audit.h"
+#include "db/db.h"
+#include "host_int.h"
+
+#define EVENTS_MAX	16	/* per request */
+
+struct event {
+	char	 ev_name[64];
+	cJSON	*ev_payload;
+};
+
+static __thread struct event	 queue[EVENTS_MAX];
+static __thread size_t		 nqueue;
+
+/* "order.shipped": a-z _ on both sides of one dot. */
+static bool
+event_name_valid(const char *s)
+{
+	const char	*dot = s ? strchr(s, '.') : NULL;
+	char		 left[64];
+
+	if (dot == NULL || dot == s || strlen(s) >= sizeof(left) ||
+	    strchr(dot + 1, '.') != NULL)
+		return false;
+	snprintf(left, sizeof(left), "%.*s", (int)(dot - s), s);
+	return module_name_valid(left, 32, false) &&
+	    module_name_valid(dot + 1, 32, false);
+}
+
+int
+host_emit(struct erp_req *r, const char *event, cJSON *payload)
+{
+	if (!event_name_valid(event) || nqueue == EVENTS_MAX) {
+		log_msg(LOG_ERROR, http_request_id((struct http_req *)(void *)r),
+		    "module: event %.60s refused (bad name, or more than %d "
+		    "in one request)", event ? event : "(null)", EVENTS_MAX);
+		cJSON_Delete(payload);
+		return -1;
+	}
+	snprintf(queue[nqueue].ev_name, sizeof(queue[nqueue].ev_name), "%s",
+	    event);
+	queue[nqueue].ev_payload = payload;
+	nqueue++;
+	return 0;
+}
+
+void
+host_events_drop(void)
+{
+	while (nqueue > 0)
+		cJSON_Delete(queue[--nqueue].ev_payload);
+}
+
+int
+host_tx_commit(void)
+{
+	return db_tx_writing() ? audit_tx_commit() : db_tx_commit();
+}
+
+/* Calls one subscriber in its own write transaction. */
+static void
+deliver_one(struct http_req *req, const struct erp_subscription *s,
+    const struct event *ev, const char *module)
+{
+	int	 rc;
+
+	if (db_tx_begin() == -1)
+		return;
+	rc = s->fn((struct erp_req *)(void *)req, ev->ev_name,
+	    ev->ev_payload);
+	if (rc != 0 || host_tx_commit() == -1) {
+		db_tx_rollback();
+		log_msg(LOG_WARN, http_request_id(req), "module %s: its "
+		    "subscriber to %s failed; its work was rolled back",
+		    module, ev->ev_name);
+	}
+}
+
+void
+host_events_deliver(struct http_req *req)
+{
+	const struct erp_subscription	*s;
+	const struct erp_module		*m;
+	size_t				 e, i;
+
+	for (e = 0; e < nqueue; e++)
+		for (i = 0; i < module_count(); i++) {
+			m = module_get(i, NULL);
+			for (s = m->subscriptions; s != NULL && s->event !=
+			    NULL; s++)
+				if (strcmp(s->event, queue[e].ev_name) == 0)
+					deliver_one(req, s, &queue[e], m->name);
+		}
+	host_events_drop();
+}
