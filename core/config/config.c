@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -16,6 +17,7 @@
 
 #define DEFAULT_THREADS	1024	/* 500 slow clients must not starve us */
 #define MAX_THREADS	8192
+#define MAX_WORKERS	256
 
 static const char *
 get_or(config_getenv_fn get, void *arg, const char *name, const char *dflt)
@@ -40,6 +42,15 @@ parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* Two workers a core: one waits on the disk while the other computes. */
+static int64_t
+default_workers(void)
+{
+	long	 n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 2 : n > MAX_WORKERS / 2 ? MAX_WORKERS : 2 * n;
 }
 
 static int
@@ -399,6 +410,14 @@ config_parse(struct config *cf, config_getenv_fn get, void *arg,
 	    &n, err) == -1)
 		return -1;
 	cf->cf_threads = (int)n;
+	if (int_var(get, arg, "ERP_WORKERS", default_workers(), 1, MAX_WORKERS,
+	    &n, err) == -1)
+		return -1;
+	cf->cf_workers = (int)n;
+	if (int_var(get, arg, "ERP_CONN_PER_IP", 256, 0, MAX_THREADS, &n,
+	    err) == -1)
+		return -1;
+	cf->cf_conn_per_ip = (int)n;
 	if ((v = get("ERP_BOOTSTRAP_ADMIN_EMAIL", arg)) != NULL && *v != '\0')
 		cf->cf_admin_email = xstrdup(v);
 	if ((v = get("ERP_BOOTSTRAP_ADMIN_PASSWORD", arg)) != NULL &&

@@ -57,6 +57,8 @@ struct config {
 	char		*cf_policies_dir;
 	char		*cf_www_dir;
 	int		 cf_threads;
+	int		 cf_workers;		/* ERP_WORKERS */
+	int		 cf_conn_per_ip;	/* 0: no limit */
 	char		*cf_admin_email;	/* bootstrap admin, may be NULL */
 	char		*cf_admin_password;	/* secret, may be NULL */
 };

@@ -1,8 +1,9 @@
 /*
  * body: the content-type, size and JSON steps of the pipeline. The size is
  * checked before reading (Content-Length) and while reading (chunked), and
- * an oversize body is drained up to a bound after the 413 so the client
- * reads the answer instead of a connection reset.
+ * an oversize body is drained up to a bound of bytes and time after the
+ * 413 so the client reads the answer instead of a connection reset. A
+ * body has DEADLINE_BODY_US from the end of its headers to arrive whole.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,13 +57,26 @@ is_chunked(const struct http_req *req)
 void
 body_drain(struct http_req *req)
 {
-	char	 sink[16384];
-	size_t	 total = 0;
-	int	 n;
+	struct deadline	 dl;
+	char		 sink[16384];
+	size_t		 total = 0;
+	int		 n;
 
+	deadline_start(&dl, peer_fd(req->rq_conn), DEADLINE_WHOLE,
+	    time_mono_us());
 	while (total < DRAIN_MAX &&
 	    (n = mg_read(req->rq_conn, sink, sizeof(sink))) > 0)
 		total += (size_t)n;
+	deadline_stop(&dl);
+}
+
+int
+body_timed_out(struct http_req *req)
+{
+	req->rq_close = true;
+	log_msg(LOG_INFO, req->rq_id, "request body too slow: cut");
+	return http_reply_error(req, 408, "request_timeout",
+	    "the request body came too slowly");
 }
 
 static int
@@ -82,6 +96,7 @@ int
 body_read_json(struct http_req *req)
 {
 	struct http_json_err	 jerr;
+	struct deadline		 dl;
 	const char		*expect;
 	char			*data;
 	long long		 clen = req->rq_info->content_length;
@@ -110,6 +125,8 @@ body_read_json(struct http_req *req)
 
 	cap = chunked ? 4096 : (size_t)clen;
 	data = xmalloc(cap + 1);
+	deadline_start(&dl, peer_fd(req->rq_conn), DEADLINE_WHOLE,
+	    req->rq_start_us);
 	for (;;) {
 		if (got == cap) {
 			if (!chunked)
@@ -122,11 +139,18 @@ body_read_json(struct http_req *req)
 		if (n <= 0)
 			break;
 		got += (size_t)n;
-		if (got > (size_t)max) {
-			free(data);
-			too_large(req, true);
-			return -1;
-		}
+		if (got > (size_t)max)
+			break;
+	}
+	if (deadline_stop(&dl)) {
+		free(data);
+		body_timed_out(req);
+		return -1;
+	}
+	if (got > (size_t)max) {
+		free(data);
+		too_large(req, true);
+		return -1;
 	}
 	if (!chunked && got < (size_t)clen) {
 		free(data);

@@ -16,6 +16,28 @@ struct http_param {
 	char		*pa_value;	/* decoded, owned by the request */
 };
 
+/* deadline.c: the pace rules of API.md section 2 */
+#define DEADLINE_BODY_US	(10 * INT64_C(1000000))	/* JSON body, whole */
+#define DEADLINE_IDLE_US	(10 * INT64_C(1000000))	/* upload, no byte */
+#define DEADLINE_RATE_MIN	16384	/* upload bytes/s after the first 10 s */
+
+enum deadline_kind {
+	DEADLINE_WHOLE,		/* all of it within DEADLINE_BODY_US */
+	DEADLINE_RATE		/* an upload: idle and average rate rules */
+};
+
+/* One body being read; lives in the request, linked while armed. */
+struct deadline {
+	struct deadline		*dl_next, *dl_prev;
+	int			 dl_fd;
+	enum deadline_kind	 dl_kind;
+	int64_t			 dl_start_us;
+	_Atomic int64_t		 dl_bytes;
+	_Atomic int64_t		 dl_last_us;	/* last progress */
+	bool			 dl_armed;	/* linked */
+	bool			 dl_fired;	/* the socket was shut */
+};
+
 struct http_req {
 	struct mg_connection		*rq_conn;
 	const struct mg_request_info	*rq_info;
@@ -52,6 +74,7 @@ struct http_req {
 	const char			*rq_cache;	/* Cache-Control */
 	int64_t				 rq_start_us;
 	int64_t				 rq_bytes_out;
+	struct deadline			 rq_upload;	/* raw body's pace */
 };
 
 /* router.c */
@@ -110,6 +133,38 @@ const char *reply_reason(int status);
 int	body_read_json(struct http_req *);
 /* Reads and discards up to a bound of an unread body (after a 413). */
 void	body_drain(struct http_req *);
+
+/* Answers 408 for a body that broke its deadline; the connection closes. */
+int	body_timed_out(struct http_req *);
+
+/* deadline.c */
+/* Starts and stops the watchdog thread (with the server). */
+int	deadline_init(struct erp_err *err);
+void	deadline_fini(void);
+/*
+ * Watches a body read from socket fd (-1: nothing to watch) from
+ * start_us under kind's rule until deadline_stop, which says whether the
+ * rule was broken (the socket's read side is then shut).
+ */
+void	deadline_start(struct deadline *, int fd, enum deadline_kind kind,
+	    int64_t start_us);
+/* Counts n bytes received. */
+void	deadline_progress(struct deadline *, size_t n);
+bool	deadline_fired(struct deadline *);
+bool	deadline_stop(struct deadline *);
+
+/* peer.c */
+/* civetweb's init_connection: the connection's record. */
+int	peer_open(const struct mg_connection *, void **data);
+/*
+ * On each request: false when the connection's address holds more than
+ * ERP_CONN_PER_IP connections; it is then shut, and nothing is answered.
+ */
+bool	peer_admit(struct mg_connection *, const struct config *);
+/* civetweb's connection_close: the count goes down again. */
+void	peer_close(const struct mg_connection *);
+/* The connection's socket, or -1 if it cannot be found. */
+int	peer_fd(struct mg_connection *);
 
 /* static.c */
 /* Loads the files under dir into memory; 0, or -1 with err set. */

@@ -734,6 +734,8 @@ pipeline_run(struct mg_connection *conn, void *cbdata)
 	const char	*raw, *framing;
 	bool		 body;
 
+	if (!peer_admit(conn, cbdata))
+		return 503;	/* for civetweb's count: nothing is sent */
 	req_init(&req, conn, cbdata);
 	raw = req.rq_info->local_uri_raw;
 	req.rq_path = xstrdup(raw ? raw : "");
@@ -749,6 +751,8 @@ pipeline_run(struct mg_connection *conn, void *cbdata)
 		http_reply_error(&req, 404, "not_found", "no such route");
 	else
 		run(&req);
+	if (deadline_stop(&req.rq_upload))
+		req.rq_close = true;
 	if (req.rq_defer)
 		http_reply_flush(&req);	/* a held reply nobody released */
 	if (db_tx_writing())
@@ -838,7 +842,18 @@ http_read(struct http_req *req, void *buf, size_t len)
 			mg_write(req->rq_conn, "HTTP/1.1 100 Continue\r\n\r\n",
 			    25);
 	}
+	if (req->rq_upload.dl_start_us == 0)
+		deadline_start(&req->rq_upload, peer_fd(req->rq_conn),
+		    DEADLINE_RATE, time_mono_us());
 	n = mg_read(req->rq_conn, buf, len);
+	if (n > 0)
+		deadline_progress(&req->rq_upload, (size_t)n);
+	else if (deadline_fired(&req->rq_upload)) {
+		/* the end of a cut body is no end: answer before the handler */
+		req->rq_upload.dl_fired = deadline_stop(&req->rq_upload);
+		body_timed_out(req);
+		return -1;
+	}
 	if (n == 0) {
 		req->rq_body_done = true;
 		req->rq_close = false;	/* read whole: keep the connection */

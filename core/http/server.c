@@ -64,11 +64,17 @@ http_server_start(const struct config *cf, struct erp_err *err)
 
 	if (static_load(cf->cf_www_dir, err) == -1)
 		return -1;
+	if (deadline_init(err) == -1) {
+		static_free();
+		return -1;
+	}
 	snprintf(threads, sizeof(threads), "%d", cf->cf_threads);
 	memset(&cb, 0, sizeof(cb));
 	cb.log_message = on_log;
 	cb.exit_thread = on_exit_thread;
 	cb.http_error = pipeline_civetweb_error;
+	cb.init_connection = peer_open;
+	cb.connection_close = peer_close;
 	init.callbacks = &cb;
 	init.user_data = (void *)(uintptr_t)cf;
 	init.configuration_options = opts;
@@ -80,6 +86,8 @@ http_server_start(const struct config *cf, struct erp_err *err)
 		err_set(err, "ERP_LISTEN: cannot serve on %s: %s",
 		    cf->cf_listen, etext[0] ? etext : "civetweb failed");
 		mg_exit_library();
+		deadline_fini();
+		static_free();
 		return -1;
 	}
 	mg_set_request_handler(ctx, "**", pipeline_run,
@@ -95,5 +103,6 @@ http_server_stop(void)
 	mg_stop(ctx);
 	ctx = NULL;
 	mg_exit_library();
+	deadline_fini();
 	static_free();
 }

@@ -39,11 +39,17 @@ static const struct {
 	    "SQLite statements run." },
 	[METRIC_DB_NANOSECONDS] = { "erp_db_nanoseconds_total",
 	    "Time spent in SQLite statements, in nanoseconds." },
+	[METRIC_CONN_REFUSED] = { "erp_connections_refused_total",
+	    "Connections shut at once: their address held ERP_CONN_PER_IP." },
+	[METRIC_BODY_TIMEOUTS] = { "erp_body_timeouts_total",
+	    "Request bodies cut for arriving too slowly." },
+	[METRIC_COMPILES_REFUSED] = { "erp_policy_compiles_refused_total",
+	    "Policy compiles refused after waiting for their turn." },
 };
 
 /* Statuses counted per route; anything else falls in the last slot. */
 static const int	 statuses[] = { 200, 201, 204, 304, 400, 401, 403,
-			    404, 405, 409, 413, 415, 422, 429, 500, 503, 0 };
+			    404, 405, 408, 409, 413, 415, 422, 429, 500, 503, 0 };
 #define NSTATUS		 ((int)nitems(statuses))
 
 /* Latency bucket upper bounds in microseconds (Prometheus "le"). */

@@ -25,6 +25,9 @@ enum metric_counter {
 	METRIC_ALERT_POLICY_BUDGET,
 	METRIC_DB_STATEMENTS,
 	METRIC_DB_NANOSECONDS,
+	METRIC_CONN_REFUSED,		/* over ERP_CONN_PER_IP */
+	METRIC_BODY_TIMEOUTS,		/* bodies cut by their deadline */
+	METRIC_COMPILES_REFUSED,	/* compiles that waited too long */
 	METRIC_NCOUNTERS
 };
 
