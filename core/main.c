@@ -176,9 +176,9 @@ cmd_serve(struct config *cf)
 		fatal("cannot start the database checkpointer");
 	if (http_server_start(cf, &err) == -1)
 		fatal("%s", err.e_msg);
-	log_info("erpd %s listening on %s (%s, %d threads)", ERP_VERSION,
-	    cf->cf_listen, cf->cf_production ? "production" : "development",
-	    cf->cf_threads);
+	log_info("erpd %s listening on %s (%s, %d threads, %d workers)",
+	    ERP_VERSION, cf->cf_listen, cf->cf_production ? "production" :
+	    "development", cf->cf_threads, cf->cf_workers);
 	do {
 		if (sigwait(&set, &sig) != 0)
 			sig = SIGTERM;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "metrics/metrics.h"
 
 #define TYPE_MAX	63	/* bytes of a resource type */
 #define COMMENT_MAX	500	/* characters of a version's comment */
@@ -31,6 +32,37 @@ static int
 invalid(struct http_req *req, const struct erp_err *err)
 {
 	return http_reply_error(req, 422, "policy_invalid", err->e_msg);
+}
+
+/*
+ * Compiles an uploaded source in the organization's turn (policy/queue.c),
+ * without a worker: a compile needs no database. 0 with *out, or -1 once
+ * answered: 422 when it does not compile, 503 when no turn came in time.
+ */
+static int
+compile_in_turn(struct http_req *req, const char *src, size_t len,
+    enum policy_mode mode, struct policy **out)
+{
+	struct erp_err	 err;
+	int64_t		 org = http_org(req);
+	char		 wait[16];
+
+	db_release();
+	if (policy_compile_turn(org) == -1) {
+		metrics_inc(METRIC_COMPILES_REFUSED);
+		snprintf(wait, sizeof(wait), "%d", POLICY_COMPILE_WAIT_S);
+		http_add_header(req, "Retry-After", wait);
+		http_reply_error(req, 503, "unavailable",
+		    "too many policy compiles at once; try again shortly");
+		return -1;
+	}
+	*out = policy_compile(src, len, mode, &err);
+	policy_compile_done(org);
+	if (*out == NULL) {
+		invalid(req, &err);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -248,10 +280,8 @@ admissible(struct http_req *req, const char *source, size_t len)
 	struct policy	*p;
 	int		 rc;
 
-	if ((p = policy_compile(source, len, POLICY_UPLOAD, &err)) == NULL) {
-		invalid(req, &err);
+	if (compile_in_turn(req, source, len, POLICY_UPLOAD, &p) == -1)
 		return NULL;
-	}
 	if ((rc = roles_dropped(http_org(req), p, &err)) == 0)
 		return p;
 	policy_free(p);
@@ -688,7 +718,6 @@ dry_run(struct http_req *req)
 	struct policy_resource	 pr;
 	struct policy_decision	 d;
 	struct policy		*own = NULL, *p;
-	struct erp_err		 err;
 	cJSON			*attrs, *o;
 	int64_t			 version = 0;
 	char			 role[ROLE_MAX + 1];
@@ -699,9 +728,9 @@ dry_run(struct http_req *req)
 		return -1;
 	if ((v = cJSON_GetObjectItemCaseSensitive(body, "source")) != NULL) {
 		/* no tests: the question is what this source decides */
-		if ((own = policy_compile(v->valuestring,
-		    strlen(v->valuestring), POLICY_TRIAL, &err)) == NULL)
-			return invalid(req, &err);
+		if (compile_in_turn(req, v->valuestring,
+		    strlen(v->valuestring), POLICY_TRIAL, &own) == -1)
+			return -1;
 		p = own;
 	} else if ((p = http_policy(req)) == NULL ||
 	    (version = auth_org_policy_version(http_org(req))) == -1)

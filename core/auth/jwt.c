@@ -351,7 +351,7 @@ static int	verify_full(const struct config *, const char *, int64_t,
 		    struct auth_claims *, char *, size_t);
 
 /*
- * Tokens this thread verified lately. A token's signature and claims do
+ * Tokens this worker (base/worker.c) verified lately. A token's signature and claims do
  * not change, so a repeat skips libjwt and the HMAC (about 10 us here);
  * its times are checked again on every use, and everything else the
  * request needs (revocation, the user) is looked up every time.
@@ -366,8 +366,28 @@ struct cached {
 	uint64_t		 ca_used;
 };
 
-static __thread struct cached	 cache[CACHE_SLOTS];
-static __thread uint64_t	 cache_tick;
+struct cache {
+	struct cached	 cc_slot[CACHE_SLOTS];
+	uint64_t	 cc_tick;
+};
+
+static void
+cache_free(void *p)
+{
+	struct cache	*c = p;
+	size_t		 i;
+
+	for (i = 0; i < CACHE_SLOTS; i++)
+		free(c->cc_slot[i].ca_token);
+	free(c);
+}
+
+/* The current worker's cache. */
+static struct cache *
+cache_get(void)
+{
+	return worker_local(WORKER_JWT, sizeof(struct cache), cache_free);
+}
 
 static void
 key_id(const struct config *cf, unsigned char id[16])
@@ -391,9 +411,11 @@ times_ok(const struct auth_claims *cl, int64_t now)
 }
 
 static struct cached *
-cache_find(const char *token, size_t len, const unsigned char key[16])
+cache_find(struct cache *cc, const char *token, size_t len,
+    const unsigned char key[16])
 {
-	size_t	 i;
+	struct cached	*cache = cc->cc_slot;
+	size_t		 i;
 
 	for (i = 0; i < CACHE_SLOTS; i++)
 		if (cache[i].ca_token != NULL && cache[i].ca_len == len &&
@@ -404,10 +426,10 @@ cache_find(const char *token, size_t len, const unsigned char key[16])
 }
 
 static void
-cache_put(const char *token, size_t len, const unsigned char key[16],
-    const struct auth_claims *cl)
+cache_put(struct cache *cc, const char *token, size_t len,
+    const unsigned char key[16], const struct auth_claims *cl)
 {
-	struct cached	*c = &cache[0];
+	struct cached	*cache = cc->cc_slot, *c = &cache[0];
 	size_t		 i;
 
 	for (i = 1; i < CACHE_SLOTS && c->ca_token != NULL; i++)
@@ -418,18 +440,16 @@ cache_put(const char *token, size_t len, const unsigned char key[16],
 	c->ca_len = len;
 	memcpy(c->ca_key, key, 16);
 	c->ca_claims = *cl;
-	c->ca_used = ++cache_tick;
+	c->ca_used = ++cc->cc_tick;
 }
 
 void
 auth_jwt_thread_free(void)
 {
-	size_t	 i;
+	struct cache	*c;
 
-	for (i = 0; i < CACHE_SLOTS; i++) {
-		free(cache[i].ca_token);
-		cache[i].ca_token = NULL;
-	}
+	if ((c = worker_local_take(WORKER_JWT)) != NULL)
+		cache_free(c);
 }
 
 int
@@ -437,6 +457,7 @@ auth_jwt_verify(const struct config *cf, const char *token, int64_t now,
     struct auth_claims *claims, char *why, size_t whylen)
 {
 	unsigned char	 kid[16];
+	struct cache	*cc;
 	struct cached	*hit;
 	size_t		 tlen;
 	int		 rc;
@@ -445,21 +466,22 @@ auth_jwt_verify(const struct config *cf, const char *token, int64_t now,
 	    (tlen = strnlen(token, TOKEN_MAX + 1)) > TOKEN_MAX)
 		return verify_full(cf, token, now, claims, why, whylen);
 	key_id(cf, kid);
-	if ((hit = cache_find(token, tlen, kid)) != NULL) {
+	cc = cache_get();
+	if ((hit = cache_find(cc, token, tlen, kid)) != NULL) {
 		if (!times_ok(&hit->ca_claims, now)) {
 			say(why, whylen, "exp: expired (or iat in the future)");
 			if (claims != NULL)
 				*claims = (struct auth_claims){ 0 };
 			return -1;
 		}
-		hit->ca_used = ++cache_tick;
+		hit->ca_used = ++cc->cc_tick;
 		if (claims != NULL)
 			*claims = hit->ca_claims;
 		return 0;
 	}
 	if ((rc = verify_full(cf, token, now, claims, why, whylen)) == 0 &&
 	    claims != NULL)
-		cache_put(token, tlen, kid, claims);
+		cache_put(cc, token, tlen, kid, claims);
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "common_passwords.h"
+#include "db/db.h"
 
 #define SLOT_WAIT_SECONDS	10	/* then give up: 503 */
 
@@ -89,6 +90,7 @@ auth_password_hash(const char *pw, char *out)
 {
 	int	 rc;
 
+	db_release();	/* no worker waits on a hash */
 	if (slot_take() == -1)
 		return AUTH_PW_BUSY;
 	rc = crypto_pwhash_str(out, pw, strlen(pw), AUTH_PWHASH_OPSLIMIT,
@@ -111,6 +113,7 @@ auth_password_verify(const char *hash, const char *pw, bool *rehash)
 		*rehash = false;
 	if (!known)
 		hash = dummy_hash;
+	db_release();	/* no worker waits on a hash */
 	if (slot_take() == -1)
 		return AUTH_PW_BUSY;
 	rc = crypto_pwhash_str_verify(hash, pw, strlen(pw));

@@ -110,4 +110,38 @@ bool	utf8_valid(const char *s, size_t len);
 /* Number of code points in valid UTF-8 s. */
 size_t	utf8_count(const char *s, size_t len);
 
+/* worker.c: the pool of request workers (see the file's comment) */
+enum worker_slot {
+	WORKER_DB,		/* core/db: the connection and its statements */
+	WORKER_POLICY,		/* core/policy: compiled policies */
+	WORKER_JWT,		/* core/auth: verified tokens */
+	WORKER_NSLOTS
+};
+typedef void (*worker_free_fn)(void *);
+
+/* n workers; 0, or -1 with err set. */
+int	worker_pool_init(int n, struct erp_err *err);
+void	worker_pool_fini(void);
+/*
+ * Brackets one request on a pipeline thread: in between, the first use of
+ * a slot borrows a worker (waiting for one if none is free), and
+ * worker_return gives it back; the end returns it too.
+ */
+void	worker_request_begin(void);
+void	worker_request_end(void);
+void	worker_borrow(void);
+void	worker_return(void);
+bool	worker_held(void);
+/* How many borrows this thread made: a change means another worker. */
+uint64_t worker_borrow_count(void);
+/*
+ * The current worker's (the borrowed one, or the thread's own) object in
+ * slot, size zeroed bytes made on first use; fn frees it with the worker.
+ */
+void	*worker_local(enum worker_slot, size_t size, worker_free_fn fn);
+/* Takes the current worker's object out of slot (NULL if none). */
+void	*worker_local_take(enum worker_slot);
+/* Frees the thread's own worker (a thread that ends). */
+void	 worker_thread_free(void);
+
 #endif /* ERP_CORE_BASE_H */

@@ -1,6 +1,7 @@
 /*
- * db conn: one SQLite connection per thread, opened on first use and closed
- * by a pthread key destructor, with a per-thread prepared statement cache.
+ * db conn: one SQLite connection per worker (base/worker.c), opened on
+ * first use, with the worker's prepared statement cache; closed with the
+ * worker.
  */
 #include <sys/stat.h>
 
@@ -34,7 +35,7 @@ struct slot {
 	size_t		 s_len;		/* strlen(sqlite3_sql(s_stmt)) */
 };
 
-/* A thread's state, allocated by its first db_get(). */
+/* A worker's state, allocated by its first db_get(). */
 struct thr {
 	sqlite3		*t_db;		/* owned; NULL until opened */
 	struct slot	*t_slots;	/* t_cap entries, or NULL */
@@ -45,9 +46,6 @@ struct thr {
 static char		*conn_path;	/* from db_init; owned */
 static atomic_bool	 checkpointer_on;
 static enum db_sync	 conn_sync = DB_SYNC_FULL;
-static pthread_key_t	 thr_key;
-static pthread_once_t	 thr_once = PTHREAD_ONCE_INIT;
-static bool		 thr_key_ok;	/* pthread_key_create worked */
 
 static void
 thr_free(struct thr *t)
@@ -70,28 +68,10 @@ thr_destroy(void *p)
 	thr_free(p);
 }
 
-static void
-key_make(void)
-{
-	thr_key_ok = pthread_key_create(&thr_key, thr_destroy) == 0;
-}
-
 static struct thr *
-thr_get(bool make)
+thr_get(void)
 {
-	struct thr	*t;
-
-	if (!thr_key_ok)
-		return NULL;
-	if ((t = pthread_getspecific(thr_key)) != NULL || !make)
-		return t;
-	t = xcalloc(1, sizeof(*t));
-	if (pthread_setspecific(thr_key, t) != 0) {
-		log_error("db: cannot store the thread's connection");
-		free(t);
-		return NULL;
-	}
-	return t;
+	return worker_local(WORKER_DB, sizeof(struct thr), thr_destroy);
 }
 
 const char *
@@ -220,10 +200,6 @@ db_init(const char *path, enum db_sync sync, struct erp_err *err)
 		err_set(err, "SQLite was built without thread support");
 		return -1;
 	}
-	if (pthread_once(&thr_once, key_make) != 0 || !thr_key_ok) {
-		err_set(err, "cannot create the database thread key");
-		return -1;
-	}
 	/* A second init (tests) must not keep a connection to the old path. */
 	db_thread_close();
 	free(conn_path);
@@ -284,8 +260,7 @@ db_get(void)
 		log_error("db: db_init has not run");
 		return NULL;
 	}
-	if ((t = thr_get(true)) == NULL)
-		return NULL;
+	t = thr_get();
 	if (t->t_db == NULL)
 		t->t_db = conn_open();
 	return t->t_db;
@@ -425,7 +400,7 @@ db_stmt(const char *sql)
 
 	if (sql == NULL || db_get() == NULL)
 		return NULL;
-	t = thr_get(false);
+	t = thr_get();
 	if (t->t_cap == 0)
 		grow(t);
 	s = slot_find(t, sql);
@@ -464,7 +439,8 @@ db_stmt(const char *sql)
 static pthread_mutex_t	 writer = PTHREAD_MUTEX_INITIALIZER;
 static __thread bool	 writing;
 static __thread bool	 reading;	/* a read transaction is open */
-static __thread uint64_t tx_seq;	/* this thread's write transactions */
+static __thread uint64_t tx_seq;	/* this thread's write transaction */
+static atomic_uint_fast64_t tx_count;	/* ids unique across workers */
 
 static void
 writer_release(void)
@@ -478,13 +454,9 @@ writer_release(void)
 void
 db_thread_close(void)
 {
-	struct thr	*t;
-
-	if ((t = thr_get(false)) == NULL)
-		return;
-	db_tx_rollback();
-	pthread_setspecific(thr_key, NULL);
-	thr_free(t);
+	if (writing || reading)
+		db_tx_rollback();
+	thr_free(worker_local_take(WORKER_DB));
 }
 
 /* Steps a cached statement that returns no rows. */
@@ -512,9 +484,12 @@ db_tx_begin(void)
 	/* a request's read snapshot ends where its write begins */
 	if (reading && db_tx_commit() == -1)
 		return -1;
+	/* the worker first: its holders may be queued on the writer lock */
+	if (db_get() == NULL)
+		return -1;
 	pthread_mutex_lock(&writer);
 	writing = true;
-	tx_seq++;
+	tx_seq = atomic_fetch_add(&tx_count, 1) + 1;
 	if (run("BEGIN IMMEDIATE") == -1) {
 		writer_release();
 		return -1;
@@ -591,6 +566,15 @@ db_tx_end(void)
 		db_tx_rollback();
 	} else if (reading)
 		db_tx_commit();
+}
+
+void
+db_release(void)
+{
+	if (!worker_held() || writing)
+		return;
+	db_tx_end();
+	worker_return();
 }
 
 int

@@ -112,8 +112,17 @@ const char *db_errmsg(void);
  */
 int	db_exec(const char *script, struct erp_err *err);
 
-/* Closes this thread's connection and statements (also done at exit). */
+/* Closes the current worker's connection and statements. */
 void	db_thread_close(void);
+
+/*
+ * Before waiting for a client (or for a long computation that needs no
+ * database): ends a read transaction and gives the request's worker back
+ * (base/worker.c); the next database call borrows one again. Nothing
+ * happens inside a write transaction: the write lock stays with its
+ * worker.
+ */
+void	db_release(void);
 
 /*
  * Transactions on this thread's connection. begin takes the write lock at

@@ -197,12 +197,13 @@ const struct auth_subject *http_subject(const struct http_req *);
  * and the loaded record's attributes (may be NULL). */
 int64_t		 http_org(const struct http_req *);
 const char	*http_role(const struct http_req *);
-struct policy	*http_policy(const struct http_req *);
+struct policy	*http_policy(struct http_req *);
 /* The version of http_policy (0: the base alone), -1 when there is none. */
 int64_t		 http_policy_version(const struct http_req *);
 /*
- * The policy in force for another organization (this thread's cache,
- * valid until the next policy lookup on the thread), or NULL.
+ * The policy in force for another organization (the worker's cache,
+ * valid until the next policy lookup or the worker is given back), or
+ * NULL.
  */
 struct policy	*http_policy_of(int64_t org);
 const cJSON	*http_attrs(const struct http_req *);
@@ -244,6 +245,14 @@ int	http_reply_json(struct http_req *, int status, cJSON *body);
 /* A body of any type the caller already has (borrowed). */
 int	http_reply_raw(struct http_req *, int status, const char *ctype,
 	    const void *body, size_t len);
+/*
+ * A body of len bytes read from fd (owned by the callee from now on, and
+ * closed), sent in chunks after the head: a file is never held in
+ * memory, and no worker waits while it goes out. A deferred reply holds
+ * the descriptor until it is flushed.
+ */
+int	http_reply_fd(struct http_req *, int status, const char *ctype,
+	    int fd, int64_t len);
 /* A route's path pattern by its metrics index, "static" or "none". */
 const char *http_route_name(int idx);
 /* A body the caller already has as JSON text (borrowed). */

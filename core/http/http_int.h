@@ -55,6 +55,7 @@ struct http_req {
 	char				 rq_role[64];	/* "" for none */
 	struct policy			*rq_policy;	/* in force for rq_org */
 	int64_t				 rq_policy_version; /* rq_policy's */
+	uint64_t			 rq_policy_borrow; /* its worker's */
 	cJSON				*rq_attrs;	/* loaded record */
 	cJSON				*rq_wouldbe;	/* the record after the
 							   write, for the policy */
@@ -75,6 +76,8 @@ struct http_req {
 	int64_t				 rq_start_us;
 	int64_t				 rq_bytes_out;
 	struct deadline			 rq_upload;	/* raw body's pace */
+	int				 rq_stream_fd;	/* a file to send, -1 */
+	int64_t				 rq_stream_len;	/* its bytes left */
 };
 
 /* router.c */
@@ -124,6 +127,8 @@ void	headers_preflight(struct buf *, int allowed_methods);
 int	reply_send(struct http_req *, int status, const char *ctype,
 	    const void *body, size_t len);
 const char *reply_reason(int status);
+/* Closes a held file that will not be sent. */
+void	reply_stream_close(struct http_req *);
 
 /* body.c */
 /*

@@ -42,6 +42,7 @@ req_init(struct http_req *req, struct mg_connection *conn,
 	const char	*id, *origin;
 
 	memset(req, 0, sizeof(*req));
+	req->rq_stream_fd = -1;
 	req->rq_start_us = time_mono_us();
 	req->rq_conn = conn;
 	req->rq_info = mg_get_request_info(conn);
@@ -64,6 +65,7 @@ req_free(struct http_req *req)
 
 	for (i = 0; i < req->rq_nparams; i++)
 		free(req->rq_params[i].pa_value);
+	reply_stream_close(req);
 	cJSON_Delete(req->rq_body);
 	cJSON_Delete(req->rq_attrs);
 	cJSON_Delete(req->rq_wouldbe);
@@ -345,11 +347,12 @@ membership(struct http_req *req)
 	 */
 	if (req->rq_policy == NULL && req->rq_route->rt_permission != NULL &&
 	    is_recovery(req->rq_route->rt_permission)) {
-		req->rq_policy = policy_get(req->rq_org, 0, fetch_source, NULL);
 		req->rq_policy_version = 0;
+		req->rq_policy = policy_get(req->rq_org, 0, fetch_source, NULL);
 	}
 	if (req->rq_policy == NULL)
 		return internal(req);
+	req->rq_policy_borrow = worker_borrow_count();
 	return 0;
 }
 
@@ -362,6 +365,24 @@ subject_of(const struct http_req *req, struct policy_subject *ps)
 	    "api_key" : "user";
 	ps->ps_role = req->rq_role;
 	ps->ps_is_admin = req->rq_subject.su_is_admin;
+}
+
+/*
+ * The request's policy. A compiled policy belongs to a worker's cache:
+ * after the request gave its worker back (to wait for its body) and
+ * borrowed another, it is looked up again in the new one.
+ */
+static struct policy *
+req_policy(struct http_req *req)
+{
+	if (req->rq_policy == NULL)
+		return NULL;
+	if (!worker_held() || req->rq_policy_borrow != worker_borrow_count()) {
+		req->rq_policy = policy_get(req->rq_org,
+		    req->rq_policy_version, fetch_source, NULL);
+		req->rq_policy_borrow = worker_borrow_count();
+	}
+	return req->rq_policy;
 }
 
 /*
@@ -402,7 +423,7 @@ check(struct http_req *req, const char *action, const cJSON *attrs,
 	res.pr_type = type;
 	res.pr_org_id = req->rq_org;
 	res.pr_id = id != NULL ? strtoll(id, NULL, 10) : 0;
-	policy_decide(req->rq_policy, &ps, action, &res, time_now(),
+	policy_decide(req_policy(req), &ps, action, &res, time_now(),
 	    http_client_ip(req), d);
 	metrics_inc(METRIC_POLICY_EVALS);
 	if (d->pd_error) {
@@ -429,7 +450,7 @@ http_may(struct http_req *req, const char *action, const cJSON *attrs)
 {
 	struct policy_decision	 d;
 
-	if (req->rq_org == 0 || req->rq_policy == NULL)
+	if (req->rq_org == 0 || req_policy(req) == NULL)
 		return 0;
 	return check(req, action, attrs, NULL, NULL, &d) == 0;
 }
@@ -439,7 +460,7 @@ http_allowed(struct http_req *req, const char *action, const cJSON *attrs)
 {
 	struct policy_decision	 d;
 
-	if (req->rq_org == 0 || req->rq_policy == NULL)
+	if (req->rq_org == 0 || req_policy(req) == NULL)
 		return 0;
 	if (check(req, action, attrs, NULL, NULL, &d) == -1) {
 		if (on_denial != NULL)
@@ -490,11 +511,12 @@ http_redacted(struct http_req *req, const char *type, const cJSON *record,
     cJSON *out)
 {
 	struct policy_subject	 ps;
+	struct policy		*p = req_policy(req);
 
-	if (req->rq_policy == NULL || !policy_has_redact(req->rq_policy, type))
+	if (p == NULL || !policy_has_redact(p, type))
 		return 0;
 	subject_of(req, &ps);
-	if (policy_redacted(req->rq_policy, &ps, type, record, out) == -1) {
+	if (policy_redacted(p, &ps, type, record, out) == -1) {
 		log_msg(LOG_WARN, req->rq_id, "policy of organization %lld: "
 		    "redact.%s failed, the answer is withheld",
 		    (long long)req->rq_org, type);
@@ -526,9 +548,10 @@ redact_record(struct http_req *req, const char *type, cJSON *rec)
 int
 http_redact(struct http_req *req, const char *type, cJSON *body)
 {
-	cJSON	*items, *rec;
+	cJSON		*items, *rec;
+	struct policy	*p = req_policy(req);
 
-	if (req->rq_policy == NULL || !policy_has_redact(req->rq_policy, type))
+	if (p == NULL || !policy_has_redact(p, type))
 		return 0;
 	/* a list's page, or one record */
 	items = cJSON_GetObjectItemCaseSensitive(body, "items");
@@ -554,7 +577,7 @@ validate(struct http_req *req)
 	const struct http_route	*rt = req->rq_route;
 	const char *const	*reserved = rt->rt_computed ? rt->rt_computed :
 				    always;
-	struct policy		*p = req->rq_policy;
+	struct policy		*p = req_policy(req);
 	struct erp_err		 err;
 	cJSON			*fields;
 
@@ -707,11 +730,16 @@ run(struct http_req *req)
 		return;
 	if (req->rq_authed && membership(req) == -1)
 		return;
-	if ((route->rt_flags & HTTP_ROUTE_RAW_BODY) == 0) {
+	if ((route->rt_flags & HTTP_ROUTE_RAW_BODY) == 0 && has_body(req)) {
+		/* no worker waits for a client */
+		db_release();
 		if (body_read_json(req) == -1)
 			return;
-		req->rq_close = false;	/* the body was read whole */
+		if ((route->rt_flags & HTTP_ROUTE_PUBLIC) == 0)
+			db_tx_begin_read();
 	}
+	if ((route->rt_flags & HTTP_ROUTE_RAW_BODY) == 0)
+		req->rq_close = false;	/* the body was read whole */
 	if (route->rt_permission != NULL && req->rq_authed &&
 	    authorize(req) == -1)
 		return;
@@ -736,6 +764,7 @@ pipeline_run(struct mg_connection *conn, void *cbdata)
 
 	if (!peer_admit(conn, cbdata))
 		return 503;	/* for civetweb's count: nothing is sent */
+	worker_request_begin();
 	req_init(&req, conn, cbdata);
 	raw = req.rq_info->local_uri_raw;
 	req.rq_path = xstrdup(raw ? raw : "");
@@ -760,6 +789,7 @@ pipeline_run(struct mg_connection *conn, void *cbdata)
 		log_msg(LOG_ERROR, req.rq_id, "transaction left open by %s",
 		    req.rq_route ? req.rq_route->rt_path : "?");
 	db_tx_end();
+	worker_request_end();
 	if (req.rq_close) {
 		mg_disable_keep_alive(conn);
 		if (body && req.rq_status != 413)
@@ -842,6 +872,7 @@ http_read(struct http_req *req, void *buf, size_t len)
 			mg_write(req->rq_conn, "HTTP/1.1 100 Continue\r\n\r\n",
 			    25);
 	}
+	db_release();		/* no worker waits for a client */
 	if (req->rq_upload.dl_start_us == 0)
 		deadline_start(&req->rq_upload, peer_fd(req->rq_conn),
 		    DEADLINE_RATE, time_mono_us());
@@ -928,9 +959,9 @@ http_role(const struct http_req *req)
 }
 
 struct policy *
-http_policy(const struct http_req *req)
+http_policy(struct http_req *req)
 {
-	return req->rq_policy;
+	return req_policy(req);
 }
 
 int64_t

@@ -1,12 +1,16 @@
 /*
  * reply: every response leaves through reply_send, which writes status
  * line, headers and body with one write (a send per header line cost
- * 60 % of the throughput here), and the contract's error envelope.
+ * 60 % of the throughput here), or through http_reply_fd, which streams a
+ * file in chunks after its head; and the contract's error envelope.
  */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
+#include "db/db.h"
 #include "http_int.h"
 
 const char *
@@ -63,6 +67,41 @@ wipe(const struct http_req *req, struct buf *b)
 	buf_free(b);
 }
 
+#define STREAM_CHUNK	(64 * 1024)	/* bytes of a file read and sent at once */
+
+/* Appends status line and headers for a body of len bytes to b. */
+static void
+reply_head(struct http_req *req, struct buf *b, int status,
+    const char *ctype, int64_t len)
+{
+	buf_puts(b, "HTTP/1.1 ");
+	buf_int(b, status);
+	buf_append(b, " ", 1);
+	buf_puts(b, reply_reason(status));
+	if (ctype != NULL) {
+		buf_puts(b, "\r\nContent-Type: ");
+		buf_puts(b, ctype);
+	}
+	if (status != 204 && status != 304) {
+		buf_puts(b, "\r\nContent-Length: ");
+		buf_int(b, len);
+	}
+	buf_puts(b, "\r\nCache-Control: ");
+	buf_puts(b, req->rq_cache ? req->rq_cache : "no-store");
+	buf_puts(b, keep_alive(req) ? "\r\nConnection: keep-alive\r\n" :
+	    "\r\nConnection: close\r\n");
+	headers_common(b, req);
+	if (req->rq_headers.b_len > 0)
+		buf_append(b, req->rq_headers.b_data, req->rq_headers.b_len);
+	buf_append(b, "\r\n", 2);
+}
+
+static bool
+no_body(const struct http_req *req, int status)
+{
+	return req->rq_method == HTTP_HEAD || status == 204 || status == 304;
+}
+
 int
 reply_send(struct http_req *req, int status, const char *ctype,
     const void *body, size_t len)
@@ -74,29 +113,9 @@ reply_send(struct http_req *req, int status, const char *ctype,
 	if (req->rq_status != 0)
 		return -1;		/* one reply per request */
 	req->rq_status = status;
-	nobody = req->rq_method == HTTP_HEAD || status == 204 ||
-	    status == 304;
+	nobody = no_body(req, status);
 	buf_reserve(&b, 1024 + (nobody ? 0 : len));
-	buf_puts(&b, "HTTP/1.1 ");
-	buf_int(&b, status);
-	buf_append(&b, " ", 1);
-	buf_puts(&b, reply_reason(status));
-	if (ctype != NULL) {
-		buf_puts(&b, "\r\nContent-Type: ");
-		buf_puts(&b, ctype);
-	}
-	if (status != 204 && status != 304) {
-		buf_puts(&b, "\r\nContent-Length: ");
-		buf_int(&b, (int64_t)len);
-	}
-	buf_puts(&b, "\r\nCache-Control: ");
-	buf_puts(&b, req->rq_cache ? req->rq_cache : "no-store");
-	buf_puts(&b, keep_alive(req) ? "\r\nConnection: keep-alive\r\n" :
-	    "\r\nConnection: close\r\n");
-	headers_common(&b, req);
-	if (req->rq_headers.b_len > 0)
-		buf_append(&b, req->rq_headers.b_data, req->rq_headers.b_len);
-	buf_append(&b, "\r\n", 2);
+	reply_head(req, &b, status, ctype, (int64_t)len);
 	if (!nobody && len > 0)
 		buf_append(&b, body, len);
 	req->rq_bytes_out = (int64_t)b.b_len;
@@ -109,6 +128,83 @@ reply_send(struct http_req *req, int status, const char *ctype,
 	rc = mg_write(req->rq_conn, b.b_data, b.b_len);
 	wipe(req, &b);
 	return rc > 0 ? status : -1;
+}
+
+/*
+ * Sends the rest of the held file. No worker waits on the client
+ * meanwhile. A file that ends early or fails to read cuts the connection:
+ * its length was promised.
+ */
+static int
+stream(struct http_req *req)
+{
+	char	*chunk;
+	int64_t	 left = req->rq_stream_len;
+	ssize_t	 n;
+	int	 rc = 0;
+
+	db_release();
+	chunk = xmalloc(STREAM_CHUNK);
+	while (left > 0) {
+		n = read(req->rq_stream_fd, chunk, left < STREAM_CHUNK ?
+		    (size_t)left : STREAM_CHUNK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0 || mg_write(req->rq_conn, chunk, (size_t)n) <= 0) {
+			if (n <= 0)
+				log_msg(LOG_ERROR, req->rq_id, "a streamed "
+				    "file ended %lld bytes early",
+				    (long long)left);
+			req->rq_close = true;
+			rc = -1;
+			break;
+		}
+		left -= n;
+		req->rq_bytes_out += n;
+	}
+	free(chunk);
+	reply_stream_close(req);
+	return rc;
+}
+
+void
+reply_stream_close(struct http_req *req)
+{
+	if (req->rq_stream_fd != -1)
+		close(req->rq_stream_fd);
+	req->rq_stream_fd = -1;
+	req->rq_stream_len = 0;
+}
+
+int
+http_reply_fd(struct http_req *req, int status, const char *ctype, int fd,
+    int64_t len)
+{
+	struct buf	 b = { 0 };
+	int		 rc;
+
+	if (req->rq_status != 0) {
+		close(fd);
+		return -1;
+	}
+	req->rq_status = status;
+	reply_head(req, &b, status, ctype, len);
+	req->rq_bytes_out = (int64_t)b.b_len;
+	req->rq_stream_fd = fd;
+	req->rq_stream_len = no_body(req, status) ? 0 : len;
+	if (req->rq_defer) {
+		/* head and file held until the request's transaction commits */
+		buf_free(&req->rq_deferred);
+		req->rq_deferred = b;
+		return status;
+	}
+	rc = mg_write(req->rq_conn, b.b_data, b.b_len);
+	buf_free(&b);
+	if (rc <= 0) {
+		reply_stream_close(req);
+		return -1;
+	}
+	return stream(req) == 0 ? status : -1;
 }
 
 void
@@ -134,7 +230,11 @@ http_reply_flush(struct http_req *req)
 	rc = mg_write(req->rq_conn, req->rq_deferred.b_data,
 	    req->rq_deferred.b_len);
 	wipe(req, &req->rq_deferred);
-	return rc > 0 ? 0 : -1;
+	if (rc <= 0) {
+		reply_stream_close(req);
+		return -1;
+	}
+	return req->rq_stream_fd != -1 ? stream(req) : 0;
 }
 
 void
@@ -142,6 +242,7 @@ http_reply_discard(struct http_req *req)
 {
 	req->rq_defer = false;
 	wipe(req, &req->rq_deferred);
+	reply_stream_close(req);
 	buf_reset(&req->rq_headers);
 	req->rq_status = 0;
 	req->rq_bytes_out = 0;

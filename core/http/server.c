@@ -1,8 +1,9 @@
 /*
  * server: civetweb set-up. Its own features that would bypass the
  * pipeline are off (CORS answers, directory listing, CGI, file serving);
- * keep-alive and TCP_NODELAY are on; timeouts and a large worker pool keep
- * slow clients from starving the rest.
+ * keep-alive and TCP_NODELAY are on; timeouts and many connection threads
+ * keep slow clients from starving the rest, while a small pool of workers
+ * (base/worker.c) does the database and policy work.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,13 +25,11 @@ on_log(const struct mg_connection *conn, const char *message)
 	return 1;
 }
 
-/* A worker leaves: what it kept per thread goes with it. */
+/* A thread leaves: what it kept outside the pool goes with it. */
 static void
 on_exit_thread(const struct mg_context *c, int type, void *user)
 {
-	policy_cache_thread_free();
-	auth_jwt_thread_free();
-	db_thread_close();
+	worker_thread_free();
 }
 
 int
@@ -68,6 +67,11 @@ http_server_start(const struct config *cf, struct erp_err *err)
 		static_free();
 		return -1;
 	}
+	if (worker_pool_init(cf->cf_workers, err) == -1) {
+		deadline_fini();
+		static_free();
+		return -1;
+	}
 	snprintf(threads, sizeof(threads), "%d", cf->cf_threads);
 	memset(&cb, 0, sizeof(cb));
 	cb.log_message = on_log;
@@ -86,6 +90,7 @@ http_server_start(const struct config *cf, struct erp_err *err)
 		err_set(err, "ERP_LISTEN: cannot serve on %s: %s",
 		    cf->cf_listen, etext[0] ? etext : "civetweb failed");
 		mg_exit_library();
+		worker_pool_fini();
 		deadline_fini();
 		static_free();
 		return -1;
@@ -103,6 +108,7 @@ http_server_stop(void)
 	mg_stop(ctx);
 	ctx = NULL;
 	mg_exit_library();
+	worker_pool_fini();
 	deadline_fini();
 	static_free();
 }

@@ -186,45 +186,24 @@ disposition(struct http_req *req, const char *filename)
 }
 
 /*
- * Reads the file whole into the held reply: replies wait for the commit
- * (host_dispatch), and a download is at most ERP_UPLOAD_MAX_BYTES, under
- * which every file was uploaded.
+ * A download streamed from fd in chunks (http_reply_fd): the file is
+ * never held in memory, and no worker waits while it goes out.
  */
 static int
 h_reply_fd(struct erp_req *r, const char *ctype, const char *filename,
     int fd, int64_t size)
 {
 	struct http_req	*req = REQ(r);
-	unsigned char	*data = NULL;
-	int64_t		 got = 0;
-	ssize_t		 n;
-	int		 rc;
 
-	if (fd < 0 || size < 0 || size > host_cf->cf_upload_max)
-		goto fail;
-	data = xmalloc(size > 0 ? (size_t)size : 1);
-	while (got < size && (n = read(fd, data + got, (size_t)(size -
-	    got))) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			goto fail;
-		got += n;
+	if (fd < 0 || size < 0) {
+		log_msg(LOG_ERROR, http_request_id(req), "module: a download "
+		    "without a file");
+		if (fd >= 0)
+			close(fd);
+		return http_reply_error(req, 500, "internal", "internal error");
 	}
-	if (got != size)
-		goto fail;
-	close(fd);
 	disposition(req, filename);
-	rc = http_reply_raw(req, 200, ctype, data, (size_t)size);
-	free(data);
-	return rc;
-fail:
-	log_msg(LOG_ERROR, http_request_id(req), "module: a download of "
-	    "%lld bytes could not be read whole", (long long)size);
-	if (fd >= 0)
-		close(fd);
-	free(data);
-	return http_reply_error(req, 500, "internal", "internal error");
+	return http_reply_fd(req, 200, ctype, fd, size);
 }
 
 static int

@@ -1079,6 +1079,12 @@ policy_compile(const char *src, size_t len, enum policy_mode mode,
 	return p;
 }
 
+size_t
+policy_memory(struct policy *p)
+{
+	return policy_budget(p->po_L)->pb_used;
+}
+
 void
 policy_free(struct policy *p)
 {

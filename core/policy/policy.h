@@ -22,6 +22,8 @@
 #define POLICY_INSTRUCTIONS	1000000	/* Lua VM instructions */
 #define POLICY_MEMORY		(8u * 1024 * 1024)	/* bytes per state */
 #define POLICY_SOURCE_MAX	(256 * 1024)	/* bytes of source */
+/* What the cached compiled policies of the whole process may keep. */
+#define POLICY_CACHE_BYTES	(64u * 1024 * 1024)
 #define POLICY_REASON_MAX	200
 
 /* sandbox.c ------------------------------------------------------------- */
@@ -220,16 +222,32 @@ struct policy *policy_compile(const char *org_source, size_t len,
 void	policy_free(struct policy *);
 
 /*
- * The policy in force for org at version (0: the base alone), from this
- * thread's cache or compiled from source (fetched with fetch when needed).
+ * The policy in force for org at version (0: the base alone), from the
+ * current worker's cache or compiled from source (fetched with fetch when
+ * needed). The pointer is the worker's: valid until it is given back.
  * Returns NULL (logged) when it cannot be compiled: callers deny.
  */
 typedef char *(*policy_source_fn)(int64_t org, int64_t version, void *arg);
 struct policy *policy_get(int64_t org, int64_t version, policy_source_fn fetch,
 	    void *arg);
 
-/* Frees this thread's cached policies (at thread exit). */
+/* queue.c: turns for compiles of uploaded sources */
+#define POLICY_COMPILES_MAX	2	/* at once in the process */
+#define POLICY_COMPILE_WAIT_S	5	/* then the compile is refused */
+
+/*
+ * Waits for org's turn to compile (one per organization at a time, at
+ * most POLICY_COMPILES_MAX in all): 0, or -1 after POLICY_COMPILE_WAIT_S.
+ * org is positive. After 0, policy_compile_done(org) when finished.
+ */
+int	policy_compile_turn(int64_t org);
+void	policy_compile_done(int64_t org);
+
+/* Frees the current worker's cached policies. */
 void	policy_cache_thread_free(void);
+
+/* Bytes a compiled policy keeps (its Lua state's allocations). */
+size_t	policy_memory(struct policy *);
 
 /*
  * Decides action on res for sub at time now from ip. Never fails open:
