@@ -22,17 +22,7 @@ for v in ON OFF; do
 		>/dev/null
 done
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/erpd-bench.XXXXXX")
-# start() runs in a command substitution (a subshell): PIDs go to a file
-cleanup() {
-	for p in $(cat "$TMP"/*.pid 2>/dev/null); do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	sleep 1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_tmpdir
 
 # start NAME BUILD: serves on a free port; prints the port.
 start() {

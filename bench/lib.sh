@@ -11,6 +11,29 @@ need_wrk() {
 		    $SUDO apt-get install -y wrk >/dev/null; }
 }
 
+# bench_tmpdir: TMP, a temporary directory removed at exit, after every
+# server whose PID is in a $TMP/*.pid file is stopped (PID files, because
+# servers may be started in subshells).
+bench_tmpdir() {
+	TMP=$(mktemp -d "${TMPDIR:-/tmp}/erpd-bench.XXXXXX")
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+bench_cleanup() {
+	for p in $(cat "$TMP"/*.pid 2>/dev/null); do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	sleep 1
+	rm -rf "$TMP"
+}
+
+# bench_build DIR: a Release build of everything but the tests in DIR.
+bench_build() {
+	cmake -S "$ROOT" -B "$1" -DCMAKE_BUILD_TYPE=Release -DERP_TESTS=OFF \
+	    >/dev/null
+	cmake --build "$1" -j"$(nproc)" >/dev/null
+}
+
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); \
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -35,3 +58,66 @@ while True:
 PY
 }
 
+
+# bench_setup PORT DATADIR: logs the development admin in, makes an
+# organization and one product; prints "TOKEN ORG".
+bench_setup() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys, urllib.request
+port, data = sys.argv[1], sys.argv[2]
+pw = [l.split(": ", 1)[1].strip() for l in open(data + "/initial-admin.txt")
+      if l.startswith("password")][0]
+def call(method, path, body, tok=None):
+    req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path),
+        data=json.dumps(body).encode(), method=method,
+        headers={"Content-Type": "application/json",
+                 **({"Authorization": "Bearer " + tok} if tok else {})})
+    return json.load(urllib.request.urlopen(req))
+tok = call("POST", "/api/v1/auth/token",
+           {"email": "admin@localhost", "password": pw})["access_token"]
+org = call("POST", "/api/v1/orgs", {"name": "Bench", "slug": "bench"}, tok)
+call("POST", "/api/v1/orgs/%d/products" % org["id"],
+     {"sku": "BENCH-1", "name": "Bench", "price_cents": 100}, tok)
+print(tok, org["id"])
+PY
+}
+
+# Over the wrk outputs $TMP/NAME.out and $TMP/NAME.*.out (rounds):
+# rps: the mean requests/s; p99: the worst p99 ("12.34ms"); errors: the
+# socket errors (connect, read, write, timeout) summed.
+rps() {
+	cat "$TMP/$1".out "$TMP/$1".*.out 2>/dev/null | awk '
+	    /^Requests\/sec:/ { s += $2; n++ } END { printf "%.0f", n ? s / n : 0 }'
+}
+p99() {
+	cat "$TMP/$1".out "$TMP/$1".*.out 2>/dev/null | awk '$1 == "99%" {
+	    v = $2 + 0; if ($2 ~ /us$/) v /= 1000; else if ($2 ~ /[^m]s$/)
+	    v *= 1000; if (v > w) w = v } END { printf "%.2fms", w }'
+}
+errors() {
+	cat "$TMP/$1".out "$TMP/$1".*.out 2>/dev/null | awk '
+	    /Socket errors:/ { gsub(",", ""); s += $4 + $6 + $8 + $10 }
+	    END { printf "%d", s }'
+}
+
+# rss_kib PID: the process's resident set now, in KiB.
+rss_kib() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+# rss_sample PID FILE: writes the peak RSS (KiB) seen into FILE every
+# half second until killed.
+rss_sample() {
+	peak=0
+	while :; do
+		now=$(rss_kib "$1" 2>/dev/null || echo 0)
+		[ "${now:-0}" -gt "$peak" ] && peak=$now && echo "$peak" >"$2"
+		sleep 0.5
+	done
+}
+
+# peak_mib NAME: the highest peak of NAME's rounds, in MiB.
+peak_mib() {
+	cat "$TMP/$1".rss "$TMP/$1".*.rss 2>/dev/null | awk '
+	    $1 > m { m = $1 } END { printf "%d", m / 1024 }'
+}

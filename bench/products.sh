@@ -23,17 +23,7 @@ for v in ON OFF; do
 		--target erpd products >/dev/null
 done
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/erpd-bench.XXXXXX")
-# start() runs in a command substitution (a subshell): PIDs go to a file
-cleanup() {
-	for p in $(cat "$TMP"/*.pid 2>/dev/null); do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	sleep 1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_tmpdir
 
 # start NAME BUILD: serves on a free port; prints the port.
 start() {
@@ -47,33 +37,11 @@ start() {
 	echo "$port"
 }
 
-# setup PORT DATADIR: admin token, an organization and one product.
-setup() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys, urllib.request
-port, data = sys.argv[1], sys.argv[2]
-pw = [l.split(": ", 1)[1].strip() for l in open(data + "/initial-admin.txt")
-      if l.startswith("password")][0]
-def call(method, path, body, tok=None):
-    req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path),
-        data=json.dumps(body).encode(), method=method,
-        headers={"Content-Type": "application/json",
-                 **({"Authorization": "Bearer " + tok} if tok else {})})
-    return json.load(urllib.request.urlopen(req))
-tok = call("POST", "/api/v1/auth/token",
-           {"email": "admin@localhost", "password": pw})["access_token"]
-org = call("POST", "/api/v1/orgs", {"name": "Bench", "slug": "bench"}, tok)
-call("POST", "/api/v1/orgs/%d/products" % org["id"],
-     {"sku": "BENCH-1", "name": "Bench", "price_cents": 100}, tok)
-print(tok, org["id"])
-PY
-}
-
 ON_PORT=$(start on "$ROOT/build-bench-audit-ON")
 OFF_PORT=$(start off "$ROOT/build-bench-audit-OFF")
-set -- $(setup "$ON_PORT" "$TMP/on")
+set -- $(bench_setup "$ON_PORT" "$TMP/on")
 ON_TOKEN=$1 ORG=$2
-set -- $(setup "$OFF_PORT" "$TMP/off")
+set -- $(bench_setup "$OFF_PORT" "$TMP/off")
 OFF_TOKEN=$1
 
 cat >"$TMP/create.lua" <<'LUA'
@@ -107,17 +75,6 @@ run() {
 		exit 1
 	fi
 }
-# rps NAME: mean requests/s of NAME's runs; p99 NAME: the worst p99
-rps() {
-	cat "$TMP/$1".out "$TMP/$1".*.out 2>/dev/null | awk '
-	    /^Requests\/sec:/ { s += $2; n++ } END { printf "%.0f", s / n }'
-}
-p99() {
-	cat "$TMP/$1".out "$TMP/$1".*.out 2>/dev/null | awk '$1 == "99%" {
-	    v = $2 + 0; if ($2 ~ /us$/) v /= 1000; else if ($2 ~ /[^m]s$/)
-	    v *= 1000; if (v > w) w = v } END { printf "%.2fms", w }'
-}
-
 READ="http://127.0.0.1:$ON_PORT/api/v1/orgs/$ORG/products/1"
 wrk -t2 -c8 -d2s -H "Authorization: Bearer $ON_TOKEN" "$READ" >/dev/null
 # the ceiling and the read alternate, so both see the same machine
