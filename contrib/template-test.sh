@@ -3,7 +3,9 @@
 # tested with the test kit installed with it (STYLE A1, A8): installs the
 # build in $1 (default build) into a throw-away prefix, builds
 # contrib/module-template there and runs its tests next to the shipped
-# modules. .ci/run and ctest (template.test_notes) both call it.
+# modules, then lints the API document that includes notes
+# (tests/contract/lint.sh). .ci/run and ctest (template.test_notes) both
+# call it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$(cd "${1:-build}" && pwd)
@@ -22,3 +24,9 @@ grep -qx "ERPD_INCLUDE_DIR:PATH=$tmp/erpd/include" "$tmp/notes/CMakeCache.txt"
 env -u ERPD_TESTKIT -u PYTHONPATH ERPD_BIN="$tmp/erpd/bin/erpd" \
 	NOTES_SO="$tmp/notes/notes.so" ERPD_EXTRA_MODULES="$build/modules" \
 	python3 -B contrib/module-template/tests/test_notes.py
+# the API document with notes in it passes the same lint as erpd's own
+mkdir "$tmp/mods"
+cp "$tmp/notes/notes.so" "$build"/modules/*.so "$tmp/mods/"
+ERP_MODULES_DIR="$tmp/mods" "$tmp/erpd/bin/erpd" openapi >"$tmp/notes-doc.json"
+grep -q '"/api/v1/orgs/{org}/notes"' "$tmp/notes-doc.json"
+tests/contract/lint.sh "$tmp/notes-doc.json"

@@ -61,6 +61,25 @@ class NotesModule(OrgFixture, ServerTestCase):
     def test_loaded(self):
         self.assertIn("module notes loaded from", self.server.stderr())
 
+    def test_api_document(self):
+        """The server's OpenAPI document holds the module's routes, with
+        the permission each needs and the note schema of the fragment."""
+        r = self.server.get("/api/v1/openapi.json")
+        self.assertEqual(r.status, 200, repr(r))
+        paths, schemas = r.json["paths"], r.json["components"]["schemas"]
+        notes = "/api/v1/orgs/{org}/notes"
+        self.assertEqual(paths[notes]["get"]["x-erp-permission"],
+                         "note:read")
+        post = paths[notes]["post"]
+        self.assertEqual(post["x-erp-permission"], "note:create")
+        self.assertIn("201", post["responses"])
+        self.assertEqual(post["requestBody"]["content"]["application/json"]
+                         ["schema"]["$ref"],
+                         "#/components/schemas/note_create")
+        self.assertIn("title", schemas["note_create"]["required"])
+        self.assertIn("get", paths[notes + "/{id}"])
+        self.assertIn("title", schemas["note"]["properties"])
+
     def test_create_list_get(self):
         note = self.note()
         self.assertEqual((note["title"], note["body"]), ("First", "Hello"))
