@@ -24,6 +24,8 @@ struct loaded {
 	char			*lo_path;
 	void			*lo_handle;
 	const struct erp_module	*lo_mod;
+	const struct erp_route	**lo_declared;	/* its resources' routes,
+						   kept as long as erpd */
 };
 
 static struct loaded	 mods[MODULES_MAX];
@@ -547,6 +549,7 @@ module_start_all(struct erp_err *err)
 			if (add_route(i, r, err) == -1)
 				return -1;
 		declared = resource_routes(mods[i].lo_mod);
+		mods[i].lo_declared = declared;
 		for (k = 0; declared[k] != NULL; k++)
 			if (add_route(i, declared[k], err) == -1)
 				return -1;
