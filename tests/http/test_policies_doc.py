@@ -51,15 +51,6 @@ class GuideExamplesServeTest(PolicyCase, ServerTestCase):
         return self.server.api(method, "/api/v1/orgs/%d%s" % (org, path),
                                body, token=self.tok(who))
 
-    def set_role(self, org, who, role):
-        con = self.db()
-        try:
-            with con:
-                con.execute("UPDATE members SET role = ? WHERE org_id = ? "
-                            "AND user_id = ?", (role, org, self.users[who]))
-        finally:
-            con.close()
-
     def org_with(self, name):
         org = self.new_org()
         self.put_ok(org, examples()[name])

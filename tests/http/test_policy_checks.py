@@ -119,15 +119,8 @@ class PolicyChecksTest(PolicyCase, ServerTestCase):
         self.put_ok(org, "-- the base's roles only\n")
         self.put_ok(org, "roles = { warehouse = { 'product:read' },\n"
                          "  packer = { 'order:read' } }\n")
-        con = self.db()
-        try:
-            with con:
-                con.execute("UPDATE members SET role = 'warehouse' WHERE "
-                            "org_id = ? AND user_id IN (?, ?)",
-                            (org, self.users["carl"],
-                             self.users["victor"]))
-        finally:
-            con.close()
+        self.set_role(org, "carl", "warehouse")
+        self.set_role(org, "victor", "warehouse")
         r = self.server.api("POST", "/api/v1/orgs/%d/api-keys" % org,
                             {"name": "scanner", "role": "warehouse"},
                             token=self.tok("alice"))

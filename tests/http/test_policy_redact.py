@@ -29,15 +29,6 @@ class PolicyRedactTest(PolicyCase, ServerTestCase):
         return self.server.api(method, "/api/v1/orgs/%d/products%s" % (
             org, path), body, token=self.tok(who))
 
-    def set_role(self, org, who, role):
-        con = self.db()
-        try:
-            with con:
-                con.execute("UPDATE members SET role = ? WHERE org_id = ? "
-                            "AND user_id = ?", (role, org, self.users[who]))
-        finally:
-            con.close()
-
     def setUp(self):
         self.org = self.new_org()
         r = self.products("POST", self.org, "alice", body={
