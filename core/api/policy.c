@@ -488,8 +488,10 @@ is_name(const char *s)
 static bool
 is_int(const cJSON *v)
 {
-	return cJSON_IsNumber(v) && v->valuedouble == (double)(int64_t)
-	    v->valuedouble;
+	/* in range before the cast: 1e300 is no integer */
+	return cJSON_IsNumber(v) && v->valuedouble >= -9007199254740991.0 &&
+	    v->valuedouble <= 9007199254740991.0 &&
+	    v->valuedouble == (double)(int64_t)v->valuedouble;
 }
 
 /* Checks {"user_id"|"role"}; appends what is broken to fields. */

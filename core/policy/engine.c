@@ -224,8 +224,9 @@ push_json(lua_State *L, const cJSON *v, int depth)
 	else if (cJSON_IsNumber(v)) {
 		double	 d = v->valuedouble;
 
-		if (d == (double)(lua_Integer)d && d >= -9007199254740991.0 &&
-		    d <= 9007199254740991.0)
+		/* in range before the cast: 1e300 is no integer */
+		if (d >= -9007199254740991.0 && d <= 9007199254740991.0 &&
+		    d == (double)(lua_Integer)d)
 			lua_pushinteger(L, (lua_Integer)d);
 		else
 			lua_pushnumber(L, d);

@@ -97,6 +97,13 @@ class PolicyDryRunTest(PolicyCase, ServerTestCase):
                 self.assertError(self.ask(org, "admin", "product:read",
                                           {"type": "product", "id": rid}),
                                  404, "not_found")
+        # an id no integer can hold is no record (and no crash)
+        r = self.ask(org, "admin", "product:read",
+                     {"type": "product", "id": 1e300})
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertFields(self.dry_run(org, {
+            "subject": {"user_id": 1e300}, "action": "product:read",
+            "resource": {"type": "product"}}), {"subject.user_id": "type"})
         # a type nothing loads is decided on {type, id} as given
         r = self.ask(org, "admin", "widget:read",
                      {"type": "widget", "id": 3})
