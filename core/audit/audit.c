@@ -217,7 +217,7 @@ head_committed(uint64_t tx)
 	pend_tx = 0;
 }
 
-/* Binds r (hashed into hash) and steps the insert; SQLite's result. */
+/* Binds r (hashed into hash) and steps the insert; db_step's result. */
 static int
 insert(const struct audit_row *r, const char *hash)
 {

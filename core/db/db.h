@@ -103,6 +103,11 @@ bool	db_is_readonly(struct db_stmt *);
 int64_t	db_last_id(void);
 /* Rows changed by this thread's last INSERT, UPDATE or DELETE. */
 int	db_changes(void);
+/*
+ * The backend's engine ("sqlite"): a module migration written for one
+ * engine runs only on it.
+ */
+const char *db_engine(void);
 /* This thread's last engine error, for err_set (borrowed; never NULL). */
 const char *db_errmsg(void);
 

@@ -158,6 +158,12 @@ db_changes(void)
 }
 
 const char *
+db_engine(void)
+{
+	return "sqlite";
+}
+
+const char *
 db_errmsg(void)
 {
 	sqlite3	*db = db_get();

@@ -74,9 +74,6 @@ int	module_depends_check(struct erp_err *err);
 /* list.c: registers GET /api/v1/modules. Returns 0, or -1 with err. */
 int	module_list_register(struct erp_err *err);
 
-/* The engine the host runs on: the migrations it picks are this one's. */
-#define HOST_ENGINE	"sqlite"
-
 /* sql.c: the statements of erp_host (see include/erp/module.h). */
 struct erp_sql	*host_sql(struct erp_req *, const char *sql);
 void		 host_sql_int(struct erp_sql *, int idx, int64_t v);

@@ -198,7 +198,7 @@ cmp_names(const void *a, const void *b)
 
 /*
  * The module's migrations as this engine runs them: for each version the
- * text for HOST_ENGINE if there is one, else the portable one. Returns
+ * text for db_engine() if there is one, else the portable one. Returns
  * the list (caller frees), or NULL with err set.
  */
 static struct db_migration *
@@ -213,7 +213,7 @@ engine_migrations(const struct loaded *lo, struct erp_err *err)
 	list = xcalloc(n + 1, sizeof(*list));
 	for (i = 0; i < n; i++) {
 		if (e[i].engine != NULL && strcmp(e[i].engine,
-		    HOST_ENGINE) != 0)
+		    db_engine()) != 0)
 			continue;	/* another engine's text */
 		if (k > 0 && list[k - 1].m_version == e[i].version) {
 			/* the engine's own text wins over the portable one */
@@ -233,7 +233,7 @@ engine_migrations(const struct loaded *lo, struct erp_err *err)
 			;
 		if (j == k) {
 			err_set(err, "%s: migration %d has no text for %s",
-			    lo->lo_path, e[i].version, HOST_ENGINE);
+			    lo->lo_path, e[i].version, db_engine());
 			free(list);
 			return NULL;
 		}

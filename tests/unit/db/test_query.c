@@ -246,6 +246,12 @@ START_TEST(test_restricted)
 }
 END_TEST
 
+START_TEST(test_engine)
+{
+	ck_assert_str_eq(db_engine(), "sqlite");
+}
+END_TEST
+
 START_TEST(test_exec)
 {
 	struct erp_err	 err = { "" };
@@ -282,6 +288,7 @@ db_query_suite(void)
 	tcase_add_test(tc, test_readonly);
 	tcase_add_test(tc, test_restricted);
 	tcase_add_test(tc, test_exec);
+	tcase_add_test(tc, test_engine);
 	suite_add_tcase(s, tc);
 	return s;
 }
