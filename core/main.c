@@ -22,6 +22,7 @@
 #include "http/http.h"
 #include "module/module.h"
 #include "policy/policy.h"
+#include "version/version.h"
 
 static const char usage[] =
     "usage: erpd [command]\n"
@@ -38,7 +39,8 @@ static const char usage[] =
     "                   base itself) and run its tests\n"
     "  user add --email E [--name N] [--admin]\n"
     "                   create a user; the password is read from stdin\n"
-    "  --version        print the version\n"
+    "  --version        print the version and the linked libraries'\n"
+    "                   versions as loaded\n"
     "  --help           print this text\n"
     "\n"
     "Configuration comes from ERP_* environment variables; see README.md.\n";
@@ -484,7 +486,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-		printf("erpd %s\n", ERP_VERSION);
+		version_print(stdout);
 		return 0;
 	}
 	if (!((strcmp(cmd, "serve") == 0 && argc <= 2) ||

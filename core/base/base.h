@@ -10,8 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ERP_VERSION "0.1.0"
-
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
 /*

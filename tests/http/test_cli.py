@@ -1,5 +1,8 @@
 """API.md section 1: erpd's command line (--version, --help, errors)."""
 
+import os
+import re
+import sqlite3
 import unittest
 
 from harness import run_erpd
@@ -10,8 +13,24 @@ class CliTest(unittest.TestCase):
     def test_version(self):
         p = run_erpd(["--version"])
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertTrue(p.stdout.startswith("erpd "), repr(p.stdout))
-        self.assertEqual(len(p.stdout.splitlines()), 1, repr(p.stdout))
+        lines = p.stdout.splitlines()
+        self.assertRegex(lines[0], r"^erpd \d+\.\d+\.\d+$")
+        libs = {}
+        for ln in lines[2:]:
+            m = re.match(r"^  (\S+) +(.+?) +(/\S+)$", ln)
+            self.assertIsNotNone(m, repr(ln))
+            libs[m.group(1)] = (m.group(2), m.group(3))
+        for name in ("SQLite", "libsodium", "civetweb", "cJSON", "Lua",
+                     "libjwt"):
+            self.assertIn(name, libs, p.stdout)
+            # the file the loader mapped, not a guess
+            self.assertTrue(os.path.isfile(libs[name][1]), libs[name])
+        # the same shared library Python's sqlite3 has loaded
+        self.assertEqual(libs["SQLite"][0], sqlite3.sqlite_version)
+        for name in ("libsodium", "civetweb", "cJSON"):
+            self.assertRegex(libs[name][0], r"^\d+\.\d+(\.\d+)?$")
+        self.assertRegex(libs["Lua"][0], r"^5\.4 \(release 5\.4\.\d+ built\)$")
+        self.assertIn("no run-time version call", libs["libjwt"][0])
 
     def test_help(self):
         p = run_erpd(["--help"])
