@@ -178,6 +178,10 @@ void	static_free(void);
 /* Serves path if it is a loaded file; -1 (nothing sent) if it is not. */
 int	static_serve(struct http_req *, const char *path);
 
+/* server.c */
+/* true once http_server_stop began: new requests are answered 503. */
+bool	server_draining(void);
+
 /* pipeline.c */
 /* The fixed order of steps for one request (civetweb handler). */
 int	pipeline_run(struct mg_connection *, void *cbdata);

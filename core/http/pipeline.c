@@ -776,6 +776,10 @@ pipeline_run(struct mg_connection *conn, void *cbdata)
 		body = false;
 		req.rq_close = true;
 		http_reply_error(&req, 400, "bad_request", framing);
+	} else if (server_draining()) {
+		req.rq_close = true;
+		http_add_header(&req, "Retry-After", "1");
+		http_reply_error(&req, 503, "unavailable", "shutting down");
 	} else if (raw == NULL || *raw != '/')
 		http_reply_error(&req, 404, "not_found", "no such route");
 	else

@@ -3,19 +3,45 @@
  * pipeline are off (CORS answers, directory listing, CGI, file serving);
  * keep-alive and TCP_NODELAY are on; timeouts and many connection threads
  * keep slow clients from starving the rest, while a small pool of workers
- * (base/worker.c) does the database and policy work.
+ * (base/worker.c) does the database and policy work. Stopping drains:
+ * requests in flight finish before civetweb is stopped (civetweb's own
+ * stop would cut their reads and writes short).
  */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "db/db.h"
 #include "http_int.h"
 
 #define REQUEST_TIMEOUT_MS	"10000"	/* a slow client loses its thread */
 #define KEEPALIVE_TIMEOUT_MS	"5000"
+/* how long a stop waits for requests in flight (under systemd's 60 s) */
+#define DRAIN_MAX_US		(30 * INT64_C(1000000))
 
 static struct mg_context	*ctx;
+static atomic_int		 inflight;	/* requests being answered */
+static atomic_bool		 draining;	/* http_server_stop began */
+
+bool
+server_draining(void)
+{
+	return atomic_load(&draining);
+}
+
+/* Every request, counted while it runs so a stop can wait for it. */
+static int
+handle(struct mg_connection *conn, void *cbdata)
+{
+	int	 status;
+
+	atomic_fetch_add(&inflight, 1);
+	status = pipeline_run(conn, cbdata);
+	atomic_fetch_sub(&inflight, 1);
+	return status;
+}
 
 static int
 on_log(const struct mg_connection *conn, const char *message)
@@ -95,16 +121,29 @@ http_server_start(const struct config *cf, struct erp_err *err)
 		static_free();
 		return -1;
 	}
-	mg_set_request_handler(ctx, "**", pipeline_run,
-	    (void *)(uintptr_t)cf);
+	atomic_store(&draining, false);
+	mg_set_request_handler(ctx, "**", handle, (void *)(uintptr_t)cf);
 	return 0;
 }
 
 void
 http_server_stop(void)
 {
+	struct timespec	 tick = { 0, 10 * 1000 * 1000 };
+	int64_t		 deadline = time_mono_us() + DRAIN_MAX_US;
+	int		 n;
+
 	if (ctx == NULL)
 		return;
+	/* from now on new requests get 503; those in flight finish */
+	atomic_store(&draining, true);
+	if ((n = atomic_load(&inflight)) > 0)
+		log_info("waiting for %d request(s) in flight", n);
+	while (atomic_load(&inflight) > 0 && time_mono_us() < deadline)
+		nanosleep(&tick, NULL);
+	if ((n = atomic_load(&inflight)) > 0)
+		log_warn("%d request(s) still in flight after %d s: cut short",
+		    n, (int)(DRAIN_MAX_US / 1000000));
 	mg_stop(ctx);
 	ctx = NULL;
 	mg_exit_library();

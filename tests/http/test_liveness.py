@@ -105,6 +105,51 @@ class ShutdownTest(unittest.TestCase):
         half.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
         self.assertExitsCleanly(srv, signal.SIGTERM)
 
+    def test_sigterm_drains_requests_in_flight(self):
+        # systemctl stop and restart send SIGTERM: a request whose body
+        # is still arriving, and one being answered (a login hashes a
+        # password), both get their answers before erpd exits
+        srv = Server(env={"ERP_BOOTSTRAP_ADMIN_EMAIL": "a@example.com",
+                          "ERP_BOOTSTRAP_ADMIN_PASSWORD":
+                          "a long passphrase 1"})
+        self.addCleanup(srv.cleanup)
+        srv.start()
+        body = (b'{"email": "a@example.com", '
+                b'"password": "a long passphrase 1"}')
+        head = (b"POST /api/v1/auth/token HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/json\r\n"
+                b"Content-Length: %d\r\nConnection: close\r\n\r\n"
+                % len(body))
+        slow, busy = srv.socket(), srv.socket()
+        self.addCleanup(slow.close)
+        self.addCleanup(busy.close)
+        slow.sendall(head + body[:10])
+        busy.sendall(head + body)
+        time.sleep(0.2)		# both are in erpd's hands now
+        srv.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        # while the slow one holds the stop, a new request is turned away
+        late = srv.socket()
+        self.addCleanup(late.close)
+        late.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = late.recv(65536)
+        self.assertTrue(reply.startswith(b"HTTP/1.1 503 "), reply[:200])
+        self.assertIn(b"Retry-After: 1\r\n", reply)
+        self.assertIn(b"Connection: close\r\n", reply)
+        slow.sendall(body[10:])
+        for s in (slow, busy):
+            reply = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+            self.assertTrue(reply.startswith(b"HTTP/1.1 200 "), reply[:200])
+            self.assertIn(b"access_token", reply)
+        self.assertEqual(srv.wait(10), 0, srv.stderr())
+        # the stop waited for them, and said so
+        self.assertIn("request(s) in flight", srv.stderr())
+
 
 if __name__ == "__main__":
     unittest.main()
