@@ -20,9 +20,12 @@ cmake -S contrib/module-template -B "$tmp/notes" \
 	-DCMAKE_PREFIX_PATH="$tmp/erpd" -DCMAKE_C_FLAGS=-Werror >/dev/null
 cmake --build "$tmp/notes"
 grep -qx "ERPD_INCLUDE_DIR:PATH=$tmp/erpd/include" "$tmp/notes/CMakeCache.txt"
-# notes.so next to the shipped modules: it loads, and its routes answer
+# notes.so next to the installed modules: it loads, and its routes answer
+# (the installed erpd's defaults are CMAKE_INSTALL_PREFIX's, not $tmp)
 env -u ERPD_TESTKIT -u PYTHONPATH ERPD_BIN="$tmp/erpd/bin/erpd" \
-	NOTES_SO="$tmp/notes/notes.so" ERPD_EXTRA_MODULES="$build/modules" \
+	NOTES_SO="$tmp/notes/notes.so" \
+	ERPD_EXTRA_MODULES="$tmp/erpd/lib/erpd/modules" \
+	ERP_POLICIES_DIR="$tmp/erpd/share/erpd/policies" \
 	python3 -B contrib/module-template/tests/test_notes.py
 # the API document with notes in it passes the same lint as erpd's own
 mkdir "$tmp/mods"
