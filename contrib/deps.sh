@@ -6,7 +6,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config
 	libcivetweb-dev liblua5.4-dev libsqlite3-dev libsodium-dev
 	libcjson-dev libjwt-dev check python3 curl jq
-	chromium chromium-driver python3-selenium python3-jsonschema)
+	chromium chromium-driver python3-selenium python3-jsonschema
+	nginx openssl systemd)	# tests/deploy: nginx in front, unit ratings
 pkgs+=("$@")
 
 missing=()
