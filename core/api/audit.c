@@ -4,6 +4,7 @@
  * administration), filtered and paged. Organizations' entries are listed
  * under their own /api/v1/orgs/{org}/audit with audit:read.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +65,13 @@ parse_time(const char *s, char out[21])
 	t = timegm(&tm);
 	if (*p == 'Z' && p[1] == '\0')
 		;
-	else if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &hh,
-	    &mm) == 2 && strlen(p) == 6) {
+	else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
+	    isdigit((unsigned char)p[2]) && p[3] == ':' &&
+	    isdigit((unsigned char)p[4]) && isdigit((unsigned char)p[5]) &&
+	    p[6] == '\0') {
+		/* exactly "+hh:mm": sscanf's %2d would take " 5" or "-1" */
+		hh = (p[1] - '0') * 10 + (p[2] - '0');
+		mm = (p[4] - '0') * 10 + (p[5] - '0');
 		sign = *p == '+' ? 1 : -1;
 		t -= sign * (hh * 3600 + mm * 60);
 	} else

@@ -88,7 +88,9 @@ buf_json_str(struct buf *b, const char *s, size_t len)
 		case '\r': buf_append(b, "\\r", 2); break;
 		case '\t': buf_append(b, "\\t", 2); break;
 		default:
-			memcpy(esc, "\\u00", 4);
+			esc[0] = '\\';
+			esc[1] = 'u';
+			esc[2] = esc[3] = '0';
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 0xf];
 			buf_append(b, esc, 6);

@@ -49,7 +49,8 @@ req_init(struct http_req *req, struct mg_connection *conn,
 	req->rq_cf = cf;
 	id = mg_get_header(conn, "X-Request-ID");
 	if (id != NULL && http_request_id_valid(id))
-		strcpy(req->rq_id, id);	/* valid means at most 128 chars */
+		/* valid means at most 128 chars */
+		snprintf(req->rq_id, sizeof(req->rq_id), "%s", id);
 	else
 		rand_hex(req->rq_id, 16);
 	req->rq_method = method_bit(req->rq_info->request_method);

@@ -167,7 +167,7 @@ disposition(struct http_req *req, const char *filename)
 		static const char	 hex[] = "0123456789ABCDEF";
 
 		buf_puts(&cd, "; filename*=UTF-8''");
-		for (i = 0; filename[i] != '\0' && i < 800; i++) {
+		for (i = 0; i < 800 && filename[i] != '\0'; i++) {
 			unsigned char	 c = (unsigned char)filename[i];
 
 			if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||

@@ -256,8 +256,10 @@ backref(struct mstate *ms, const char *s, int c)
 	ptrdiff_t	 len;
 	int		 l = c - '1';
 
-	if (l < 0 || l >= ms->ms_level || ms->ms_cap[l].c_len == CAP_OPEN)
+	if (l < 0 || l >= ms->ms_level || ms->ms_cap[l].c_len == CAP_OPEN) {
 		luaL_error(ms->ms_L, "invalid capture index %%%d", l + 1);
+		return NULL;	/* not reached: luaL_error does not return */
+	}
 	len = ms->ms_cap[l].c_len;
 	if (len == CAP_POS || ms->ms_se - s < len)
 		return NULL;
@@ -768,7 +770,7 @@ static bool
 wellformed(const char *p, size_t plen)
 {
 	const char	*pe = p + plen, *ep;
-	bool		 open[MAXCAPS];
+	bool		 open[MAXCAPS] = { false };
 	int		 level = 0, l;
 
 	if (p < pe && *p == '^')

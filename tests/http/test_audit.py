@@ -485,7 +485,8 @@ class AuditEventsTest(AuditCase, ServerTestCase):
             [e for e in everything if parse_ts(e["ts"]) >= t - 7200]))
         for bad in ("garbage", "2020-01-01", "2020-01-01T00:00:00",
                     "2020-13-01T00:00:00Z", "2020-01-01T00:00:00+2",
-                    "2020-01-01 00:00:00Z"):
+                    "2020-01-01 00:00:00Z", "2020-01-01T00:00:00+ 2:00",
+                    "2020-01-01T00:00:00+-1:00", "2020-01-01T00:00:00+02:0x"):
             with self.subTest(since=bad):
                 self.assertFields(self.audit(since=bad), {"since": None})
 
