@@ -13,4 +13,5 @@
 #define ERP_DEFAULT_POLICIES_DIR	ERP_INSTALL_POLICIES_DIR
 #define ERP_DEFAULT_WWW_DIR		ERP_INSTALL_WWW_DIR
 
-#include "config/config.c"
+/* compiled a second time on purpose, see above */
+#include "config/config.c"	/* NOLINT(bugprone-suspicious-include) */

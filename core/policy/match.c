@@ -3,9 +3,11 @@
  * gmatch and gsub with Lua's semantics, charging every matching step to
  * the evaluation's budget (the count hook never fires inside one C call).
  */
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -164,6 +166,24 @@ inset(int c, const char *p, const char *ec)
 }
 
 /*
+ * luaL_error, declared not to return: lauxlib.h does not say so, and the
+ * compiler and analyzers would follow paths past a raised error.
+ */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+pattern_fail(lua_State *L, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	luaL_where(L, 1);
+	va_start(ap, fmt);
+	lua_pushvfstring(L, fmt, ap);
+	va_end(ap);
+	lua_concat(L, 2);
+	lua_error(L);
+	abort();	/* not reached */
+}
+
+/*
  * The end of the single-character item at p (before any quantifier), or
  * NULL if it is malformed: a '%' ending the pattern or a '[' with no ']'.
  */
@@ -195,9 +215,9 @@ item(struct mstate *ms, const char *p)
 
 	if ((ep = itemend(p, ms->ms_pe)) == NULL) {
 		if (*p == '%')
-			luaL_error(ms->ms_L,
+			pattern_fail(ms->ms_L,
 			    "malformed pattern (ends with '%%')");
-		luaL_error(ms->ms_L, "malformed pattern (missing ']')");
+		pattern_fail(ms->ms_L, "malformed pattern (missing ']')");
 	}
 	return ep;
 }
@@ -234,7 +254,7 @@ balance(struct mstate *ms, const char *s, const char *p)
 	int		 depth = 1;
 
 	if (p + 1 >= ms->ms_pe)
-		luaL_error(ms->ms_L,
+		pattern_fail(ms->ms_L,
 		    "malformed pattern (missing arguments to '%%b')");
 	if (s >= ms->ms_se || *s != p[0])
 		return NULL;
@@ -256,10 +276,8 @@ backref(struct mstate *ms, const char *s, int c)
 	ptrdiff_t	 len;
 	int		 l = c - '1';
 
-	if (l < 0 || l >= ms->ms_level || ms->ms_cap[l].c_len == CAP_OPEN) {
-		luaL_error(ms->ms_L, "invalid capture index %%%d", l + 1);
-		return NULL;	/* not reached: luaL_error does not return */
-	}
+	if (l < 0 || l >= ms->ms_level || ms->ms_cap[l].c_len == CAP_OPEN)
+		pattern_fail(ms->ms_L, "invalid capture index %%%d", l + 1);
 	len = ms->ms_cap[l].c_len;
 	if (len == CAP_POS || ms->ms_se - s < len)
 		return NULL;
@@ -274,7 +292,7 @@ opencap(struct mstate *ms, const char *s, const char *p, ptrdiff_t what)
 	int		 l = ms->ms_level;
 
 	if (l >= MAXCAPS)
-		luaL_error(ms->ms_L, "too many captures");
+		pattern_fail(ms->ms_L, "too many captures");
 	ms->ms_cap[l].c_init = s;
 	ms->ms_cap[l].c_len = what;
 	ms->ms_level = l + 1;
@@ -293,7 +311,7 @@ closecap(struct mstate *ms, const char *s, const char *p)
 		if (ms->ms_cap[l].c_len == CAP_OPEN)
 			break;
 	if (l < 0)
-		luaL_error(ms->ms_L, "invalid pattern capture");
+		pattern_fail(ms->ms_L, "invalid pattern capture");
 	ms->ms_cap[l].c_len = s - ms->ms_cap[l].c_init;
 	if ((r = domatch(ms, s, p)) == NULL)
 		ms->ms_cap[l].c_len = CAP_OPEN;
@@ -347,7 +365,7 @@ domatch(struct mstate *ms, const char *s, const char *p)
 	int		 prev, cur, q;
 
 	if (ms->ms_depth-- == 0)
-		luaL_error(ms->ms_L, "pattern too complex");
+		pattern_fail(ms->ms_L, "pattern too complex");
 	if (++ms->ms_steps >= BATCH)
 		charge(ms);
 again:
@@ -381,7 +399,7 @@ again:
 		case 'f':
 			p += 2;
 			if (p == pe || *p != '[')
-				luaL_error(ms->ms_L,
+				pattern_fail(ms->ms_L,
 				    "missing '[' after '%%f' in pattern");
 			ep = item(ms, p);
 			prev = s == ms->ms_s ? 0 : uc(s[-1]);
@@ -450,13 +468,13 @@ pushcap(struct mstate *ms, int i, const char *s, const char *e)
 
 	if (i >= ms->ms_level) {
 		if (i != 0)
-			luaL_error(L, "invalid capture index %%%d", i + 1);
+			pattern_fail(L, "invalid capture index %%%d", i + 1);
 		lua_pushlstring(L, s, e - s);
 		return;
 	}
 	len = ms->ms_cap[i].c_len;
 	if (len == CAP_OPEN)
-		luaL_error(L, "unfinished capture");
+		pattern_fail(L, "unfinished capture");
 	if (len == CAP_POS)
 		lua_pushinteger(L, ms->ms_cap[i].c_init - ms->ms_s + 1);
 	else
@@ -654,7 +672,7 @@ addrepl(struct mstate *ms, luaL_Buffer *b, const char *s, const char *e)
 			pushcap(ms, c - '1', s, e);
 			luaL_addvalue(b);
 		} else
-			luaL_error(L, "invalid use of '%c' in replacement "
+			pattern_fail(L, "invalid use of '%c' in replacement "
 			    "string", '%');
 		r = q + 1;
 	}
@@ -689,7 +707,7 @@ addvalue(struct mstate *ms, luaL_Buffer *b, const char *s, const char *e,
 		return false;
 	}
 	if (!lua_isstring(L, -1))
-		luaL_error(L, "invalid replacement value (a %s)",
+		pattern_fail(L, "invalid replacement value (a %s)",
 		    luaL_typename(L, -1));
 	luaL_addvalue(b);
 	return true;
