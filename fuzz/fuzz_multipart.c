@@ -97,10 +97,16 @@ f_org(struct erp_req *r)
 	return 1;
 }
 
-static sqlite3_stmt *
-f_stmt(struct erp_req *r, const char *sql)
+static struct erp_sql *
+f_sql(struct erp_req *r, const char *sql)
 {
 	return NULL;
+}
+
+static void
+f_time_text(int64_t t, char out[21])
+{
+	snprintf(out, 21, "2027-01-15T08:00:00Z");
 }
 
 static const struct erp_host	 host = {
@@ -115,7 +121,8 @@ static const struct erp_host	 host = {
 	.now = f_now,
 	.org = f_org,
 	.subject_id = f_org,
-	.stmt = f_stmt,
+	.sql = f_sql,
+	.time_text = f_time_text,
 };
 
 int
