@@ -83,8 +83,9 @@ module_depends_check(struct erp_err *err)
 				return -1;
 			}
 			d = module_get(j, NULL);
-			module_version_parse(d->version, &have);
-			if (!satisfies(&have, &want)) {
+			/* checked at load; fail closed all the same */
+			if (module_version_parse(d->version, &have) == -1 ||
+			    !satisfies(&have, &want)) {
 				err_set(err, "%s: module %s needs module %s %s, "
 				    "but %s %s is loaded", path, m->name,
 				    dep->name, dep->version, d->name,
