@@ -71,6 +71,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct http_json_err	 jerr;
+	struct erp_err		 err;
 	cJSON			*body, *fields, *e, *f, *c, *m;
 
 	if (pol == NULL)
@@ -84,7 +85,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fields = cJSON_CreateArray();
 	if (policy_validate(pol, types[data[0] % nitems(types)], body,
-	    data[0] & 0x80, reserved, fields) == 0) {
+	    data[0] & 0x80, reserved, fields, &err) == 0) {
 		cJSON_ArrayForEach(e, fields) {
 			f = cJSON_GetObjectItem(e, "field");
 			c = cJSON_GetObjectItem(e, "code");
