@@ -29,7 +29,8 @@ env -u ERPD_TESTKIT -u PYTHONPATH ERPD_BIN="$tmp/erpd/bin/erpd" \
 	python3 -B contrib/module-template/tests/test_notes.py
 # the API document with notes in it passes the same lint as erpd's own
 mkdir "$tmp/mods"
-cp "$tmp/notes/notes.so" "$build"/modules/*.so "$tmp/mods/"
-ERP_MODULES_DIR="$tmp/mods" "$tmp/erpd/bin/erpd" openapi >"$tmp/notes-doc.json"
+cp "$tmp/notes/notes.so" "$tmp/erpd/lib/erpd/modules"/*.so "$tmp/mods/"
+ERP_MODULES_DIR="$tmp/mods" ERP_POLICIES_DIR="$tmp/erpd/share/erpd/policies" \
+	"$tmp/erpd/bin/erpd" openapi >"$tmp/notes-doc.json"
 grep -q '"/api/v1/orgs/{org}/notes"' "$tmp/notes-doc.json"
 tests/contract/lint.sh "$tmp/notes-doc.json"
