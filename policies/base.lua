@@ -1,4 +1,4 @@
--- The base policy (API.md section 5). Every organization starts from it;
+-- The base policy (docs/policies.md). Every organization starts from it;
 -- an organization's own policy may add or replace roles and schemas and
 -- replace any other name, but decisions on policy:* and member:* actions,
 -- and password_ok, always come from this file alone.

@@ -65,7 +65,7 @@ int	api_org_check(struct http_req *);
 /* true if role is a role in force in the request's organization. */
 bool	api_role_exists(struct http_req *, const char *role);
 /*
- * The escalation rule (API.md section 3): 0 if every permission pattern
+ * The escalation rule (docs/api.md): 0 if every permission pattern
  * of role (which must exist) is covered by one of the caller's role in
  * this organization, or the caller is a system admin; otherwise answers
  * 403 naming the first uncovered pattern, records the denial of action

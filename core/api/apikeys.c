@@ -1,6 +1,6 @@
 /*
  * api-keys endpoints: create (the key is shown once, then wiped), list
- * without keys or hashes, revoke (API.md section 3). A key's role follows
+ * without keys or hashes, revoke (docs/api.md). A key's role follows
  * the escalation rule, like a member's.
  */
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * input: checking built-in endpoints' bodies and list parameters, with
- * every broken field reported in one 422 (API.md section 2).
+ * every broken field reported in one 422 (docs/api.md).
  */
 #include <ctype.h>
 #include <errno.h>

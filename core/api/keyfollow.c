@@ -1,6 +1,6 @@
 /*
- * keyfollow: an API key never outlives its creator's rights (API.md
- * section 3). Rights are checked when they change, never on the read
+ * keyfollow: an API key never outlives its creator's rights (docs/api.md).
+ * Rights are checked when they change, never on the read
  * path: a member's role changes or the member leaves, the organization's
  * policy redefines the roles, the creator is deactivated or stops being
  * a system admin. A key whose creator no longer holds every permission

@@ -1,5 +1,5 @@
 /*
- * meta endpoint: GET /api/v1/orgs/{org}/meta (API.md section 4), what a
+ * meta endpoint: GET /api/v1/orgs/{org}/meta (docs/api.md), what a
  * client needs to build its pages for this caller: the organization's
  * effective schemas, its resources as the route table serves them, and
  * the caller's role, patterns and rights. Nothing in it is more than the
@@ -24,7 +24,7 @@
 static const char *const admin_types[] = { "member", "apikey", "policy",
     "audit" };
 
-/* What a system admin holds in every organization (API.md section 4). */
+/* What a system admin holds in every organization (docs/api.md). */
 static const char *const recovery[] = { "member:*", "policy:*" };
 
 /* Names every route refuses in a body (http/pipeline.c); not fields. */

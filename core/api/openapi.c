@@ -445,7 +445,7 @@ components(cJSON *doc, cJSON *types, struct erp_err *err)
 	resp = cJSON_AddObjectToObject(cJSON_AddObjectToObject(comp,
 	    "responses"), "Error");
 	cJSON_AddStringToObject(resp, "description", "an error in the "
-	    "contract's one shape (API.md section 2)");
+	    "contract's one shape (docs/api.md)");
 	cJSON_AddItemToObject(resp, "content", json_content(
 	    "application/json", ref("schemas", "Error")));
 

@@ -1,6 +1,6 @@
 /*
  * orgs endpoints: organizations (created by system admins), their members
- * and roles, and an organization's own audit log (API.md sections 3, 4
+ * and roles, and an organization's own audit log (docs/api.md
  * and 6). Granting a role follows the escalation rule of section 3.
  */
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * policy endpoints: an organization's own policy, its versions, rollback
- * and dry-run (API.md section 5). A version is stored only once it has
+ * and dry-run (docs/policies.md). A version is stored only once it has
  * compiled and passed its tests; the next request on any thread reads
  * the newest version and compiles it into that thread's cache.
  */

@@ -1,6 +1,6 @@
 /*
  * audit: the append-only, hash-chained record of every sensitive act
- * (API.md section 6), written in the same transaction as the change it
+ * (docs/api.md), written in the same transaction as the change it
  * records, with signed checkpoints outside the database so that a cut-off
  * tail is noticed.
  */

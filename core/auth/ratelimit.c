@@ -1,5 +1,5 @@
 /*
- * ratelimit: events per key in fixed windows (API.md section 3), in a
+ * ratelimit: events per key in fixed windows (docs/api.md), in a
  * hash table with bounded memory that no flood turns against the keys
  * within their limits:
  *

@@ -1,5 +1,6 @@
 /*
- * config: the environment (API.md section 1) turned into one frozen struct.
+ * config: the environment (docs/configuration.md) turned into one
+ * frozen struct.
  * Every variable is parsed and checked at start-up; the first bad one
  * stops start-up with one line naming it.
  */

@@ -1,5 +1,5 @@
 /*
- * deadline: how long a client may take to send a body (API.md section 2).
+ * deadline: how long a client may take to send a body (docs/api.md).
  * civetweb's mg_read returns only once its buffer is full, whatever a
  * trickling client's pace, so the rule cannot be checked between reads:
  * one watchdog thread looks at every body being read four times a second

@@ -1,7 +1,7 @@
 /*
  * framing: where a request's body ends must be read the same way by
  * every server on its path. A request that a proxy in front could frame
- * differently is refused (API.md section 2): more than one
+ * differently is refused (docs/api.md): more than one
  * Content-Length or Transfer-Encoding, a Content-Length that is not only
  * digits, both at once, or a header name with spaces before its colon.
  * civetweb reads the first Content-Length with strtoll ("2abc" is 2) and

@@ -1,7 +1,7 @@
 /*
  * http: the server (civetweb underneath, never visible above this header),
  * the one route table, the fixed request pipeline and replies in the
- * contract's shape (API.md section 2).
+ * contract's shape (docs/api.md).
  */
 #ifndef ERP_CORE_HTTP_H
 #define ERP_CORE_HTTP_H
@@ -180,7 +180,7 @@ void	http_discard_body(struct http_req *);
 
 /* What a handler may read. Every pointer is borrowed from the request. */
 const char	*http_request_id(const struct http_req *);
-/* The client's address after ERP_TRUSTED_PROXIES (API.md section 3). */
+/* The client's address after ERP_TRUSTED_PROXIES (docs/api.md). */
 const char	*http_client_ip(const struct http_req *);
 /* A request header, or NULL. */
 const char	*http_header(const struct http_req *, const char *name);

@@ -16,7 +16,7 @@ struct http_param {
 	char		*pa_value;	/* decoded, owned by the request */
 };
 
-/* deadline.c: the pace rules of API.md section 2 */
+/* deadline.c: the pace rules of docs/api.md */
 #define DEADLINE_BODY_US	(10 * INT64_C(1000000))	/* JSON body, whole */
 #define DEADLINE_IDLE_US	(10 * INT64_C(1000000))	/* upload, no byte */
 #define DEADLINE_RATE_MIN	16384	/* upload bytes/s after the first 10 s */
@@ -111,7 +111,7 @@ int	router_decode_segment(const char *s, size_t len, char *out,
 
 /* framing.c */
 /*
- * Why the request's framing is ambiguous (API.md section 2: a 400 and
+ * Why the request's framing is ambiguous (docs/api.md: a 400 and
  * the connection closes, its body unread), or NULL when it is sound.
  */
 const char *http_framing_error(const struct mg_request_info *);

@@ -1,7 +1,7 @@
 /*
  * peer: what erpd keeps of each open connection. Its client address, so
- * one address holds at most ERP_CONN_PER_IP connections (API.md section
- * 2), and its socket, which civetweb 1.15 does not expose: found once,
+ * one address holds at most ERP_CONN_PER_IP connections (docs/api.md),
+ * and its socket, which civetweb 1.15 does not expose: found once,
  * when a limit or a body deadline needs it, by matching the connection's
  * two ends. civetweb tells a connection's address only once its first
  * request head has arrived (before that, its header timeout bounds it),

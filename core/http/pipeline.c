@@ -1,5 +1,5 @@
 /*
- * pipeline: the one fixed order every request passes (API.md section 2),
+ * pipeline: the one fixed order every request passes (docs/api.md),
  * owned here so no route can skip a step: request id and headers → route
  * (404, 405) → credentials (401) → content type, size, JSON (415, 413,
  * 400) → handler → access log.
@@ -612,7 +612,7 @@ validate(struct http_req *req)
 }
 
 /*
- * The record a write with a JSON body would leave (API.md section 5): the
+ * The record a write with a JSON body would leave (docs/policies.md): the
  * loaded record (on update) with the body's members applied, plus what
  * the route computes; and the names the body sets. Built once here, for
  * every route with a schema, so the policy, the handler and the host

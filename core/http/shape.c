@@ -120,7 +120,7 @@ fail:
 	return bad(sc, "bad object");
 }
 
-/* {items: [x], total, limit, offset}: API.md section 2's list. */
+/* {items: [x], total, limit, offset}: docs/api.md's list. */
 static cJSON *
 page(cJSON *item)
 {

@@ -1,6 +1,6 @@
 /*
  * Upload checks: what an organization's policy may not do to the base
- * (API.md section 5), checked when a policy is uploaded (PUT, dry-run
+ * (docs/policies.md), checked when a policy is uploaded (PUT, dry-run
  * with a source, erpd policy check) before it can go live. Each refusal
  * names the item, for the 422 policy_invalid message.
  *

@@ -1,6 +1,6 @@
 /*
  * policy: who may do what, per organization, decided by sandboxed Lua
- * (API.md section 5). The base policy plus an organization's own, merged;
+ * (docs/policies.md). The base policy plus an organization's own, merged;
  * compiled once per (thread, organization, version) and reused; every
  * evaluation under an instruction and a memory budget; every failure a
  * deny.
@@ -81,7 +81,7 @@ bool	policy_budget_exceeded(lua_State *L);
 
 /*
  * Pushes a fresh environment table holding exactly the allow-list of
- * API.md section 5: the safe base functions, string (bounded pattern
+ * docs/policies.md: the safe base functions, string (bounded pattern
  * functions, no dump), table, math (no random), utf8. Read-only views of
  * shared tables; writes to the environment itself are allowed until it is
  * frozen with policy_sandbox_freeze.
@@ -154,7 +154,7 @@ bool	policy_perm_covers(const char *a, const char *b);
 
 struct policy;		/* a compiled policy: base, optionally an org's */
 
-/* Who asks, for allow(): API.md section 5's subject. */
+/* Who asks, for allow(): docs/policies.md's subject. */
 struct policy_subject {
 	int64_t		 ps_id;		/* user id (or API key id) */
 	const char	*ps_kind;	/* "user" or "api_key" */
@@ -380,7 +380,7 @@ int	policy_check_roles(lua_State *L, int idx, struct erp_err *err);
 /*
  * Upload check of the schemas table at idx (type -> field -> rule): every
  * rule a table of known keys (type, required, nullable, label and the
- * checks of API.md section 5), a known type, each check of its Lua type
+ * checks of docs/policies.md), a known type, each check of its Lua type
  * and for a rule of that type, every pattern a valid Lua pattern. Returns
  * 0, or -1 with err naming the item ("schemas.product.sku: unknown rule
  * key \"requried\"").
@@ -389,7 +389,7 @@ int	policy_schema_check(lua_State *L, int idx, struct erp_err *err);
 
 /*
  * Validates body against the schema table at index idx of L (field name
- * -> rule table) as API.md section 5 says; check functions run through
+ * -> rule table) as docs/policies.md says; check functions run through
  * policy_sandbox_call under L's budget. Appends {field, code, message}
  * objects to fields. Returns 0, or -1 if a check function failed or ran
  * over budget (the caller denies) with err (if not NULL) saying how.

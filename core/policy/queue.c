@@ -1,5 +1,5 @@
 /*
- * queue: turns for policy compiles (API.md section 5). A compile (PUT,
+ * queue: turns for policy compiles (docs/policies.md). A compile (PUT,
  * dry-run with a source, rollback) takes up to a few hundred milliseconds
  * of CPU; they run at most one at a time per organization and
  * POLICY_COMPILES_MAX at once in the process, so no policy:read holder

@@ -1,6 +1,6 @@
 /*
  * schema: checks create and update bodies against a policy's schemas
- * (API.md section 5), one {field, code, message} per broken field in a
+ * (docs/policies.md), one {field, code, message} per broken field in a
  * fixed order; a broken schema or a failing check makes the policy fail.
  */
 #include <math.h>

@@ -120,7 +120,7 @@ def check_one(doc, rec):
     text = raw.decode("utf-8") if is_text else None
     template, item = doc.match(path)
     if method == "options":
-        # CORS preflight (API.md section 2): 204 or an error envelope
+        # CORS preflight (docs/api.md): 204 or an error envelope
         if rec["status"] == 204 and not raw:
             return None
         return check_error(doc, rec, text or "")

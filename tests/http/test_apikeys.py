@@ -1,4 +1,4 @@
-"""API.md sections 3 and 6: API keys. Created under an organization with a
+"""docs/api.md: API keys. Created under an organization with a
 role no wider than the creator's, shown once, stored only as a hash; sent
 as X-API-Key; valid only under their own organization; revoked, expired or
 orphaned (creator deactivated) keys are refused at once; every change is

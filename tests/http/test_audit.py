@@ -1,4 +1,4 @@
-"""API.md section 6: the audit log as clients and admins see it. Every
+"""docs/api.md: the audit log as clients and admins see it. Every
 event type that exists so far is recorded with its actor, organization,
 request id, address and outcome; floods of refusals and denials are
 recorded once per key and window (and denial bursts raise an alert);

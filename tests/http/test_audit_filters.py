@@ -1,4 +1,4 @@
-"""API.md section 6 (v4): each permission denial is its own audit entry
+"""docs/api.md (v4): each permission denial is its own audit entry
 naming the record the request did and the policy version that decided;
 both audit listings filter by until, outcome, request_id, resource_type
 and resource_id, and an unknown parameter is 422 naming it."""

@@ -1,4 +1,4 @@
-"""API.md sections 1 and 3: the bootstrap admin, login, access tokens
+"""docs/configuration.md and docs/api.md: the bootstrap admin, login, access tokens
 (crafted ones included), logout, password change and the login rate
 limits. Request bodies on the login endpoint are test_body.py's."""
 

@@ -1,4 +1,4 @@
-"""API.md sections 4 and 5 (v4): an organization's policy may tighten the
+"""docs/api.md and docs/policies.md (v4): an organization's policy may tighten the
 base schemas but never change a base field's type nor loosen its bounds,
 refused at every upload (PUT, dry-run with a source, `erpd policy check`)
 with 422 policy_invalid naming the field; and whatever a stored policy

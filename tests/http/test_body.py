@@ -1,4 +1,4 @@
-"""API.md section 2: the request body pipeline (content type, size limit,
+"""docs/api.md: the request body pipeline (content type, size limit,
 JSON), exercised on POST /api/v1/auth/token with ERP_MAX_BODY_BYTES=1024."""
 
 import unittest
@@ -47,7 +47,7 @@ class BodyTest(ServerTestCase):
         self.assertError(r, 413, "payload_too_large")
 
     def test_content_type_is_checked_before_size(self):
-        # API.md: content type, size, JSON: the first failing check answers.
+        # docs/api.md: content type, size, JSON: the first failing check answers.
         r = self.post(b"a" * (2 * LIMIT), "text/plain")
         self.assertError(r, 415, "unsupported_media_type")
 

@@ -1,4 +1,4 @@
-"""Bounded work (API.md sections 1, 2 and 5, v4): a fixed pool of
+"""Bounded work (docs/configuration.md, docs/api.md, docs/policies.md): a fixed pool of
 ERP_WORKERS does the database and policy work, so memory does not grow
 with connections; a compiled policy may keep at most 8 MiB; compiles run
 one at a time per organization and a few in all, and one that waits over

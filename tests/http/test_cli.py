@@ -1,4 +1,4 @@
-"""API.md section 1: erpd's command line (--version, --help, errors)."""
+"""docs/configuration.md: erpd's command line (--version, --help, errors)."""
 
 import os
 import re

@@ -1,4 +1,4 @@
-"""API.md section 1: configuration from the environment. A bad value stops
+"""docs/configuration.md: configuration from the environment. A bad value stops
 start-up with one line naming the variable; secrets are required in
 production, generated once in development, and never logged."""
 

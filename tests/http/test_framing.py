@@ -1,4 +1,4 @@
-"""API.md section 2 (v4): a request whose framing a proxy could read
+"""docs/api.md (v4): a request whose framing a proxy could read
 differently (two Content-Lengths, one that is not only digits, a space
 before a header's colon, Content-Length with Transfer-Encoding) is 400
 bad_request and the connection closes: the bytes after it are never

@@ -1,4 +1,4 @@
-"""API.md section 2: the error envelope, 404/405, health endpoints, the
+"""docs/api.md: the error envelope, 404/405, health endpoints, the
 headers every response carries, X-Request-ID, CORS and keep-alive."""
 
 import unittest

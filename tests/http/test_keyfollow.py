@@ -1,4 +1,4 @@
-"""API.md section 3 (v4): an API key never outlives its creator's rights.
+"""docs/api.md (v4): an API key never outlives its creator's rights.
 Demoting its creator below the key's role, removing the creator from the
 organization, a policy that redefines the roles, deactivating the creator
 or taking a system admin's rights away stops the key at once (401) and

@@ -1,4 +1,4 @@
-"""GET /api/v1/orgs/{org}/meta (API.md section 4): the organization's
+"""GET /api/v1/orgs/{org}/meta (docs/api.md): the organization's
 effective schemas and the caller's rights, for any member; what the
 caller may not do is not listed, and an organization's policy shows."""
 

@@ -1,4 +1,4 @@
-"""API.md section 2: GET /metrics in the Prometheus text format (0.0.4),
+"""docs/api.md: GET /metrics in the Prometheus text format (0.0.4),
 open to loopback clients (after ERP_TRUSTED_PROXIES) and to system admins
 elsewhere. The body is held to a strict parser: HELP and TYPE lines,
 well-formed samples, a TYPE for every family, cumulative histograms that

@@ -1,4 +1,4 @@
-"""API.md sections 3, 4 and 6: organizations (created by system admins),
+"""docs/api.md: organizations (created by system admins),
 their members and roles, the escalation rule, membership as the gate to
 everything under /api/v1/orgs/{org}, the last-admin protection, a system
 admin's recovery rights, and each organization's own audit log."""
@@ -591,7 +591,7 @@ class OrgsTest(OrgsCase, ServerTestCase):
         self.assertEqual(mine[0]["org_id"], org)
 
     def test_demoted_system_admin_keeps_recovery_rights(self):
-        # API.md section 4 (v4): whatever role an org admin gives the
+        # docs/api.md (v4): whatever role an org admin gives the
         # system admin who created the organization, it keeps member:*
         # and policy:* there
         pw = "Third-Sysadmin-Passw0rd"

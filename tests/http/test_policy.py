@@ -1,4 +1,4 @@
-"""API.md section 5: an organization's own policy over HTTP (GET/PUT
+"""docs/policies.md: an organization's own policy over HTTP (GET/PUT
 /api/v1/orgs/{org}/policy, …/versions, …/rollback, …/dry-run), who may
 use them, that a new version is in force on the very next request, that
 nothing hostile can be stored and the server keeps serving; and `erpd
@@ -787,7 +787,7 @@ class PolicyCheckTest(unittest.TestCase):
 
     def test_modules_schemas_are_part_of_the_base(self):
         # the shipped modules' fragments run after base.lua, as in the
-        # server: API.md's own extend() example must check out (a
+        # server: docs/policies.md's extend() example must check out (a
         # tightening: the base's min_len stays)
         f = self.write("sku.lua",
                        "schemas = { product = extend(base.schemas.product,"

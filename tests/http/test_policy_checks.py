@@ -1,4 +1,4 @@
-"""API.md section 5 (v4): the upload checks. Every broken policy of the
+"""docs/policies.md (v4): the upload checks. Every broken policy of the
 issue that used to be accepted (and then blocked every write, or was
 silently ignored) is refused at PUT, at a dry-run with its source and by
 `erpd policy check`, each with a message naming the item; the old

@@ -1,4 +1,4 @@
-"""API.md section 5 (v4): a dry-run agrees with the server. A resource of
+"""docs/policies.md (v4): a dry-run agrees with the server. A resource of
 only {type, id} is the stored record, loaded as the real request loads it;
 context can be given; the answer names the version that decided and the
 line of the deciding return."""

@@ -1,4 +1,4 @@
-"""API.md section 5 (v4): redact, fields of a record left out of every
+"""docs/policies.md (v4): redact, fields of a record left out of every
 answer to a subject: single reads, lists and the record echoed after a
 create or an update; a rule that fails withholds the answer."""
 

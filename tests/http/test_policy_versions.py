@@ -1,4 +1,4 @@
-"""API.md section 5 (v4): reading an old version whole before rolling
+"""docs/policies.md (v4): reading an old version whole before rolling
 back to it (GET …/policy/versions/{n}), a version's comment, and going
 back to the base alone (DELETE …/policy) as a new version."""
 

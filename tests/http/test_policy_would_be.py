@@ -1,4 +1,4 @@
-"""API.md section 5 (v4), the policy side of the would-be record: on
+"""docs/policies.md (v4), the policy side of the would-be record: on
 create and update `resource` is the record as it would be, with the
 stored one in context.before (update) and the names the body sets in
 context.changed, so a rule can judge what a request would do."""

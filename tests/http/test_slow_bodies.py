@@ -1,4 +1,4 @@
-"""Slow bodies and connections per address (API.md section 2, v4): a
+"""Slow bodies and connections per address (docs/api.md, v4): a
 body that comes too slowly is 408 request_timeout and the connection
 closes; one address holds at most ERP_CONN_PER_IP connections (one
 more is shut at its first request, unanswered), trusted proxies exempt. Deadlines are 10 s, so these tests wait that long; the
@@ -220,7 +220,7 @@ class ConnectionsPerAddressTest(ServerTestCase):
 
 class LivenessUnderTrickleTest(ServerTestCase):
     """Many trickling bodies from a few addresses do not delay another
-    address's answers (API.md section 2): a functional test with a
+    address's answers (docs/api.md): a functional test with a
     generous bound, the figure itself is bench/hostile.sh's."""
     TRICKLERS = 200
     server_env = {"ERP_THREADS": "256", "ERP_CONN_PER_IP": "100"}

@@ -1,4 +1,4 @@
-"""API.md section 1: erpd migrate and erpd backup, and a database newer
+"""docs/configuration.md: erpd migrate and erpd backup, and a database newer
 than the binary."""
 
 import os

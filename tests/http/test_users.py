@@ -1,4 +1,4 @@
-"""API.md sections 1 and 3: user administration by system admins
+"""docs/configuration.md and docs/api.md: user administration by system admins
 (POST/GET /api/v1/users, PATCH /api/v1/users/{id}), what other users may
 not do there, and `erpd user add`."""
 
@@ -205,7 +205,7 @@ class UsersAdminTest(UsersCase, ServerTestCase):
         self.assertEqual(r.json["total"], total)
 
     def test_list_echoes_a_large_offset_exactly(self):
-        # the largest integer JSON carries exactly (API.md section 2)
+        # the largest integer JSON carries exactly (docs/api.md)
         big = 2 ** 53 - 1
         r = self.list_users("?offset=%d" % big)
         self.assertEqual(r.status, 200, repr(r))

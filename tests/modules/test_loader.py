@@ -1,4 +1,4 @@
-"""API.md section 7 and STYLE A2, A3: the module loader and the pipeline
+"""docs/modules.md and STYLE A2, A3: the module loader and the pipeline
 module routes run in, seen from outside with the fixture modules of this
 folder.
 

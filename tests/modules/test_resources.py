@@ -1,4 +1,4 @@
-"""API.md section 7 (v4, ABI 2): a declared resource served by the host,
+"""docs/modules.md (v4, ABI 2): a declared resource served by the host,
 seen from outside with the tickets fixture (tickets/tickets.c) next to the
 shipped products: list with ?q=, filters and ?sort= (unknown parameters
 422), ETag on every record answer and If-Match (412), the policy's

@@ -10,7 +10,7 @@ export function fieldLabel(name, rule) {
 	return (rule && rule.label) || humanize(name);
 }
 
-// Money is integer cents plus a currency (API.md section 2).
+// Money is integer cents plus a currency (docs/api.md).
 export function isMoney(name) {
 	return /_cents$/.test(name);
 }

@@ -1,4 +1,4 @@
-// What the generic pages read from a resource's meta (API.md section 4).
+// What the generic pages read from a resource's meta (docs/api.md).
 import { humanize } from "./format.mjs";
 
 export function apiPath(org, r, id, op) {

@@ -1,4 +1,4 @@
-"""modules/customers against API.md sections 2, 4 and 6: every endpoint of
+"""modules/customers against docs/api.md: every endpoint of
 /api/v1/orgs/{org}/customers, the body rules of the customers schema,
 what each role may do, organizations kept apart (404 across them, 403 for
 non-members), a customer with orders that cannot be deleted, and the

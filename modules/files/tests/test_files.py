@@ -1,4 +1,4 @@
-"""modules/files against API.md sections 2, 4 (files), 5 and 6: multipart
+"""modules/files against docs/api.md and docs/policies.md: multipart
 uploads streamed to disk with their type decided from the content, the
 size limit on the file itself (413 early, the client reading it, the
 server's memory not growing with the upload), metadata, signed and

@@ -1,4 +1,4 @@
-"""modules/orders against API.md sections 2, 4, 5 and 6: sales orders
+"""modules/orders against docs/api.md and docs/policies.md: sales orders
 priced by the server, their status moves and who may make them, the body
 rules (lines, quantities, products of this organization, one currency),
 fields the server computes, organizations kept apart, the order-approval

@@ -1,4 +1,4 @@
-"""modules/products against API.md sections 2, 4 and 6: every endpoint of
+"""modules/products against docs/api.md: every endpoint of
 /api/v1/orgs/{org}/products, the body rules of the products schema, what
 each role may do, organizations kept apart (404 across them, 403 for
 non-members), the SKU conflict, a used product that cannot be deleted, and

@@ -317,7 +317,7 @@ START_TEST(test_threads)
 END_TEST
 
 /*
- * API.md section 3 (v4): a flood of distinct keys refuses no key within
+ * docs/api.md (v4): a flood of distinct keys refuses no key within
  * its limits and frees no limited key, with the table within its bound.
  * (The table before v4 refused new keys after about 35,000 of them.)
  */

@@ -1,6 +1,6 @@
 /*
  * Tests for core/http/framing.c: requests a proxy could frame differently
- * are refused (API.md section 2). Header lines are laid out as civetweb
+ * are refused (docs/api.md). Header lines are laid out as civetweb
  * 1.15's parser leaves them: spaces before the colon and the colon
  * itself overwritten with NULs, leading blanks of the value skipped.
  */

@@ -1,7 +1,7 @@
 /*
  * Tests for core/policy/check.c: an organization's schemas may tighten
  * the base's rules but never change a base field's type nor loosen its
- * bounds, enum or nullability (API.md sections 4 and 5); each refusal
+ * bounds, enum or nullability (docs/api.md and docs/policies.md); each refusal
  * names the field.
  */
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
  * Tests for core/policy/engine.c: the base policy's decisions, how an
- * organization's policy merges over it (API.md section 5), what stays the
+ * organization's policy merges over it (docs/policies.md), what stays the
  * base's alone, extend(), self-tests, matched patterns and the roles in
  * force.
  */
@@ -375,7 +375,7 @@ START_TEST(test_extend)
 }
 END_TEST
 
-/* The order-approval example of API.md section 5. */
+/* The order-approval example of docs/policies.md. */
 static const char order_approval[] =
     "function allow(subject, action, resource, context)\n"
     "  if action == \"order:confirm\" and (resource.total_cents or 0)\n"

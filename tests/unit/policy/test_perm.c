@@ -1,7 +1,7 @@
 /*
  * Tests for core/policy/perm.c: which permission patterns are valid, which
  * actions a pattern matches, and which patterns cover which (the
- * escalation check of API.md section 3).
+ * escalation check of docs/api.md).
  */
 #include <stdlib.h>
 

@@ -12,7 +12,7 @@ import {
 } from "../ui.mjs";
 import { DeleteButton, History } from "./record.mjs";
 
-// The moves API.md section 4 allows from each status.
+// The moves docs/api.md allows from each status.
 const STEPS = {
 	draft: ["confirm", "cancel"],
 	confirmed: ["ship", "cancel"],
