@@ -43,7 +43,8 @@ static const char usage[] =
     "                   versions as loaded\n"
     "  --help           print this text\n"
     "\n"
-    "Configuration comes from ERP_* environment variables; see README.md.\n";
+    "Configuration comes from ERP_* environment variables, each described\n"
+    "in docs/configuration.md (installed under /usr/share/doc/erpd).\n";
 
 static const char *
 env_get(const char *name, void *arg)
