@@ -5,6 +5,7 @@
   `erpd openapi`) is in docs/api.md;
 - no tracked file links to a path outside the repository, and every
   relative Markdown link resolves;
+- every test docs/security.md names (`file` or `file::test`) exists;
 - the `sh` examples of docs/api.md run, in order, against a real erpd and
   answer the statuses their `# → NNN` lines state.
 """
@@ -122,6 +123,27 @@ class Links(unittest.TestCase):
                 elif not os.path.exists(full):
                     bad.append("%s: %s does not exist" % (rel, target))
         self.assertEqual(bad, [])
+
+
+class ThreatModel(unittest.TestCase):
+
+    REF = re.compile(r"`((?:tests|modules|contrib)/[\w/.-]+\.(?:py|c))"
+                     r"(?:::(\w+))?`")
+
+    def test_every_named_test_exists(self):
+        doc = read(os.path.join(DOCS, "security.md"))
+        refs = self.REF.findall(doc)
+        self.assertGreater(len(refs), 20)
+        bad = []
+        for rel, name in refs:
+            path = os.path.join(SOURCE, rel)
+            if not os.path.isfile(path):
+                bad.append(rel)
+            elif name and not re.search(r"(def |START_TEST\()%s\b" % name,
+                                        read(path)):
+                bad.append("%s::%s" % (rel, name))
+        self.assertEqual(bad, [], "docs/security.md names tests that do "
+                         "not exist")
 
 
 def example_script(markdown):
