@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -117,22 +118,27 @@ find_fd(const struct mg_request_info *ri)
 	struct dirent		*de;
 	socklen_t		 len;
 	DIR			*d;
-	int			 fd, found = -1;
+	char			*end;
+	long			 fd;
+	int			 found = -1;
 
 	if ((d = opendir("/proc/self/fd")) == NULL)
 		return -1;
 	while (found == -1 && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
-		fd = atoi(de->d_name);
+		fd = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || fd < 0 || fd > INT_MAX)
+			continue;
+		memset(&sa, 0, sizeof(sa));
 		len = sizeof(sa);
-		if (getpeername(fd, (struct sockaddr *)&sa, &len) == -1 ||
+		if (getpeername((int)fd, (struct sockaddr *)&sa, &len) == -1 ||
 		    !same_end(&sa, ri->remote_addr, ri->remote_port))
 			continue;
 		len = sizeof(sa);
-		if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0 &&
+		if (getsockname((int)fd, (struct sockaddr *)&sa, &len) == 0 &&
 		    port_of(&sa) == ri->server_port)
-			found = fd;
+			found = (int)fd;
 	}
 	closedir(d);
 	return found;

@@ -132,6 +132,12 @@ module_imports_resolve(struct erp_err *err)
 				if (strcmp(module_get(j, NULL)->name,
 				    im->module) == 0)
 					from = module_get(j, NULL);
+			if (from == NULL) {
+				err_set(err, "%s: module %s imports %s from %s, "
+				    "which is not loaded", path, m->name, im->name,
+				    im->module);
+				return -1;
+			}
 			for (ex = from->exports; ex != NULL && ex->name != NULL;
 			    ex++)
 				if (strcmp(ex->name, im->name) == 0)

@@ -1180,7 +1180,8 @@ resource_routes(const struct erp_module *m)
 	for (d = m->resources; d != NULL && d->type != NULL; d++)
 		for (n += 5, t = d->transitions; t && t->name; t++)
 			n++;
-	v = xcalloc(n + 1, sizeof(*v));
+	/* an array of route pointers, NULL-terminated */
+	v = xcalloc(n + 1, sizeof(*v));	/* NOLINT(bugprone-sizeof-expression) */
 	n = 0;
 	if (m->resources != NULL && module_host.derive_key("erpd etag",
 	    etag_key, sizeof(etag_key)) == -1)

@@ -47,7 +47,7 @@ policy_compile_turn(int64_t org)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += POLICY_COMPILE_WAIT_S;
 	pthread_mutex_lock(&lock);
-	while ((org_running(org) || (i = free_place()) == -1) && rc == 0)
+	while ((org_running(org) || free_place() == -1) && rc == 0)
 		rc = pthread_cond_timedwait(&freed, &lock, &until);
 	if (org_running(org) || (i = free_place()) == -1) {
 		pthread_mutex_unlock(&lock);
