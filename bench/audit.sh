@@ -35,25 +35,12 @@ start() {
 	echo "$port"
 }
 
-# token PORT DATADIR: logs in as the development admin, creates user 2.
+# token PORT DATADIR: the development admin's token, once user 2 is made.
 token() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys, urllib.request
-port, data = sys.argv[1], sys.argv[2]
-pw = [l.split(": ", 1)[1].strip() for l in open(data + "/initial-admin.txt")
-      if l.startswith("password")][0]
-def call(method, path, body, tok=None):
-    req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path),
-        data=json.dumps(body).encode(), method=method,
-        headers={"Content-Type": "application/json",
-                 **({"Authorization": "Bearer " + tok} if tok else {})})
-    return json.load(urllib.request.urlopen(req))
-tok = call("POST", "/api/v1/auth/token",
-           {"email": "admin@localhost", "password": pw})["access_token"]
+	bench_api "$1" "$2" '
 call("POST", "/api/v1/users", {"email": "bench@example.com",
      "password": "a bench passphrase", "name": "Bench"}, tok)
-print(tok)
-PY
+print(tok)'
 }
 
 ON_PORT=$(start on "$ROOT/build-bench-audit-ON")

@@ -13,29 +13,15 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-1}
 . "$ROOT/bench/lib.sh"
-need_wrk
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-BUILD="$ROOT/build-bench"
-bench_build "$BUILD"
-ERPD_BUILD=${ERPD_BUILD:-$BUILD}
-
-bench_tmpdir
+bench_prepare
 
 # wrk from 127.0.0.1 holds up to 900 connections: no per-address limit
-ERP_PORT=$(free_port)
-mkdir "$TMP/data"
-ERP_LISTEN="127.0.0.1:$ERP_PORT" ERP_THREADS=1024 ERP_CONN_PER_IP=0 \
-    ERP_DATA_DIR="$TMP/data" ERP_MODULES_DIR="$ERPD_BUILD/modules" \
-    ERP_LOGIN_RATE=1000/minute "$ERPD_BUILD/erpd" serve >/dev/null 2>&1 &
-echo $! >"$TMP/erpd.pid"
+bench_erpd 0
+ERP_PORT=$PORT
 HELLO_PORT=$(free_port)
 "$BUILD/bench_hello" "127.0.0.1:$HELLO_PORT" 1024 >/dev/null 2>&1 &
 echo $! >"$TMP/hello.pid"
-wait_up "http://127.0.0.1:$ERP_PORT/healthz" erpd
 wait_up "http://127.0.0.1:$HELLO_PORT/healthz" bench_hello
-set -- $(bench_setup "$ERP_PORT" "$TMP/data")
-TOKEN=$1 ORG=$2
 READ="http://127.0.0.1:$ERP_PORT/api/v1/orgs/$ORG/products/1"
 HELLO="http://127.0.0.1:$HELLO_PORT/healthz"
 IDLE_RSS=$(rss_kib "$(cat "$TMP/erpd.pid")")

@@ -15,25 +15,10 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${DURATION:-20}
 ROUNDS=${ROUNDS:-1}
 . "$ROOT/bench/lib.sh"
-need_wrk
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-BUILD="$ROOT/build-bench"
-bench_build "$BUILD"
-ERPD_BUILD=${ERPD_BUILD:-$BUILD}
-
-bench_tmpdir
+bench_prepare
 
 # 500 wrk connections come from 127.0.0.1: the limit is raised above them
-PORT=$(free_port)
-mkdir "$TMP/data"
-ERP_LISTEN="127.0.0.1:$PORT" ERP_THREADS=1024 ERP_CONN_PER_IP=512 \
-    ERP_DATA_DIR="$TMP/data" ERP_MODULES_DIR="$ERPD_BUILD/modules" \
-    ERP_LOGIN_RATE=1000/minute "$ERPD_BUILD/erpd" serve >/dev/null 2>&1 &
-echo $! >"$TMP/erpd.pid"
-wait_up "http://127.0.0.1:$PORT/healthz" erpd
-set -- $(bench_setup "$PORT" "$TMP/data")
-TOKEN=$1 ORG=$2
+bench_erpd 512
 READ="/api/v1/orgs/$ORG/products/1"
 
 # the large policy (about 6 MB kept)

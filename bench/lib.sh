@@ -59,12 +59,13 @@ PY
 }
 
 
-# bench_setup PORT DATADIR: logs the development admin in, makes an
-# organization and one product; prints "TOKEN ORG".
-bench_setup() {
-	python3 - "$1" "$2" <<'PY'
+# bench_api PORT DATADIR CODE: runs the Python CODE with tok, the
+# development admin's token, and call(method, path, body, tok), which
+# answers the decoded JSON.
+bench_api() {
+	python3 - "$1" "$2" "$3" <<'PY'
 import json, sys, urllib.request
-port, data = sys.argv[1], sys.argv[2]
+port, data, code = sys.argv[1:]
 pw = [l.split(": ", 1)[1].strip() for l in open(data + "/initial-admin.txt")
       if l.startswith("password")][0]
 def call(method, path, body, tok=None):
@@ -75,11 +76,45 @@ def call(method, path, body, tok=None):
     return json.load(urllib.request.urlopen(req))
 tok = call("POST", "/api/v1/auth/token",
            {"email": "admin@localhost", "password": pw})["access_token"]
+exec(code)
+PY
+}
+
+# bench_setup PORT DATADIR: makes an organization and one product; prints
+# "TOKEN ORG".
+bench_setup() {
+	bench_api "$1" "$2" '
 org = call("POST", "/api/v1/orgs", {"name": "Bench", "slug": "bench"}, tok)
 call("POST", "/api/v1/orgs/%d/products" % org["id"],
      {"sku": "BENCH-1", "name": "Bench", "price_cents": 100}, tok)
-print(tok, org["id"])
-PY
+print(tok, org["id"])'
+}
+
+# bench_prepare: what the one-server benchmarks do first: wrk, as many
+# open files as allowed, a Release build in BUILD ($ROOT/build-bench),
+# ERPD_BUILD (the caller's, else BUILD) and TMP.
+bench_prepare() {
+	need_wrk
+	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+	BUILD="$ROOT/build-bench"
+	bench_build "$BUILD"
+	ERPD_BUILD=${ERPD_BUILD:-$BUILD}
+	bench_tmpdir
+}
+
+# bench_erpd CONN_PER_IP: serves $ERPD_BUILD/erpd (1,024 workers, at most
+# CONN_PER_IP connections an address, data in $TMP/data) on a free port,
+# PORT, waits until it answers and sets it up: TOKEN and ORG.
+bench_erpd() {
+	PORT=$(free_port)
+	mkdir "$TMP/data"
+	ERP_LISTEN="127.0.0.1:$PORT" ERP_THREADS=1024 ERP_CONN_PER_IP="$1" \
+	    ERP_DATA_DIR="$TMP/data" ERP_MODULES_DIR="$ERPD_BUILD/modules" \
+	    ERP_LOGIN_RATE=1000/minute "$ERPD_BUILD/erpd" serve >/dev/null 2>&1 &
+	echo $! >"$TMP/erpd.pid"
+	wait_up "http://127.0.0.1:$PORT/healthz" erpd
+	setup=$(bench_setup "$PORT" "$TMP/data")
+	TOKEN=${setup% *} ORG=${setup#* }
 }
 
 # Over the wrk outputs $TMP/NAME.out and $TMP/NAME.*.out (rounds):
