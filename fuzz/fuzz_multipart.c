@@ -81,7 +81,7 @@ f_fail(struct erp_req *r, enum erp_error e, const char *field,
 }
 
 static void
-f_log(struct erp_req *r, int level, const char *message)
+f_log(struct erp_req *r, enum erp_log_level level, const char *message)
 {
 }
 
