@@ -1,6 +1,7 @@
 /*
  * orders: sales orders under /api/v1/orgs/{org}/orders. The server prices
- * every line from its product and computes the total; the status moves
+ * every line from its product and computes the total before the policy
+ * decides (the compute hook), so a rule can read them; the status moves
  * draft → confirmed → shipped, or draft|confirmed → cancelled, each move
  * its own permission judged with the order's attributes, so a policy can
  * say who may confirm what.
@@ -25,14 +26,6 @@ static const char *const computed[] = { "status", "total_cents", "currency",
 
 static const char *const statuses[] = { "draft", "confirmed", "shipped",
     "cancelled" };
-
-/* One priced line. */
-struct line {
-	int64_t		 ln_product;	/* products.id */
-	int64_t		 ln_qty;	/* 1 .. QTY_MAX */
-	int64_t		 ln_unit;	/* the product's price when priced */
-	int64_t		 ln_total;	/* ln_qty * ln_unit */
-};
 
 /*
  * Adds an integer: exact (printed digit for digit, for replies and the
@@ -318,60 +311,69 @@ check_customer(struct erp_req *r, int64_t customer)
 }
 
 /*
- * Reads the body's lines into *out (caller frees) and prices each from
- * its product, which must be of this organization, active, and in the
- * currency of the others (written to currency). Returns: the number of
- * lines, or -1 with the failure sent (*status).
+ * Are lines what the base schema admits: 1 to LINES_MAX objects, each with
+ * a product_id and a quantity in bounds? Lines it refuses are left to its
+ * 422, which names the rule broken.
  */
 static int
-price_lines(struct erp_req *r, const cJSON *lines, struct line **out,
-    char currency[4], int64_t *total, int *status)
+lines_well_formed(const cJSON *lines)
+{
+	const cJSON	*l;
+	int64_t		 n;
+	int		 count;
+
+	count = cJSON_IsArray(lines) ? cJSON_GetArraySize(lines) : 0;
+	if (count < 1 || count > LINES_MAX)
+		return 0;
+	cJSON_ArrayForEach(l, lines)
+		if (body_int(l, "product_id", 1, MONEY_MAX, &n) != 1 ||
+		    body_int(l, "quantity", 1, QTY_MAX, &n) != 1)
+			return 0;
+	return 1;
+}
+
+/*
+ * Prices rec's lines from their products, which must be of this
+ * organization, active, and in one currency: each line gets its unit
+ * price and line total, rec its currency and total_cents (plain numbers:
+ * the policy reads them; all stay below 2^53, exact either way). Lines
+ * the schema will refuse stay unpriced. Returns: 0, or the status of the
+ * 422 sent.
+ */
+static int
+price_lines(struct erp_req *r, cJSON *rec)
 {
 	static const char	 sql[] = "SELECT price_cents, currency, active "
 				    "FROM products WHERE id = ? AND org_id = ?";
-	const cJSON		*item;
-	struct line		*ln;
+	const cJSON		*lines, *item;
+	cJSON			*priced, *l;
 	struct erp_sql		*st;
 	const char		*cur, *why = NULL, *what = "product_id";
-	char			 field[48], msg[96];
-	int			 n, i, rc;
+	char			 currency[4] = "", field[48], msg[96];
+	int64_t			 product, qty, unit = 0, total = 0;
+	int			 i = 0, rc;
 
-	*out = NULL;
-	*total = 0;
-	n = cJSON_IsArray(lines) ? cJSON_GetArraySize(lines) : -1;
-	if (n < 1 || n > LINES_MAX) {
-		*status = erp_fail(r, ERP_E_VALIDATION, "lines",
-		    "must be an array of 1 to 500 lines");
-		return -1;
-	}
-	if ((ln = calloc((size_t)n, sizeof(*ln))) == NULL) {
-		*status = erp_fail(r, ERP_E_INTERNAL, NULL, "orders: memory");
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		item = cJSON_GetArrayItem(lines, i);
-		if (body_int(item, "product_id", 1, MONEY_MAX,
-		    &ln[i].ln_product) != 1) {
-			why = "must be a positive integer";
-			break;
+	lines = cJSON_GetObjectItemCaseSensitive(rec, "lines");
+	if (!lines_well_formed(lines))
+		return 0;
+	priced = cJSON_CreateArray();
+	cJSON_ArrayForEach(item, lines) {
+		body_int(item, "product_id", 1, MONEY_MAX, &product);
+		body_int(item, "quantity", 1, QTY_MAX, &qty);
+		if ((st = erp_sql(r, sql)) == NULL) {
+			cJSON_Delete(priced);
+			return erp_fail(r, ERP_E_INTERNAL, NULL,
+			    "orders: pricing");
 		}
-		if (body_int(item, "quantity", 1, QTY_MAX,
-		    &ln[i].ln_qty) != 1) {
-			what = "quantity";
-			why = "must be an integer from 1 to 100000";
-			break;
-		}
-		if ((st = erp_sql(r, sql)) == NULL)
-			goto internal;
-		erp_host->sql_int(st, 1, ln[i].ln_product);
+		erp_host->sql_int(st, 1, product);
 		erp_host->sql_int(st, 2, erp_host->org(r));
 		if ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW) {
-			ln[i].ln_unit = erp_host->sql_col_int(st, 0);
+			unit = erp_host->sql_col_int(st, 0);
 			cur = erp_host->sql_col_text(st, 1);
 			if (erp_host->sql_col_int(st, 2) == 0)
 				why = "the product is not active";
 			else if (i == 0)
-				snprintf(currency, 4, "%s", cur);
+				snprintf(currency, sizeof(currency), "%s", cur);
 			else if (strcmp(cur, currency) != 0) {
 				snprintf(msg, sizeof(msg), "the product is "
 				    "priced in %.3s, the order in %.3s", cur,
@@ -381,54 +383,117 @@ price_lines(struct erp_req *r, const cJSON *lines, struct line **out,
 		} else if (rc == ERP_SQL_DONE)
 			why = "no such product in this organization";
 		erp_host->sql_reset(st);
-		if (rc != ERP_SQL_ROW && rc != ERP_SQL_DONE)
-			goto internal;
+		if (rc != ERP_SQL_ROW && rc != ERP_SQL_DONE) {
+			cJSON_Delete(priced);
+			return erp_fail(r, ERP_E_INTERNAL, NULL,
+			    "orders: pricing");
+		}
 		if (why != NULL)
 			break;
 		/* money stays below 2^53, exact in any JSON reader */
-		if (ln[i].ln_unit > MONEY_MAX / ln[i].ln_qty ||
-		    *total > MONEY_MAX - ln[i].ln_qty * ln[i].ln_unit) {
+		if (unit > MONEY_MAX / qty || total > MONEY_MAX - qty * unit) {
 			what = "quantity";
 			why = "makes the order's total too large";
 			break;
 		}
-		ln[i].ln_total = ln[i].ln_qty * ln[i].ln_unit;
-		*total += ln[i].ln_total;
+		total += qty * unit;
+		l = cJSON_CreateObject();
+		put_int(l, "product_id", product, 0);
+		put_int(l, "quantity", qty, 0);
+		put_int(l, "unit_price_cents", unit, 0);
+		put_int(l, "line_total_cents", qty * unit, 0);
+		cJSON_AddItemToArray(priced, l);
+		i++;
 	}
 	if (why != NULL) {
+		cJSON_Delete(priced);
 		snprintf(field, sizeof(field), "lines[%d].%s", i, what);
-		*status = erp_fail(r, ERP_E_VALIDATION, field, why);
-		free(ln);
-		return -1;
+		return erp_fail(r, ERP_E_VALIDATION, field, why);
 	}
-	*out = ln;
-	return n;
-internal:
-	free(ln);
-	*status = erp_fail(r, ERP_E_INTERNAL, NULL, "orders: pricing");
-	return -1;
+	cJSON_ReplaceItemInObjectCaseSensitive(rec, "lines", priced);
+	cJSON_AddStringToObject(rec, "currency", currency);
+	put_int(rec, "total_cents", total, 0);
+	return 0;
 }
 
-/* Writes the order's lines (its old ones already gone). 0 or -1. */
+/*
+ * The compute hook: the would-be order (the body on create, the stored
+ * order with the body applied on update) with what the server sets, so
+ * the policy decides on the prices and the total that will be stored.
+ * The handlers build the same record with it. Returns: 0, or the status
+ * of the failure sent.
+ */
 static int
-store_lines(struct erp_req *r, int64_t order, const struct line *ln, int n)
+order_compute(struct erp_req *r, cJSON *rec, const cJSON *before)
+{
+	const char *const	*n;
+	const cJSON		*v;
+
+	/* what a body may not set is the stored order's, or a new draft's */
+	for (n = computed; *n != NULL; n++) {
+		cJSON_DeleteItemFromObjectCaseSensitive(rec, *n);
+		if (before != NULL && (v = cJSON_GetObjectItemCaseSensitive(
+		    before, *n)) != NULL)
+			cJSON_AddItemToObject(rec, *n, cJSON_Duplicate(v, 1));
+	}
+	if (before == NULL)
+		cJSON_AddStringToObject(rec, "status", "draft");
+	/* kept lines are priced already; other than a draft's never change */
+	if (before != NULL && (!cJSON_HasObjectItem(erp_host->body(r),
+	    "lines") || strcmp(get_text(before, "status"), "draft") != 0))
+		return 0;
+	cJSON_DeleteItemFromObjectCaseSensitive(rec, "currency");
+	cJSON_DeleteItemFromObjectCaseSensitive(rec, "total_cents");
+	return price_lines(r, rec);
+}
+
+/*
+ * The would-be order as the host built it for the policy: before (NULL
+ * on create) with the body applied, then computed. Returns: the record
+ * (caller frees), or NULL with the failure sent (*status).
+ */
+static cJSON *
+would_be(struct erp_req *r, const cJSON *before, int *status)
+{
+	const cJSON	*m;
+	cJSON		*rec;
+
+	rec = before != NULL ? cJSON_Duplicate(before, 1) :
+	    cJSON_CreateObject();
+	cJSON_ArrayForEach(m, erp_host->body(r)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(rec, m->string);
+		cJSON_AddItemToObject(rec, m->string, cJSON_Duplicate(m, 1));
+	}
+	if ((*status = order_compute(r, rec, before)) == 0 &&
+	    cJSON_HasObjectItem(rec, "total_cents"))
+		return rec;
+	cJSON_Delete(rec);
+	if (*status == 0)	/* the schema passed these lines: never */
+		*status = erp_fail(r, ERP_E_INTERNAL, NULL, "orders: unpriced");
+	return NULL;
+}
+
+/* Writes the order's priced lines (its old ones already gone). 0 or -1. */
+static int
+store_lines(struct erp_req *r, int64_t order, const cJSON *lines)
 {
 	static const char	 sql[] = "INSERT INTO order_lines (order_id, "
 				    "line_no, product_id, quantity, "
 				    "unit_price_cents, line_total_cents) "
 				    "VALUES (?, ?, ?, ?, ?, ?)";
+	const cJSON		*l;
 	struct erp_sql		*st;
-	int			 i, rc;
+	int			 i = 0, rc;
 
-	for (i = 0; i < n; i++) {
+	cJSON_ArrayForEach(l, lines) {
 		if ((st = erp_sql(r, sql)) == NULL)
 			return -1;
 		erp_host->sql_int(st, 1, order);
-		erp_host->sql_int(st, 2, i + 1);
-		erp_host->sql_int(st, 3, ln[i].ln_product);
-		erp_host->sql_int(st, 4, ln[i].ln_qty);
-		erp_host->sql_int(st, 5, ln[i].ln_unit);
-		erp_host->sql_int(st, 6, ln[i].ln_total);
+		erp_host->sql_int(st, 2, ++i);
+		erp_host->sql_int(st, 3, get_int(l, "product_id"));
+		erp_host->sql_int(st, 4, get_int(l, "quantity"));
+		erp_host->sql_int(st, 5, get_int(l, "unit_price_cents"));
+		erp_host->sql_int(st, 6, get_int(l, "line_total_cents"));
 		rc = erp_host->sql_step(st);
 		erp_host->sql_reset(st);
 		if (rc != ERP_SQL_DONE)
@@ -437,26 +502,9 @@ store_lines(struct erp_req *r, int64_t order, const struct line *ln, int n)
 	return 0;
 }
 
-/* The lines for the audit log: [{product_id, quantity, unit_price_cents}]. */
+/* An order's lines for the audit log: product, quantity, unit price. */
 static cJSON *
-lines_audit(const struct line *ln, int n)
-{
-	cJSON	*a = cJSON_CreateArray(), *l;
-	int	 i;
-
-	for (i = 0; i < n; i++) {
-		l = cJSON_CreateObject();
-		erp_json_int(l, "product_id", ln[i].ln_product);
-		erp_json_int(l, "quantity", ln[i].ln_qty);
-		erp_json_int(l, "unit_price_cents", ln[i].ln_unit);
-		cJSON_AddItemToArray(a, l);
-	}
-	return a;
-}
-
-/* The same of an order as order_read left it. */
-static cJSON *
-lines_audit_json(const cJSON *order)
+lines_audit(const cJSON *order)
 {
 	const cJSON	*l;
 	cJSON		*a = cJSON_CreateArray(), *o;
@@ -505,29 +553,27 @@ order_create(struct erp_req *r)
 				    "customer_id, status, currency, "
 				    "total_cents, created_at, updated_at) "
 				    "VALUES (?, ?, 'draft', ?, ?, ?, ?)";
-	const cJSON		*b = erp_host->body(r);
-	struct line		*ln = NULL;
 	struct erp_sql		*st;
-	cJSON			*details;
-	char			 now[21], currency[4] = "";
-	int64_t			 customer, total, id;
-	int			 n, rc, status;
+	cJSON			*rec, *details;
+	char			 now[21];
+	int64_t			 customer, id;
+	int			 rc, status;
 
-	if (body_int(b, "customer_id", 1, MONEY_MAX, &customer) != 1)
+	if (body_int(erp_host->body(r), "customer_id", 1, MONEY_MAX,
+	    &customer) != 1)
 		return erp_fail(r, ERP_E_VALIDATION, "customer_id",
 		    "must be a positive integer");
 	if ((status = check_customer(r, customer)) != 0)
 		return status;
-	if ((n = price_lines(r, cJSON_GetObjectItemCaseSensitive(b, "lines"),
-	    &ln, currency, &total, &status)) == -1)
+	if ((rec = would_be(r, NULL, &status)) == NULL)
 		return status;
 	if ((st = erp_sql(r, sql)) == NULL)
 		goto internal;
 	erp_host->time_text(erp_host->now(), now);
 	erp_host->sql_int(st, 1, erp_host->org(r));
 	erp_host->sql_int(st, 2, customer);
-	erp_host->sql_text(st, 3, currency);
-	erp_host->sql_int(st, 4, total);
+	erp_host->sql_text(st, 3, get_text(rec, "currency"));
+	erp_host->sql_int(st, 4, get_int(rec, "total_cents"));
 	erp_host->sql_text(st, 5, now);
 	erp_host->sql_text(st, 6, now);
 	rc = erp_host->sql_step(st);
@@ -535,20 +581,21 @@ order_create(struct erp_req *r)
 	if (rc != ERP_SQL_DONE)
 		goto internal;
 	id = erp_host->last_insert_id(r);
-	if (store_lines(r, id, ln, n) == -1)
+	if (store_lines(r, id, cJSON_GetObjectItemCaseSensitive(rec,
+	    "lines")) == -1)
 		goto internal;
 	details = cJSON_CreateObject();
 	erp_json_int(details, "customer_id", customer);
-	cJSON_AddStringToObject(details, "currency", currency);
-	erp_json_int(details, "total_cents", total);
-	cJSON_AddItemToObject(details, "lines", lines_audit(ln, n));
-	free(ln);
-	rc = erp_audit(r, "order.create", "order", id, details);
-	if (rc == -1)
+	cJSON_AddStringToObject(details, "currency",
+	    get_text(rec, "currency"));
+	erp_json_int(details, "total_cents", get_int(rec, "total_cents"));
+	cJSON_AddItemToObject(details, "lines", lines_audit(rec));
+	cJSON_Delete(rec);
+	if (erp_audit(r, "order.create", "order", id, details) == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: audit");
 	return reply_order(r, 201, id);
 internal:
-	free(ln);
+	cJSON_Delete(rec);
 	return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: insert");
 }
 
@@ -562,14 +609,12 @@ order_patch(struct erp_req *r)
 				    "status = 'draft'";
 	static const char	 drop_sql[] = "DELETE FROM order_lines "
 				    "WHERE order_id = ?";
-	const cJSON		*b = erp_host->body(r), *lines;
-	struct line		*ln = NULL;
 	struct erp_sql		*st;
-	cJSON			*cur, *details = NULL, *c;
-	char			 now[21], currency[4];
+	cJSON			*cur, *rec = NULL, *details, *c;
+	char			 now[21];
 	int64_t			 id = erp_host->param_id(r, "id");
-	int64_t			 customer, old_customer, total, old_total;
-	int			 n = 0, rc, status;
+	int64_t			 customer;
+	int			 rc, status;
 
 	if ((cur = order_recheck(r, "order:update", &status)) == NULL)
 		return status;
@@ -578,37 +623,34 @@ order_patch(struct erp_req *r)
 		return erp_fail(r, ERP_E_CONFLICT, "status",
 		    "only a draft order can be changed");
 	}
-	customer = old_customer = get_int(cur, "customer_id");
-	total = old_total = get_int(cur, "total_cents");
-	snprintf(currency, sizeof(currency), "%s", get_text(cur, "currency"));
-	if ((rc = body_int(b, "customer_id", 1, MONEY_MAX, &customer)) ==
-	    -1) {
+	if (body_int(erp_host->body(r), "customer_id", 1, MONEY_MAX,
+	    &customer) == -1) {
 		status = erp_fail(r, ERP_E_VALIDATION, "customer_id",
 		    "must be a positive integer");
 		goto out;
 	}
-	if (rc == 1 && customer != old_customer &&
+	if ((rec = would_be(r, cur, &status)) == NULL)
+		goto out;
+	customer = get_int(rec, "customer_id");
+	if (customer != get_int(cur, "customer_id") &&
 	    (status = check_customer(r, customer)) != 0)
 		goto out;
-	lines = cJSON_GetObjectItemCaseSensitive(b, "lines");
-	if (lines != NULL && (n = price_lines(r, lines, &ln, currency,
-	    &total, &status)) == -1)
-		goto out;
 	erp_host->time_text(erp_host->now(), now);
-	if (lines != NULL) {
+	if (cJSON_HasObjectItem(erp_host->body(r), "lines")) {
 		if ((st = erp_sql(r, drop_sql)) == NULL)
 			goto internal;
 		erp_host->sql_int(st, 1, id);
 		rc = erp_host->sql_step(st);
 		erp_host->sql_reset(st);
-		if (rc != ERP_SQL_DONE || store_lines(r, id, ln, n) == -1)
+		if (rc != ERP_SQL_DONE || store_lines(r, id,
+		    cJSON_GetObjectItemCaseSensitive(rec, "lines")) == -1)
 			goto internal;
 	}
 	if ((st = erp_sql(r, sql)) == NULL)
 		goto internal;
 	erp_host->sql_int(st, 1, customer);
-	erp_host->sql_text(st, 2, currency);
-	erp_host->sql_int(st, 3, total);
+	erp_host->sql_text(st, 2, get_text(rec, "currency"));
+	erp_host->sql_int(st, 3, get_int(rec, "total_cents"));
 	erp_host->sql_text(st, 4, now);
 	erp_host->sql_int(st, 5, id);
 	erp_host->sql_int(st, 6, erp_host->org(r));
@@ -618,22 +660,21 @@ order_patch(struct erp_req *r)
 		goto internal;
 	/* what changed: customer, lines, and what the lines made of it */
 	details = cJSON_CreateObject();
-	change_int(details, "customer_id", old_customer, customer);
-	if (lines != NULL) {
-		c = cJSON_CreateObject();
-		cJSON_AddItemToObject(c, "old", lines_audit_json(cur));
-		cJSON_AddItemToObject(c, "new", lines_audit(ln, n));
-		if (cJSON_Compare(cJSON_GetObjectItemCaseSensitive(c, "old"),
-		    cJSON_GetObjectItemCaseSensitive(c, "new"), 1))
-			cJSON_Delete(c);
-		else
-			cJSON_AddItemToObject(details, "lines", c);
-	}
-	change_text(details, "currency", get_text(cur, "currency"), currency);
-	change_int(details, "total_cents", old_total, total);
-	rc = erp_audit(r, "order.update", "order", id, details);
-	details = NULL;		/* the host's now */
-	if (rc == -1) {
+	change_int(details, "customer_id", get_int(cur, "customer_id"),
+	    customer);
+	c = cJSON_CreateObject();
+	cJSON_AddItemToObject(c, "old", lines_audit(cur));
+	cJSON_AddItemToObject(c, "new", lines_audit(rec));
+	if (cJSON_Compare(cJSON_GetObjectItemCaseSensitive(c, "old"),
+	    cJSON_GetObjectItemCaseSensitive(c, "new"), 1))
+		cJSON_Delete(c);
+	else
+		cJSON_AddItemToObject(details, "lines", c);
+	change_text(details, "currency", get_text(cur, "currency"),
+	    get_text(rec, "currency"));
+	change_int(details, "total_cents", get_int(cur, "total_cents"),
+	    get_int(rec, "total_cents"));
+	if (erp_audit(r, "order.update", "order", id, details) == -1) {
 		status = erp_fail(r, ERP_E_INTERNAL, NULL, "orders: audit");
 		goto out;
 	}
@@ -642,9 +683,8 @@ order_patch(struct erp_req *r)
 internal:
 	status = erp_fail(r, ERP_E_INTERNAL, NULL, "orders: update");
 out:
-	cJSON_Delete(details);
+	cJSON_Delete(rec);
 	cJSON_Delete(cur);
-	free(ln);
 	return status;
 }
 
@@ -684,7 +724,7 @@ order_delete(struct erp_req *r)
 	cJSON_AddStringToObject(details, "currency",
 	    get_text(cur, "currency"));
 	erp_json_int(details, "total_cents", get_int(cur, "total_cents"));
-	cJSON_AddItemToObject(details, "lines", lines_audit_json(cur));
+	cJSON_AddItemToObject(details, "lines", lines_audit(cur));
 	cJSON_Delete(cur);
 	rc = erp_audit(r, "order.delete", "order", id, details);
 	if (rc == -1)
@@ -793,13 +833,15 @@ static const struct erp_route routes[] = {
 	  .permission = "order:read", .handler = order_list },
 	{ .method = ERP_POST, .path = "/orders",
 	  .permission = "order:create", .schema = "order",
-	  .handler = order_create, .computed = computed },
+	  .handler = order_create, .computed = computed,
+	  .compute = order_compute },
 	{ .method = ERP_GET, .path = "/orders/{id}",
 	  .permission = "order:read", .load = order_load,
 	  .handler = order_get },
 	{ .method = ERP_PATCH, .path = "/orders/{id}",
 	  .permission = "order:update", .schema = "order",
-	  .load = order_load, .handler = order_patch, .computed = computed },
+	  .load = order_load, .handler = order_patch, .computed = computed,
+	  .compute = order_compute },
 	{ .method = ERP_DELETE, .path = "/orders/{id}",
 	  .permission = "order:delete", .load = order_load,
 	  .handler = order_delete },

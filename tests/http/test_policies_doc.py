@@ -127,13 +127,27 @@ class GuideExamplesServeTest(PolicyCase, ServerTestCase):
                 "customer_id": cid,
                 "lines": [{"product_id": pid, "quantity": qty}]})
 
-        # refused before anything is stored; a manager may
+        # the clerk's order under the limit: the rule reads the total
+        # the server priced from the lines
+        r = order("carl", 1)
+        self.assertEqual(r.status, 201, repr(r))
+        self.assertEqual(r.json["total_cents"], 60000)
+        small = r.json
+        # over it: refused before anything is stored; a manager may
         r = order("carl", 2)
         self.assertError(r, 403, "forbidden")
         self.assertEqual(r.json["error"]["message"],
                          "clerks handle orders under 1 000.00")
         self.assertEqual(self.api("GET", org, "/orders", "alice").json[
-            "total"], 0)
+            "total"], 1)
+        # a change of lines is judged on the total it would make
+        path = "/orders/%d" % small["id"]
+        r = self.api("PATCH", org, path, "carl",
+                     {"lines": [{"product_id": pid, "quantity": 2}]})
+        self.assertError(r, 403, "forbidden")
+        self.assertEqual(self.api("GET", org, path, "alice").json, small)
+        r = self.api("PATCH", org, path, "carl", {"customer_id": cid})
+        self.assertEqual(r.status, 200, repr(r))
         r = order("mona", 2)
         self.assertEqual(r.status, 201, repr(r))
         self.assertEqual(r.json["total_cents"], 120000)
