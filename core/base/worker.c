@@ -10,6 +10,7 @@
  * background threads, unit tests) keep a worker of their own.
  */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,14 @@ struct worker {
 	void		*wk_slot[WORKER_NSLOTS];
 };
 
-/* A thread waiting for a worker; on its own stack. */
+/*
+ * A thread waiting for a worker; on its own stack. It sleeps on its
+ * thread's semaphore, posted after the pool's lock is released, so the
+ * thread woken does not wake only to wait for that lock.
+ */
 struct waiter {
 	struct waiter	*wa_next;
-	pthread_cond_t	 wa_cond;
+	sem_t		*wa_wake;
 	struct worker	*wa_got;
 };
 
@@ -41,6 +46,10 @@ static __thread struct worker	*own;		/* outside the pipeline */
 static __thread struct worker	*held;		/* borrowed */
 static __thread bool		 borrows;	/* a pipeline thread */
 static __thread uint64_t	 nborrowed;	/* borrows so far */
+static __thread sem_t		 wake;		/* the thread's, for its life
+						   (Linux's sem_t holds nothing
+						   to destroy) */
+static __thread bool		 wake_made;
 
 static void
 worker_clear(struct worker *w)
@@ -130,20 +139,24 @@ worker_borrow(void)
 		nborrowed++;
 		return;
 	}
+	if (!wake_made) {
+		sem_init(&wake, 0, 0);
+		wake_made = true;
+	}
 	me.wa_next = NULL;
+	me.wa_wake = &wake;
 	me.wa_got = NULL;
-	pthread_cond_init(&me.wa_cond, NULL);
 	if (queue_tail != NULL)
 		queue_tail->wa_next = &me;
 	else
 		queue_head = &me;
 	queue_tail = &me;
-	while (me.wa_got == NULL)
-		pthread_cond_wait(&me.wa_cond, &lock);
 	pthread_mutex_unlock(&lock);
-	pthread_cond_destroy(&me.wa_cond);
+	/* worker_return unlinks me and sets wa_got before it posts */
+	while (sem_wait(&wake) == -1)
+		;	/* EINTR */
 	held = me.wa_got;
-	/* worker_return unlinked me before it set wa_got: nothing refers to it */
+	/* worker_return unlinked me before it posted: nothing refers to it */
 	nborrowed++;	/* NOLINT(clang-analyzer-core.StackAddressEscape) */
 }
 
@@ -151,6 +164,7 @@ void
 worker_return(void)
 {
 	struct waiter	*w;
+	sem_t		*wake_it = NULL;
 
 	if (held == NULL)
 		return;
@@ -160,13 +174,15 @@ worker_return(void)
 		if ((queue_head = w->wa_next) == NULL)
 			queue_tail = NULL;
 		w->wa_got = held;
-		pthread_cond_signal(&w->wa_cond);
+		wake_it = w->wa_wake;
 	} else {
 		held->wk_next = idle;
 		idle = held;
 	}
 	pthread_mutex_unlock(&lock);
 	held = NULL;
+	if (wake_it != NULL)
+		sem_post(wake_it);
 }
 
 bool
