@@ -125,6 +125,7 @@ reply_send(struct http_req *req, int status, const char *ctype,
 		req->rq_deferred = b;
 		return status;
 	}
+	db_release();		/* no worker waits for the client to read */
 	rc = mg_write(req->rq_conn, b.b_data, b.b_len);
 	wipe(req, &b);
 	return rc > 0 ? status : -1;
@@ -198,6 +199,7 @@ http_reply_fd(struct http_req *req, int status, const char *ctype, int fd,
 		req->rq_deferred = b;
 		return status;
 	}
+	db_release();
 	rc = mg_write(req->rq_conn, b.b_data, b.b_len);
 	buf_free(&b);
 	if (rc <= 0) {
@@ -227,6 +229,7 @@ http_reply_flush(struct http_req *req)
 	req->rq_defer = false;
 	if (req->rq_deferred.b_len == 0)
 		return 0;
+	db_release();
 	rc = mg_write(req->rq_conn, req->rq_deferred.b_data,
 	    req->rq_deferred.b_len);
 	wipe(req, &req->rq_deferred);

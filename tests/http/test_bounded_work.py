@@ -224,6 +224,41 @@ class PoolStressTest(BoundedWorkFixture, ServerTestCase):
         self.assertTrue(self.server.running())
 
 
+class UnreadReplyTest(BoundedWorkFixture, ServerTestCase):
+    """A client that does not read its replies holds no worker: the reply
+    is written after the worker went back, so with one worker another
+    client's read is still answered (a liveness bound, not a timing)."""
+    server_env = {"ERP_WORKERS": "1"}
+
+    def test_a_client_not_reading_its_reply_blocks_nobody(self):
+        for i in range(300):
+            r = self.call("POST", "%s/%d/products" % (ORGS, self.org), {
+                "sku": "UR-%d" % i, "name": "unread reply %03d" % i,
+                "description": "x" * 2000, "price_cents": i})
+            self.assertEqual(r.status, 201, r.body[:200])
+        # a receive window of a few KiB and 16 pages of 700 KB asked at
+        # once, more than any socket buffer: the server's write blocks
+        # until this client reads, which it never does
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(30)
+        s.connect((self.server.host, self.server.port))
+        self.addCleanup(s.close)
+        req = ("GET %s/%d/products?limit=300 HTTP/1.1\r\nHost: x\r\n"
+               "Authorization: Bearer %s\r\n\r\n" % (
+                   ORGS, self.org, self.admin_token)).encode()
+        s.sendall(req * 16)
+        time.sleep(1)
+        c = http.client.HTTPConnection(self.server.host, self.server.port,
+                                       timeout=5)
+        self.addCleanup(c.close)
+        c.request("GET", self.read_path(),
+                  headers={"Authorization": "Bearer " + self.admin_token})
+        r = c.getresponse()
+        r.read()
+        self.assertEqual(r.status, 200)
+
+
 class StreamedDownloadTest(BoundedWorkFixture, ServerTestCase):
     """A download is streamed from the file in chunks: slow readers of a
     large file do not each hold a copy of it in memory."""
