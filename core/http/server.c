@@ -51,6 +51,17 @@ on_log(const struct mg_connection *conn, const char *message)
 	return 1;
 }
 
+/*
+ * Credentials are the pipeline's step. Without an authorization handler,
+ * civetweb looks for a .htpasswd on disk before every request (a stat a
+ * request, and Basic auth for the whole server if one ever appears).
+ */
+static int
+auth_in_pipeline(struct mg_connection *conn, void *cbdata)
+{
+	return 1;
+}
+
 /* A thread leaves: what it kept outside the pool goes with it. */
 static void
 on_exit_thread(const struct mg_context *c, int type, void *user)
@@ -122,6 +133,7 @@ http_server_start(const struct config *cf, struct erp_err *err)
 		return -1;
 	}
 	atomic_store(&draining, false);
+	mg_set_auth_handler(ctx, "**", auth_in_pipeline, NULL);
 	mg_set_request_handler(ctx, "**", handle, (void *)(uintptr_t)cf);
 	return 0;
 }
