@@ -91,6 +91,8 @@ void	time_now_rfc3339_ms(char out[25]);
 int	rand_init(void);
 /* Writes 2*n lowercase hex digits of n random bytes and a NUL. */
 void	rand_hex(char *out, size_t n);
+/* n (at most 64) unique, unguessable bytes as hex: ids, not secrets. */
+void	rand_id_hex(char *out, size_t n);
 
 /* fs.c */
 /* mkdir -p with mode for the directories it creates; 0 or -1 (errno). */

@@ -52,7 +52,7 @@ req_init(struct http_req *req, struct mg_connection *conn,
 		/* valid means at most 128 chars */
 		snprintf(req->rq_id, sizeof(req->rq_id), "%s", id);
 	else
-		rand_hex(req->rq_id, 16);
+		rand_id_hex(req->rq_id, 16);
 	req->rq_method = method_bit(req->rq_info->request_method);
 	origin = mg_get_header(conn, "Origin");
 	if (http_cors_allowed(cf, origin))
