@@ -150,6 +150,7 @@ cmd_serve(struct config *cf)
 
 	if (config_load_secrets(cf, env_get, NULL, &err) == -1)
 		fatal("%s", err.e_msg);
+	config_wipe_secret_env();
 	raise_nofile(cf->cf_threads);
 	open_db(cf);
 	if (audit_init(cf, &err) == -1)

@@ -17,7 +17,8 @@
 #include "audit_int.h"
 #include "db/db.h"
 
-static unsigned char	 sign_sk[crypto_sign_SECRETKEYBYTES];
+/* the signing key in locked, read-only memory (sodium_malloc) */
+static unsigned char	*sign_sk;
 static unsigned char	 sign_pk[crypto_sign_PUBLICKEYBYTES];
 static char		*cp_path;		/* checkpoint file */
 static bool		 ready;
@@ -66,10 +67,19 @@ audit_init(const struct config *cf, struct erp_err *err)
 {
 	struct audit_checkpoint	 cp;
 
+	if (sign_sk == NULL &&
+	    (sign_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL) {
+		err_set(err, "ERP_SECRET_KEY: cannot lock memory for the "
+		    "audit key");
+		return -1;
+	}
+	sodium_mprotect_readwrite(sign_sk);
 	if (audit_keys(cf, sign_pk, sign_sk) == -1) {
+		sodium_mprotect_readonly(sign_sk);
 		err_set(err, "ERP_SECRET_KEY: cannot derive the audit key");
 		return -1;
 	}
+	sodium_mprotect_readonly(sign_sk);
 	free(cp_path);
 	cp_path = audit_checkpoint_path(cf);
 	audit_head_forget();		/* a new database: its own head */

@@ -17,24 +17,32 @@
 #define HASH_BYTES	32
 #define USED_EVERY	60	/* seconds between last_used_at writes */
 
-static unsigned char	 pepper[32];
+#define PEPPER_BYTES	32
+
+/* in locked, read-only memory (sodium_malloc) */
+static unsigned char	*pepper;
 static bool		 ready;
 
 int
 auth_apikey_init(const struct config *cf)
 {
-	if (config_derive_key(cf, CONFIG_KEY_APIKEY_PEPPER, pepper,
-	    sizeof(pepper)) == -1)
+	int	 rc;
+
+	if (pepper == NULL && (pepper = sodium_malloc(PEPPER_BYTES)) == NULL)
 		return -1;
-	ready = true;
-	return 0;
+	sodium_mprotect_readwrite(pepper);
+	rc = config_derive_key(cf, CONFIG_KEY_APIKEY_PEPPER, pepper,
+	    PEPPER_BYTES);
+	sodium_mprotect_readonly(pepper);
+	ready = rc == 0;
+	return rc;
 }
 
 static void
 key_hash(const char *key, unsigned char out[HASH_BYTES])
 {
 	crypto_generichash(out, HASH_BYTES, (const unsigned char *)key,
-	    strlen(key), pepper, sizeof(pepper));
+	    strlen(key), pepper, PEPPER_BYTES);
 }
 
 enum auth_result

@@ -85,6 +85,11 @@ int	config_parse(struct config *cf, config_getenv_fn get, void *arg,
  */
 int	config_load_secrets(struct config *cf, config_getenv_fn get,
 	    void *arg, struct erp_err *err);
+/*
+ * Overwrites the environment's copies of the secrets in place (what
+ * /proc/PID/environ shows) and removes them, once they are kept.
+ */
+void	config_wipe_secret_env(void);
 
 /* Parses "a.b.c.d/n" or an IPv6 CIDR; a bare address is a host (/32). */
 int	config_cidr_parse(const char *s, struct cidr *out);

@@ -195,3 +195,17 @@ config_derive_key(const struct config *cf, enum config_subkey id,
 	sodium_memzero(master, sizeof(master));
 	return rc == 0 ? 0 : -1;
 }
+
+void
+config_wipe_secret_env(void)
+{
+	static const char	*names[] = { "ERP_JWT_SECRET", "ERP_SECRET_KEY" };
+	char			*v;
+	size_t			 i;
+
+	for (i = 0; i < nitems(names); i++)
+		if ((v = getenv(names[i])) != NULL) {
+			sodium_memzero(v, strlen(v));
+			unsetenv(names[i]);
+		}
+}

@@ -1,13 +1,14 @@
 """Core dumps (README, Identity): the running server
 has a core size limit of 0 unless ERP_CORE_DUMPS=1, and a bad value stops
-start-up naming the variable. (That it is also not dumpable is checked on
+start-up naming the variable; the secrets given in the environment are
+wiped from it once kept (/proc/PID/environ no longer shows them). (That it is also not dumpable is checked on
 core_dumps_set itself by tests/unit/base/test_coredump.c: /proc does not
 show the flag.)"""
 
 import resource
 import unittest
 
-from harness import Server, run_erpd
+from harness import PROD_JWT_SECRET, PROD_SECRET_KEY, Server, run_erpd
 
 
 def core_limits(pid):
@@ -53,6 +54,20 @@ class CoreDumpTest(unittest.TestCase):
                                        "ERP_DATA_DIR": "data"})
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("ERP_CORE_DUMPS", r.stderr)
+
+    def test_secrets_leave_the_environment(self):
+        secrets = {"ERP_JWT_SECRET": PROD_JWT_SECRET,
+                   "ERP_SECRET_KEY": PROD_SECRET_KEY}
+        server = self.serve(dict(secrets, ERP_CORE_DUMPS="0"))
+        with open("/proc/%d/environ" % server.proc.pid, "rb") as f:
+            environ = f.read()
+        self.assertIn(b"ERP_CORE_DUMPS=0", environ)
+        for value in secrets.values():
+            self.assertNotIn(value.encode(), environ)
+        # the kept copies still sign and check tokens
+        token = server.token(*server.initial_admin())
+        self.assertEqual(server.api("GET", "/api/v1/users/me",
+                                    token=token).status, 200)
 
 
 if __name__ == "__main__":
