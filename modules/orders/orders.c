@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <erp/module.h>
 
@@ -44,14 +43,10 @@ put_int(cJSON *o, const char *name, int64_t v, int exact)
 static int64_t
 get_int(const cJSON *o, const char *name)
 {
-	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, name);
-	int64_t		 n;
+	int64_t	 n;
 
-	if (erp_json_get_int(v, &n) == 0)
-		return n;
-	if (cJSON_IsRaw(v))
-		return strtoll(v->valuestring, NULL, 10);
-	return -1;
+	return erp_json_get_int(cJSON_GetObjectItemCaseSensitive(o, name),
+	    &n) == 0 ? n : -1;
 }
 
 static const char *
@@ -177,36 +172,6 @@ reply_order(struct erp_req *r, int status, int64_t id)
 	return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: read");
 }
 
-/*
- * The order was loaded and judged before the handler's transaction began;
- * re-read it under the write lock and, if it changed meanwhile (another
- * request confirmed it, or raised its total), ask the policy again with
- * what is there now. Returns: the order (caller frees), or NULL with the
- * failure sent (*status).
- */
-static cJSON *
-order_recheck(struct erp_req *r, const char *permission, int *status)
-{
-	cJSON	*cur;
-	int	 rc;
-
-	cur = order_read(r, erp_host->param_id(r, "id"), 0, &rc);
-	if (cur == NULL) {
-		*status = rc == ERP_SQL_DONE ? erp_fail(r, ERP_E_NOT_FOUND,
-		    NULL, "no such record in this organization") :
-		    erp_fail(r, ERP_E_INTERNAL, NULL, "orders: read");
-		return NULL;
-	}
-	if (!cJSON_Compare(cur, erp_host->attrs(r), 1) &&
-	    !erp_host->allowed(r, permission, cur)) {
-		cJSON_Delete(cur);
-		*status = erp_fail(r, ERP_E_FORBIDDEN, NULL, "the order "
-		    "changed meanwhile and the policy denies this now");
-		return NULL;
-	}
-	return cur;
-}
-
 static int
 order_get(struct erp_req *r)
 {
@@ -277,9 +242,9 @@ order_list(struct erp_req *r)
 	return erp_reply_json(r, 200, erp_page(items, total, limit, offset));
 }
 
-/* Is customer a customer of this organization? 0 no, 1 yes, -1 error. */
+/* Is customer one of this organization's? 0, or the failure sent. */
 static int
-customer_exists(struct erp_req *r, int64_t customer)
+check_customer(struct erp_req *r, int64_t customer)
 {
 	static const char	 sql[] = "SELECT 1 FROM customers "
 				    "WHERE id = ? AND org_id = ?";
@@ -287,27 +252,17 @@ customer_exists(struct erp_req *r, int64_t customer)
 	int			 rc;
 
 	if ((st = erp_sql(r, sql)) == NULL)
-		return -1;
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: customer");
 	erp_host->sql_int(st, 1, customer);
 	erp_host->sql_int(st, 2, erp_host->org(r));
 	rc = erp_host->sql_step(st);
 	erp_host->sql_reset(st);
-	return rc == ERP_SQL_ROW ? 1 : rc == ERP_SQL_DONE ? 0 : -1;
-}
-
-/* Checks the body's customer_id; 0 when fine, else the failure sent. */
-static int
-check_customer(struct erp_req *r, int64_t customer)
-{
-	switch (customer_exists(r, customer)) {
-	case 1:
+	if (rc == ERP_SQL_ROW)
 		return 0;
-	case 0:
+	if (rc == ERP_SQL_DONE)
 		return erp_fail(r, ERP_E_VALIDATION, "customer_id",
 		    "no such customer in this organization");
-	default:
-		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: customer");
-	}
+	return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: customer");
 }
 
 /*
@@ -610,27 +565,22 @@ order_patch(struct erp_req *r)
 	static const char	 drop_sql[] = "DELETE FROM order_lines "
 				    "WHERE order_id = ?";
 	struct erp_sql		*st;
-	cJSON			*cur, *rec = NULL, *details, *c;
+	const cJSON		*cur = erp_host->attrs(r);
+	cJSON			*rec, *details, *c;
 	char			 now[21];
 	int64_t			 id = erp_host->param_id(r, "id");
 	int64_t			 customer;
 	int			 rc, status;
 
-	if ((cur = order_recheck(r, "order:update", &status)) == NULL)
-		return status;
-	if (strcmp(get_text(cur, "status"), "draft") != 0) {
-		cJSON_Delete(cur);
+	if (strcmp(get_text(cur, "status"), "draft") != 0)
 		return erp_fail(r, ERP_E_CONFLICT, "status",
 		    "only a draft order can be changed");
-	}
 	if (body_int(erp_host->body(r), "customer_id", 1, MONEY_MAX,
-	    &customer) == -1) {
-		status = erp_fail(r, ERP_E_VALIDATION, "customer_id",
+	    &customer) == -1)
+		return erp_fail(r, ERP_E_VALIDATION, "customer_id",
 		    "must be a positive integer");
-		goto out;
-	}
 	if ((rec = would_be(r, cur, &status)) == NULL)
-		goto out;
+		return status;
 	customer = get_int(rec, "customer_id");
 	if (customer != get_int(cur, "customer_id") &&
 	    (status = check_customer(r, customer)) != 0)
@@ -684,7 +634,6 @@ internal:
 	status = erp_fail(r, ERP_E_INTERNAL, NULL, "orders: update");
 out:
 	cJSON_Delete(rec);
-	cJSON_Delete(cur);
 	return status;
 }
 
@@ -693,30 +642,23 @@ order_delete(struct erp_req *r)
 {
 	static const char	 sql[] = "DELETE FROM orders WHERE id = ? AND "
 				    "org_id = ? AND status = 'draft'";
+	const cJSON		*cur = erp_host->attrs(r);
 	struct erp_sql		*st;
-	cJSON			*cur, *details;
+	cJSON			*details;
 	int64_t			 id = erp_host->param_id(r, "id");
-	int			 rc, status;
+	int			 rc;
 
-	if ((cur = order_recheck(r, "order:delete", &status)) == NULL)
-		return status;
-	if (strcmp(get_text(cur, "status"), "draft") != 0) {
-		cJSON_Delete(cur);
+	if (strcmp(get_text(cur, "status"), "draft") != 0)
 		return erp_fail(r, ERP_E_CONFLICT, "status",
 		    "only a draft order can be deleted");
-	}
-	if ((st = erp_sql(r, sql)) == NULL) {
-		cJSON_Delete(cur);
+	if ((st = erp_sql(r, sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: delete");
-	}
 	erp_host->sql_int(st, 1, id);
 	erp_host->sql_int(st, 2, erp_host->org(r));
 	rc = erp_host->sql_step(st);
 	erp_host->sql_reset(st);
-	if (rc != ERP_SQL_DONE || erp_host->changes(r) != 1) {
-		cJSON_Delete(cur);
+	if (rc != ERP_SQL_DONE || erp_host->changes(r) != 1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: delete");
-	}
 	/* what was deleted, for the record */
 	details = cJSON_CreateObject();
 	erp_json_int(details, "customer_id", get_int(cur, "customer_id"));
@@ -725,28 +667,25 @@ order_delete(struct erp_req *r)
 	    get_text(cur, "currency"));
 	erp_json_int(details, "total_cents", get_int(cur, "total_cents"));
 	cJSON_AddItemToObject(details, "lines", lines_audit(cur));
-	cJSON_Delete(cur);
-	rc = erp_audit(r, "order.delete", "order", id, details);
-	if (rc == -1)
+	if (erp_audit(r, "order.delete", "order", id, details) == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: audit");
 	return erp_host->reply_empty(r, 204);
 }
 
 /* A status move: from one of the statuses in from (NULL-ended) to to. */
 struct move {
-	const char	*mv_permission;	/* "order:confirm" */
 	const char	*mv_action;	/* "order.confirm", for the audit */
 	const char	*mv_verb;	/* "confirm", for messages */
 	const char	*mv_to;
 	const char	*mv_from[3];
 };
 
-static const struct move confirm = { "order:confirm", "order.confirm",
-    "confirm", "confirmed", { "draft", NULL } };
-static const struct move ship = { "order:ship", "order.ship", "ship",
-    "shipped", { "confirmed", NULL } };
-static const struct move cancel = { "order:cancel", "order.cancel",
-    "cancel", "cancelled", { "draft", "confirmed", NULL } };
+static const struct move confirm = { "order.confirm", "confirm",
+    "confirmed", { "draft", NULL } };
+static const struct move ship = { "order.ship", "ship", "shipped",
+    { "confirmed", NULL } };
+static const struct move cancel = { "order.cancel", "cancel", "cancelled",
+    { "draft", "confirmed", NULL } };
 
 static int
 order_move(struct erp_req *r, const struct move *mv)
@@ -754,60 +693,52 @@ order_move(struct erp_req *r, const struct move *mv)
 	static const char	 sql[] = "UPDATE orders SET status = ?, "
 				    "updated_at = ? WHERE id = ? AND "
 				    "org_id = ? AND status = ?";
+	const cJSON		*cur = erp_host->attrs(r);
+	const char		*from = get_text(cur, "status");
 	struct erp_sql		*st;
-	cJSON			*cur, *details, *c;
-	const char		*from;
-	char			 now[21], msg[96], was[16];
+	cJSON			*details, *c, *order;
+	char			 now[21], msg[96];
 	int64_t			 id = erp_host->param_id(r, "id");
 	size_t			 i;
-	int			 rc, status;
+	int			 rc;
 
-	if ((cur = order_recheck(r, mv->mv_permission, &status)) == NULL)
-		return status;
-	from = get_text(cur, "status");
 	for (i = 0; mv->mv_from[i] != NULL; i++)
 		if (strcmp(from, mv->mv_from[i]) == 0)
 			break;
 	if (mv->mv_from[i] == NULL) {
 		snprintf(msg, sizeof(msg), "cannot %s an order that is %s",
 		    mv->mv_verb, from);
-		cJSON_Delete(cur);
 		return erp_fail(r, ERP_E_CONFLICT, "status", msg);
 	}
-	snprintf(was, sizeof(was), "%s", from);
-	if ((st = erp_sql(r, sql)) == NULL) {
-		cJSON_Delete(cur);
+	if ((st = erp_sql(r, sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: move");
-	}
 	erp_host->time_text(erp_host->now(), now);
 	erp_host->sql_text(st, 1, mv->mv_to);
 	erp_host->sql_text(st, 2, now);
 	erp_host->sql_int(st, 3, id);
 	erp_host->sql_int(st, 4, erp_host->org(r));
-	erp_host->sql_text(st, 5, was);
+	erp_host->sql_text(st, 5, from);
 	rc = erp_host->sql_step(st);
 	erp_host->sql_reset(st);
-	if (rc != ERP_SQL_DONE || erp_host->changes(r) != 1) {
-		cJSON_Delete(cur);
+	if (rc != ERP_SQL_DONE || erp_host->changes(r) != 1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: move");
-	}
 	details = cJSON_CreateObject();
 	c = cJSON_AddObjectToObject(details, "status");
-	cJSON_AddStringToObject(c, "old", was);
+	cJSON_AddStringToObject(c, "old", from);
 	cJSON_AddStringToObject(c, "new", mv->mv_to);
 	erp_json_int(details, "total_cents", get_int(cur, "total_cents"));
 	cJSON_AddStringToObject(details, "currency",
 	    get_text(cur, "currency"));
-	cJSON_Delete(cur);
-	rc = erp_audit(r, mv->mv_action, "order", id, details);
-	if (rc == -1)
+	if (erp_audit(r, mv->mv_action, "order", id, details) == -1)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: audit");
-	/* other modules (stock) hear "order.shipped" once it committed */
+	/* other modules (stock) hear "order.shipped" with the order */
 	snprintf(msg, sizeof(msg), "order.%s", mv->mv_to);
-	if ((cur = order_read(r, id, 1, &rc)) == NULL ||
-	    erp_host->emit(r, msg, cur) == -1)
+	if ((order = order_read(r, id, 1, &rc)) == NULL ||
+	    erp_host->emit(r, msg, cJSON_Duplicate(order, 1)) == -1) {
+		cJSON_Delete(order);
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "orders: event");
-	return reply_order(r, 200, id);
+	}
+	return erp_reply_json(r, 200, order);
 }
 
 static int
