@@ -1,9 +1,12 @@
 /*
- * event: committed events between modules. emit queues an event in the
- * request (this thread); host_dispatch delivers the queue once the
- * request's transaction committed, each subscriber in a transaction of
- * its own, or drops it when the request rolled back.
+ * event: events between modules. emit queues an event in the request
+ * (this thread); host_dispatch first calls the in-transaction subscribers
+ * of the queue (ABI 2.1), which may still refuse the request, and
+ * delivers the queue once the request's transaction committed, each
+ * subscriber in a transaction of its own, or drops it when the request
+ * rolled back.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "audit/audit.h"
@@ -19,6 +22,7 @@ struct event {
 
 static __thread struct event	 queue[EVENTS_MAX];
 static __thread size_t		 nqueue;
+static __thread bool		 in_tx_subscriber;
 
 /* "order.shipped": a-z _ on both sides of one dot. */
 static bool
@@ -63,6 +67,58 @@ int
 host_tx_commit(void)
 {
 	return db_tx_writing() ? audit_tx_commit() : db_tx_commit();
+}
+
+bool
+host_in_tx_subscriber(void)
+{
+	return in_tx_subscriber;
+}
+
+/* m's in-transaction subscribers; none for a module built for ABI 2.0. */
+static const struct erp_subscription *
+tx_subscriptions(const struct erp_module *m)
+{
+	return m->size >= offsetof(struct erp_module, tx_subscriptions) +
+	    sizeof(m->tx_subscriptions) ? m->tx_subscriptions : NULL;
+}
+
+int
+host_events_check(struct http_req *req)
+{
+	const struct erp_subscription	*s;
+	const struct erp_module		*m;
+	size_t				 e, i;
+	int				 rc;
+
+	/* a subscriber may emit too: the queue can grow under the loop */
+	for (e = 0; e < nqueue; e++)
+		for (i = 0; i < module_count(); i++) {
+			m = module_get(i, NULL);
+			for (s = tx_subscriptions(m); s != NULL && s->event !=
+			    NULL; s++) {
+				if (strcmp(s->event, queue[e].ev_name) != 0)
+					continue;
+				in_tx_subscriber = true;
+				rc = s->fn((struct erp_req *)(void *)req,
+				    queue[e].ev_name, queue[e].ev_payload);
+				in_tx_subscriber = false;
+				if (rc == 0)
+					continue;
+				if (http_status(req) < 400) {
+					log_msg(LOG_ERROR, http_request_id(req),
+					    "module %s: its subscriber to %s "
+					    "refused without an answer",
+					    m->name, queue[e].ev_name);
+					http_reply_discard(req);
+					http_reply_defer(req);
+					http_reply_error(req, 500, "internal",
+					    "internal error");
+				}
+				return -1;
+			}
+		}
+	return 0;
 }
 
 /* Calls one subscriber in its own write transaction. */

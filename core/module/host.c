@@ -29,10 +29,14 @@
 _Static_assert(ERP_GET == HTTP_GET && ERP_POST == HTTP_POST &&
     ERP_PUT == HTTP_PUT && ERP_PATCH == HTTP_PATCH &&
     ERP_DELETE == HTTP_DELETE, "module methods are the router's");
-_Static_assert(ERP_ABI_MAJOR == 2 && ERP_ABI_MINOR == 0,
+_Static_assert(ERP_ABI_MAJOR == 2 && ERP_ABI_MINOR == 1,
     "a new ABI version pins its host table size below");
+/* 2.0: 39 members; 2.1 added none (it added tx_subscriptions) */
 _Static_assert(sizeof(struct erp_host) == 2 * sizeof(uint32_t) +
-    39 * sizeof(void (*)(void)), "struct erp_host of ABI 2.0: 39 members");
+    39 * sizeof(void (*)(void)), "struct erp_host of ABI 2.1: 39 members");
+_Static_assert(offsetof(struct erp_module, tx_subscriptions) ==
+    offsetof(struct erp_module, init) + sizeof(void (*)(void)),
+    "ABI 2.1's descriptor member follows 2.0's last one");
 _Static_assert(offsetof(struct erp_host, size) == 0 &&
     offsetof(struct erp_module, abi_major) == 0 &&
     offsetof(struct erp_module, abi_minor) == 4 &&
@@ -212,6 +216,11 @@ h_fail(struct erp_req *r, enum erp_error e, const char *field,
 {
 	struct http_req	*req = REQ(r);
 
+	/* an in-transaction subscriber's refusal replaces the held success */
+	if (host_in_tx_subscriber() && http_status(req) < 400) {
+		http_reply_discard(req);
+		http_reply_defer(req);
+	}
 	switch (e) {
 	case ERP_E_BAD_REQUEST:
 		return http_reply_error(req, 400, "malformed_json", message);
@@ -461,6 +470,9 @@ host_dispatch(struct http_req *req)
 		    "%s replied nothing", rt->path);
 		status = 500;
 	}
+	/* in-transaction subscribers may still refuse (their answer stands) */
+	if (status < 400 && host_events_check(req) == -1)
+		status = http_status(req);
 	host_sql_lazy_write(false);
 	if (status >= 400 || host_tx_commit() == -1) {
 		db_tx_rollback();

@@ -41,6 +41,14 @@ const struct erp_route **resource_routes(const struct erp_module *m);
 
 /* event.c: committed events (erp_host->emit and their delivery). */
 int	host_emit(struct erp_req *, const char *event, cJSON *payload);
+/*
+ * Calls the in-transaction subscribers of what this request emitted,
+ * before its commit. Returns 0, or -1 when one refused (its failure, or a
+ * 500, is the request's answer now).
+ */
+int	host_events_check(struct http_req *);
+/* Is this thread inside an in-transaction subscriber? */
+bool	host_in_tx_subscriber(void);
 /* Calls the subscribers of what this request emitted; after its commit. */
 void	host_events_deliver(struct http_req *);
 /* Forgets what this request emitted (it rolled back). */

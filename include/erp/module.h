@@ -27,7 +27,7 @@
 #include <cjson/cJSON.h>
 
 #define ERP_ABI_MAJOR	2
-#define ERP_ABI_MINOR	0
+#define ERP_ABI_MINOR	1
 
 #if defined(__GNUC__)
 #define ERP_EXPORT	__attribute__((visibility("default")))
@@ -278,6 +278,13 @@ struct erp_import {
  * transaction of its own (committed when it returns 0, else rolled back
  * and logged); a rolled-back request delivers nothing. Declared
  * transitions emit "<type>.<to>" ("ticket.closed") with the record.
+ *
+ * An in-transaction subscriber (ABI 2.1, tx_subscriptions) is called
+ * instead inside the emitting request's transaction, once its handler
+ * succeeded and before the commit: its writes commit with the request,
+ * and it may refuse with erp_fail (409, 422), which then answers the
+ * request in place of the handler's reply and rolls all of it back. It
+ * returns 0, or the status of the failure it sent.
  */
 typedef int (*erp_event_fn)(struct erp_req *, const char *event,
     const cJSON *payload);
@@ -325,6 +332,12 @@ struct erp_module {
 	 * Returns: 0, or -1 to refuse loading (the host stops).
 	 */
 	int				(*init)(const struct erp_host *);
+
+	/* ABI 2.1 */
+	const struct erp_subscription	*tx_subscriptions;	/* inside the
+							   emitter's transaction,
+							   ends with { NULL }, or
+							   NULL */
 };
 
 #define ERP_MODULE_HEADER \

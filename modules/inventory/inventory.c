@@ -4,7 +4,11 @@
  * reference (an order) until it ships or is released. Written against
  * the installed erp/module.h alone, as any integrator's module would be;
  * it reads the products module's table only to check that a product is
- * one of the organization's.
+ * one of the organization's. It hears the orders module's events inside
+ * the order's own transaction (when orders is loaded; neither module
+ * needs the other): a confirmation reserves, and is refused when stock
+ * is short, a shipment moves the reservation out, a cancellation
+ * releases it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +101,17 @@ is_reference(const char *ref)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") == n;
 }
 
+/*
+ * Is ref an order's own reservation, "order:<id>"? Those are made and
+ * ended by the order's confirmation, shipment and cancellation only.
+ */
+static int
+is_order_ref(const char *ref)
+{
+	return strncmp(ref, "order:", 6) == 0 && ref[6] != '\0' &&
+	    strspn(ref + 6, "0123456789") == strlen(ref + 6);
+}
+
 /* Returns: 1 if product is one of this organization's, 0 if not, -1. */
 static int
 product_known(struct erp_req *r, int64_t product)
@@ -117,7 +132,10 @@ product_known(struct erp_req *r, int64_t product)
 	return rc == ERP_SQL_DONE ? 0 : -1;
 }
 
-/* A product's stock (0 and 0 before its first move). Returns: 0 or -1. */
+/*
+ * A product's stock (0 and 0 before its first move). Returns: 1, 0 when
+ * the product has no stock row yet (inventory never saw it), or -1.
+ */
 static int
 stock_read(struct erp_req *r, int64_t product, int64_t *on_hand,
     int64_t *reserved)
@@ -138,7 +156,7 @@ stock_read(struct erp_req *r, int64_t product, int64_t *on_hand,
 		*reserved = erp_host->sql_col_int(st, 1);
 	}
 	erp_host->sql_reset(st);
-	return rc == ERP_SQL_ROW || rc == ERP_SQL_DONE ? 0 : -1;
+	return rc == ERP_SQL_ROW ? 1 : rc == ERP_SQL_DONE ? 0 : -1;
 }
 
 /* Sets a product's stock (the row made on its first move). 0 or -1. */
@@ -537,12 +555,13 @@ move_list(struct erp_req *r)
 /*
  * Reserves each line of lines for reference, all or none: a line that
  * asks more than is available is a 409 naming it (the host then rolls
- * back the lines before it). Returns: 0, or the status of the failure
- * sent. Order confirmations call this with the order's lines.
+ * back the lines before it). With kept_only, lines of products that have
+ * no stock row (inventory never saw them: not kept in stock) are passed
+ * over, as an order's are. Returns: 0, or the status of the failure sent.
  */
 static int
 reserve_lines(struct erp_req *r, const char *reference, const cJSON *lines,
-    cJSON *out)
+    int kept_only, cJSON *out)
 {
 	static const char	 sql[] = "INSERT INTO inventory_reservations "
 				    "(org_id, reference, line_no, product_id, "
@@ -553,7 +572,7 @@ reserve_lines(struct erp_req *r, const char *reference, const cJSON *lines,
 	cJSON			*o;
 	char			 field[48], now[21];
 	int64_t			 product, qty, on_hand, reserved;
-	int			 i, n, known, rc;
+	int			 i, n, known, kept, rc;
 
 	n = cJSON_IsArray(lines) ? cJSON_GetArraySize(lines) : 0;
 	if (n < 1 || n > LINES_MAX)
@@ -574,7 +593,12 @@ reserve_lines(struct erp_req *r, const char *reference, const cJSON *lines,
 		if (int_member(item, "quantity", 1, QTY_MAX, &qty) == -1)
 			return erp_fail(r, ERP_E_VALIDATION, field,
 			    "must be an integer from 1 to 1000000");
-		if (known == -1 || (st = erp_sql(r, sql)) == NULL)
+		if (known == -1 || (kept = stock_read(r, product, &on_hand,
+		    &reserved)) == -1)
+			goto internal;
+		if (kept == 0 && kept_only)
+			continue;
+		if ((st = erp_sql(r, sql)) == NULL)
 			goto internal;
 		erp_host->sql_int(st, 1, erp_host->org(r));
 		erp_host->sql_text(st, 2, reference);
@@ -587,8 +611,7 @@ reserve_lines(struct erp_req *r, const char *reference, const cJSON *lines,
 		if (rc == ERP_SQL_CONFLICT)
 			return erp_fail(r, ERP_E_CONFLICT, "reference",
 			    "already reserved");
-		if (rc != ERP_SQL_DONE ||
-		    stock_read(r, product, &on_hand, &reserved) == -1)
+		if (rc != ERP_SQL_DONE)
 			goto internal;
 		/* earlier lines of the same product already count */
 		if (on_hand - reserved < qty)
@@ -624,13 +647,15 @@ reservation_create(struct erp_req *r)
 	cJSON		*lines = cJSON_CreateArray();
 	int		 status;
 
-	if (!is_reference(ref)) {
+	if (!is_reference(ref) || is_order_ref(ref)) {
 		cJSON_Delete(lines);
-		return erp_fail(r, ERP_E_VALIDATION, "reference", "must be 1 "
-		    "to 64 of A-Z, a-z, 0-9, '.', '_', ':' and '-'");
+		return erp_fail(r, ERP_E_VALIDATION, "reference", ref != NULL &&
+		    is_order_ref(ref) ? "order:<id> is the order's own: "
+		    "confirming the order reserves it" : "must be 1 to 64 of "
+		    "A-Z, a-z, 0-9, '.', '_', ':' and '-'");
 	}
 	if ((status = reserve_lines(r, ref,
-	    cJSON_GetObjectItemCaseSensitive(body, "lines"), lines)) != 0) {
+	    cJSON_GetObjectItemCaseSensitive(body, "lines"), 0, lines)) != 0) {
 		cJSON_Delete(lines);
 		return status;
 	}
@@ -642,14 +667,16 @@ reservation_create(struct erp_req *r)
 	return erp_reply_json(r, 201, reservation_json(ref, lines));
 }
 
-/* Loads /reservations/{ref}: its lines, or 0 when there are none. */
+/*
+ * Reads reservation ref into *attrs ({reference, lines}; caller frees).
+ * Returns: 1, 0 when there is none, -1.
+ */
 static int
-reservation_load(struct erp_req *r, cJSON **attrs)
+reservation_read(struct erp_req *r, const char *ref, cJSON **attrs)
 {
 	static const char	 sql[] = "SELECT product_id, quantity FROM "
 				    "inventory_reservations WHERE org_id = ? "
 				    "AND reference = ? ORDER BY line_no";
-	const char		*ref = erp_host->param(r, "ref");
 	struct erp_sql		*st;
 	cJSON			*lines, *line;
 	int			 rc;
@@ -677,6 +704,13 @@ reservation_load(struct erp_req *r, cJSON **attrs)
 	}
 	*attrs = reservation_json(ref, lines);
 	return 1;
+}
+
+/* Loads /reservations/{ref}: its lines, or 0 when there are none. */
+static int
+reservation_load(struct erp_req *r, cJSON **attrs)
+{
+	return reservation_read(r, erp_host->param(r, "ref"), attrs);
 }
 
 /* Drops the reservation's rows once its stock has moved or been freed. */
@@ -738,34 +772,138 @@ reservation_end(struct erp_req *r, const cJSON *attrs, int ship,
 	return reservation_drop(r, ref);
 }
 
+/*
+ * Ends reservation res ({reference, lines}) and audits it: stock.ship
+ * with the moves out, or stock.release with the lines. Returns: what a
+ * ship answers, {reference, moves} (caller frees), or NULL on error.
+ */
+static cJSON *
+reservation_finish(struct erp_req *r, const cJSON *res, int ship)
+{
+	cJSON	*out = cJSON_CreateObject(), *moves;
+
+	cJSON_AddStringToObject(out, "reference",
+	    text_member(res, "reference"));
+	moves = cJSON_AddArrayToObject(out, "moves");
+	if (reservation_end(r, res, ship, moves) == -1 ||
+	    erp_audit(r, ship ? "stock.ship" : "stock.release",
+	    "reservation", 0, cJSON_Duplicate(ship ? out : res, 1)) == -1) {
+		cJSON_Delete(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Ship and release by hand: not an order's own reservation. */
+static int
+reservation_by_hand(struct erp_req *r)
+{
+	if (!is_order_ref(erp_host->param(r, "ref")))
+		return 0;
+	return erp_fail(r, ERP_E_CONFLICT, "reference", "an order's "
+	    "reservation ends when the order ships or is cancelled");
+}
+
 static int
 reservation_ship(struct erp_req *r)
 {
-	const cJSON	*attrs = erp_host->attrs(r);
-	cJSON		*out = cJSON_CreateObject(), *moves;
+	cJSON	*out;
+	int	 status;
 
-	cJSON_AddStringToObject(out, "reference",
-	    text_member(attrs, "reference"));
-	moves = cJSON_AddArrayToObject(out, "moves");
-	if (reservation_end(r, attrs, 1, moves) == -1 ||
-	    erp_audit(r, "stock.ship", "reservation", 0,
-	    cJSON_Duplicate(out, 1)) == -1) {
-		cJSON_Delete(out);
+	if ((status = reservation_by_hand(r)) != 0)
+		return status;
+	if ((out = reservation_finish(r, erp_host->attrs(r), 1)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "inventory: ship");
-	}
 	return erp_reply_json(r, 200, out);
 }
 
 static int
 reservation_release(struct erp_req *r)
 {
-	const cJSON	*attrs = erp_host->attrs(r);
+	cJSON	*out;
+	int	 status;
 
-	if (reservation_end(r, attrs, 0, NULL) == -1 ||
-	    erp_audit(r, "stock.release", "reservation", 0,
-	    cJSON_Duplicate(attrs, 1)) == -1)
+	if ((status = reservation_by_hand(r)) != 0)
+		return status;
+	if ((out = reservation_finish(r, erp_host->attrs(r), 0)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "inventory: release");
+	cJSON_Delete(out);
 	return erp_host->reply_empty(r, 204);
+}
+
+/* -- orders' events, inside the order's transaction -------------------- */
+
+/* The reservation of the order in an event's payload: "order:<id>". */
+static int
+order_ref(const cJSON *order, char ref[REF_MAX + 1])
+{
+	int64_t	 id;
+
+	if (erp_json_get_int(cJSON_GetObjectItemCaseSensitive(order, "id"),
+	    &id) == -1 || id <= 0)
+		return -1;
+	snprintf(ref, REF_MAX + 1, "order:%lld", (long long)id);
+	return 0;
+}
+
+/*
+ * order.confirmed: reserves the order's lines of products kept in stock;
+ * a line asking more than is available refuses the confirmation (409
+ * naming lines[i].quantity).
+ */
+static int
+on_order_confirmed(struct erp_req *r, const char *event, const cJSON *order)
+{
+	char	 ref[REF_MAX + 1];
+	cJSON	*lines;
+	int	 status;
+
+	if (order_ref(order, ref) == -1)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "inventory: order");
+	lines = cJSON_CreateArray();
+	if ((status = reserve_lines(r, ref, cJSON_GetObjectItemCaseSensitive(
+	    order, "lines"), 1, lines)) != 0 ||
+	    cJSON_GetArraySize(lines) == 0) {
+		cJSON_Delete(lines);
+		return status;
+	}
+	if (erp_audit(r, "stock.reserve", "reservation", 0,
+	    reservation_json(ref, lines)) == -1)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "inventory: audit");
+	return 0;
+}
+
+/* order.shipped and order.cancelled: ship or release what it reserved. */
+static int
+order_ended(struct erp_req *r, const cJSON *order, int ship)
+{
+	char	 ref[REF_MAX + 1];
+	cJSON	*res, *out;
+	int	 rc;
+
+	if (order_ref(order, ref) == -1 ||
+	    (rc = reservation_read(r, ref, &res)) == -1)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "inventory: order");
+	if (rc == 0)
+		return 0;	/* nothing of it was kept in stock */
+	out = reservation_finish(r, res, ship);
+	cJSON_Delete(res);
+	if (out == NULL)
+		return erp_fail(r, ERP_E_INTERNAL, NULL, "inventory: order");
+	cJSON_Delete(out);
+	return 0;
+}
+
+static int
+on_order_shipped(struct erp_req *r, const char *event, const cJSON *order)
+{
+	return order_ended(r, order, 1);
+}
+
+static int
+on_order_cancelled(struct erp_req *r, const char *event, const cJSON *order)
+{
+	return order_ended(r, order, 0);
 }
 
 static const struct erp_route routes[] = {
@@ -799,6 +937,13 @@ static const struct erp_depend depends[] = {
 	{ NULL, NULL }
 };
 
+static const struct erp_subscription order_events[] = {
+	{ "order.confirmed", on_order_confirmed },
+	{ "order.shipped", on_order_shipped },
+	{ "order.cancelled", on_order_cancelled },
+	{ NULL, NULL }
+};
+
 extern const struct erp_migration inventory_migrations[];
 
 ERP_MODULE_DEFINE = {
@@ -809,4 +954,5 @@ ERP_MODULE_DEFINE = {
 	.routes = routes,
 	.migrations = inventory_migrations,
 	.policy = policy,
+	.tx_subscriptions = order_events,
 };

@@ -106,15 +106,15 @@ class LoaderRefusals(unittest.TestCase):
 
     def test_abi_major_newer(self):
         self.refuse_fixture("abi_future", re.escape(
-            "built for module ABI 3.0, erpd provides 2.0"))
+            "built for module ABI 3.0, erpd provides 2.1"))
 
     def test_abi_1_module(self):
         self.refuse_fixture("abi_v1", re.escape(
-            "built for module ABI 1.0, erpd provides 2.0"))
+            "built for module ABI 1.0, erpd provides 2.1"))
 
     def test_abi_minor_newer(self):
         self.refuse_fixture("abi_minor_newer", re.escape(
-            "built for module ABI 2.99, erpd provides 2.0"))
+            "built for module ABI 2.99, erpd provides 2.1"))
 
     def test_descriptor_smaller_than_v2(self):
         self.refuse_fixture("abi_too_small", re.escape(
@@ -306,8 +306,8 @@ class EchoModule(IdentityMixin, ServerTestCase):
             r = self.server.api("GET", "/api/v1/modules", token=token)
             self.assertEqual(r.status, 200, repr(r))
             self.assertEqual(r.json, {"items": [
-                {"name": "echo", "version": "1.0.0", "abi": "2.0"},
-                {"name": "products", "version": "1.1.0", "abi": "2.0"}]})
+                {"name": "echo", "version": "1.0.0", "abi": "2.1"},
+                {"name": "products", "version": "1.1.0", "abi": "2.1"}]})
         r = self.server.api("GET", "/api/v1/modules")
         self.assertError(r, 401, "unauthenticated")
 

@@ -1,8 +1,10 @@
 """modules/inventory on the test kit: stock per product, moves with
 reasons and their signs, "not enough stock" as a 409 naming the move's
 quantity or the reservation's line, reservations that ship (moves out)
-or are released, the list of moves, each role's rights, and
-organizations kept apart."""
+or are released, the list of moves, each role's rights, organizations
+kept apart, and the orders module's confirmations, shipments and
+cancellations reserving, moving and releasing stock in their own
+transaction."""
 
 import unittest
 
@@ -277,6 +279,129 @@ class InventoryTest(OrgFixture, ServerTestCase):
         self.assertError(r, 403, "forbidden")
         self.assertUnauthenticated(self.server.api(
             "GET", self.org_path("/stock")))
+
+    # -- orders ------------------------------------------------------------
+
+    def order(self, lines):
+        """A draft order of the clerk's (lines as [(product, quantity)])."""
+        r = self.call("manager", "POST", "/customers", {"name": "Buyer"})
+        self.assertEqual(r.status, 201, repr(r))
+        r = self.call("clerk", "POST", "/orders", {
+            "customer_id": r.json["id"],
+            "lines": [{"product_id": p, "quantity": q} for p, q in lines]})
+        self.assertEqual(r.status, 201, repr(r))
+        return r.json["id"]
+
+    def order_move(self, oid, verb, who="manager", rid=None):
+        return self.call(who, "POST", "/orders/%d/%s" % (oid, verb), rid=rid)
+
+    def test_order_confirm_reserves_and_ship_moves_out(self):
+        kept, other = self.product(), self.product()
+        self.move(kept, 10)
+        # other has no stock row: not kept in stock, its line is passed over
+        oid = self.order([(kept, 4), (other, 1)])
+        ref = "order:%d" % oid
+        rid = new_rid("confirm")
+        r = self.order_move(oid, "confirm", "clerk", rid=rid)
+        self.assertEqual((r.status, r.json["status"]), (200, "confirmed"),
+                         repr(r))
+        self.assertEqual(self.stock(kept), (10, 4, 6))
+        r = self.call("viewer", "GET", "/reservations/" + ref)
+        self.assertEqual(r.json, {"reference": ref, "lines": [
+            {"product_id": kept, "quantity": 4}]})
+        rows = [e for e in self.audit_rows(self.org_a, "stock.reserve")
+                if e["request_id"] == rid]
+        self.assertEqual(len(rows), 1, rows)
+        self.assertEqual(rows[0]["details"]["reference"], ref)
+        # the order's reservation is the order's: not ended by hand
+        for method, path in (("POST", "/reservations/%s/ship" % ref),
+                             ("DELETE", "/reservations/" + ref)):
+            with self.subTest(path=path):
+                self.assertConflict(self.call("manager", method, path),
+                                    "reference")
+        rid = new_rid("ship")
+        r = self.order_move(oid, "ship", rid=rid)
+        self.assertEqual((r.status, r.json["status"]), (200, "shipped"),
+                         repr(r))
+        self.assertEqual(self.stock(kept), (6, 0, 6))
+        r = self.call("viewer", "GET", "/stock/moves?reference=" + ref)
+        self.assertEqual([(m["product_id"], m["quantity"], m["reason"],
+                           m["on_hand_after"], m["created_by"])
+                          for m in r.json["items"]],
+                         [(kept, -4, "shipment", 6, self.ids["manager"])])
+        rows = [e for e in self.audit_rows(self.org_a, "stock.ship")
+                if e["request_id"] == rid]
+        self.assertEqual(len(rows), 1, rows)
+        self.assertError(self.call("viewer", "GET", "/reservations/" + ref),
+                         404, "not_found")
+
+    def test_order_short_of_stock_is_refused_naming_the_line(self):
+        p1, p2 = self.product(), self.product()
+        self.move(p1, 5)
+        self.move(p2, 2)
+        oid = self.order([(p1, 2), (p2, 3)])
+        rid = new_rid("short")
+        r = self.order_move(oid, "confirm", "clerk", rid=rid)
+        err = self.assertConflict(r, "lines[1].quantity")
+        self.assertEqual(err["message"], "not enough stock of product %d: "
+                         "2 available, 3 asked" % p2)
+        # nothing of the confirmation happened
+        r = self.call("viewer", "GET", "/orders/%d" % oid)
+        self.assertEqual(r.json["status"], "draft")
+        self.assertEqual(self.stock(p1), (5, 0, 5))
+        self.assertError(self.call("viewer", "GET",
+                                   "/reservations/order:%d" % oid), 404,
+                         "not_found")
+        self.assertEqual([e for e in self.audit_rows(self.org_a,
+                                                     "order.confirm", oid)
+                          if e["outcome"] == "success"], [])
+        self.assertEqual([e for e in self.audit_rows(self.org_a,
+                                                     "stock.reserve")
+                          if e["request_id"] == rid], [])
+        # lines of one product count together
+        twice = self.order([(p1, 3), (p1, 3)])
+        self.assertConflict(self.order_move(twice, "confirm", "clerk"),
+                            "lines[1].quantity")
+        # once the stock is there, the same order confirms
+        self.move(p2, 1)
+        self.assertEqual(self.order_move(oid, "confirm", "clerk").status,
+                         200)
+        self.assertEqual(self.stock(p2), (3, 3, 0))
+
+    def test_order_cancel_releases(self):
+        pid = self.product()
+        self.move(pid, 5)
+        oid = self.order([(pid, 5)])
+        self.assertEqual(self.order_move(oid, "confirm", "clerk").status,
+                         200)
+        self.assertEqual(self.stock(pid), (5, 5, 0))
+        # reserved stock cannot leave by hand
+        self.assertConflict(self.move(pid, -1, "scrap", status=409),
+                            "quantity")
+        rid = new_rid("cancel")
+        r = self.order_move(oid, "cancel", rid=rid)
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(self.stock(pid), (5, 0, 5))
+        rows = [e for e in self.audit_rows(self.org_a, "stock.release")
+                if e["request_id"] == rid]
+        self.assertEqual(len(rows), 1, rows)
+        r = self.call("viewer", "GET", "/stock/moves?reference=order:%d" %
+                      oid)
+        self.assertEqual(r.json["total"], 0, r.json)
+        # a draft reserved nothing: cancelling it releases nothing
+        draft = self.order([(pid, 1)])
+        self.assertEqual(self.order_move(draft, "cancel").status, 200)
+        self.assertEqual(self.stock(pid), (5, 0, 5))
+
+    def test_order_references_are_not_reserved_by_hand(self):
+        pid = self.product()
+        self.move(pid, 5)
+        r = self.reserve("order:12345", [(pid, 1)])
+        self.assertFields(r, {"reference": None})
+        self.assertEqual(self.stock(pid), (5, 0, 5))
+        # other references that start so are anyone's
+        self.assertEqual(self.reserve("order:12345-b", [(pid, 1)]).status,
+                         201)
 
 
 if __name__ == "__main__":
