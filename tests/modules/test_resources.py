@@ -24,7 +24,8 @@ def shipped(name):
 class ResourcesTest(OrgFixture, ServerTestCase):
 
     modules = [products_so(), shipped("customers"), shipped("orders"),
-               fixture("tickets"), fixture("ticket_watch")]
+               fixture("tickets"), fixture("ticket_watch"),
+               fixture("abi_2_0")]
 
     def ticket(self, org=None, **fields):
         body = {"title": "Printer jams"}
@@ -205,6 +206,26 @@ class ResourcesTest(OrgFixture, ServerTestCase):
         self.assertEqual(r.status, 200, repr(r))
         r = self.call("admin", "GET", "/watch", org=org)
         self.assertEqual(r.json["heard"], ["to close", "order %d" % o["id"]])
+
+    def test_a_2_0_descriptor_is_read_to_its_size(self):
+        # abi_2_0 keeps, past its 2.0 size, a tx subscriber that refuses
+        # every confirmation: a host that read it would answer 409
+        org = self.make_org("Legacy")
+        c = self.call("admin", "POST", "/customers", {"name": "C"},
+                      org=org).json
+        p = self.call("admin", "POST", "/products", {
+            "sku": new_sku(), "name": "P", "price_cents": 5}, org=org).json
+        o = self.call("admin", "POST", "/orders", {
+            "customer_id": c["id"], "lines": [
+                {"product_id": p["id"], "quantity": 1}]}, org=org).json
+        r = self.call("admin", "POST", "/orders/%d/confirm" % o["id"],
+                      org=org)
+        self.assertEqual((r.status, r.json["status"]), (200, "confirmed"),
+                         repr(r))
+        r = self.server.api("GET", "/api/v1/modules",
+                            token=self.tokens["viewer"])
+        self.assertIn({"name": "abi_2_0", "version": "1.0.0", "abi": "2.0"},
+                      r.json["items"])
 
     def test_check_hook_runs_in_the_transaction(self):
         org = self.make_org("Checks")
