@@ -1,5 +1,6 @@
 /* time: wall-clock and monotonic time, RFC 3339 formatting. */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "base.h"
@@ -35,13 +36,25 @@ time_rfc3339(int64_t t, char out[21])
 void
 time_now_rfc3339_ms(char out[25])
 {
-	struct timespec	 ts;
-	struct tm	 tm;
-	char		 date[20];
+	/* every log line asks: format the date once a second, per thread */
+	static __thread time_t	 sec = -1;
+	static __thread char	 date[20];
+	struct timespec		 ts;
+	struct tm		 tm;
+	unsigned		 ms;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, 25, "%.19s.%03uZ", date,
-	    (unsigned)(ts.tv_nsec / 1000000) % 1000u);
+	if (ts.tv_sec != sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+		sec = ts.tv_sec;
+	}
+	ms = (unsigned)(ts.tv_nsec / 1000000) % 1000u;
+	memcpy(out, date, 19);
+	out[19] = '.';
+	out[20] = (char)('0' + ms / 100);
+	out[21] = (char)('0' + ms / 10 % 10);
+	out[22] = (char)('0' + ms % 10);
+	out[23] = 'Z';
+	out[24] = '\0';
 }
