@@ -118,31 +118,51 @@ actor_user(struct http_req *req, int64_t *user)
 	return rc == DB_ROW ? 0 : -1;
 }
 
+/*
+ * Stored version n of org's policy (the latest when n is 0) as the API
+ * shows it, with its comment when asked. Returns: 1 with *out (the
+ * caller's), 0 when there is none, -1 on error.
+ */
+static int
+version_load(int64_t org, int64_t n, bool comment, cJSON **out)
+{
+	static const char	 latest[] = "SELECT version, source, "
+				    "updated_at, updated_by, comment FROM "
+				    "org_policies WHERE org_id = ? ORDER BY "
+				    "version DESC LIMIT 1";
+	static const char	 one[] = "SELECT version, source, updated_at, "
+				    "updated_by, comment FROM org_policies "
+				    "WHERE org_id = ? AND version = ?";
+	struct db_stmt		*st;
+	int			 rc;
+
+	if ((st = db_prepare(n == 0 ? latest : one)) == NULL)
+		return -1;
+	db_bind_int(st, 1, org);
+	if (n != 0)
+		db_bind_int(st, 2, n);
+	if ((rc = db_step(st)) == DB_ROW) {
+		*out = policy_json(db_col_int(st, 0), db_col_text(st, 1),
+		    db_col_text(st, 2), db_col_int(st, 3));
+		if (comment)
+			api_json_text(*out, "comment", st, 4);
+	}
+	db_reset(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
 static int
 get(struct http_req *req)
 {
-	static const char	 sql[] = "SELECT version, source, updated_at, "
-				    "updated_by FROM org_policies WHERE "
-				    "org_id = ? ORDER BY version DESC LIMIT 1";
-	struct db_stmt		*st;
-	cJSON			*o = NULL;
-	int			 rc;
+	cJSON	*o;
+	int	 rc;
 
 	if (api_org_check(req) == -1)
 		return -1;
-	if ((st = db_prepare(sql)) == NULL)
+	if ((rc = version_load(http_org(req), 0, false, &o)) == -1)
 		return api_internal(req);
-	db_bind_int(st, 1, http_org(req));
-	if ((rc = db_step(st)) == DB_ROW)
-		o = policy_json(db_col_int(st, 0),
-		    db_col_text(st, 1),
-		    db_col_text(st, 2),
-		    db_col_int(st, 3));
-	else if (rc == DB_DONE)
+	if (rc == 0)
 		o = policy_json(0, "", NULL, 0);
-	db_reset(st);
-	if (o == NULL)
-		return api_internal(req);
 	return http_reply_json(req, 200, o);
 }
 
@@ -421,34 +441,18 @@ rollback(struct http_req *req)
 static int
 version_get(struct http_req *req)
 {
-	static const char	 sql[] = "SELECT source, updated_at, "
-				    "updated_by, comment FROM org_policies "
-				    "WHERE org_id = ? AND version = ?";
-	struct db_stmt		*st;
-	cJSON			*o = NULL;
-	int64_t			 n;
-	int			 rc;
+	cJSON	*o;
+	int64_t	 n;
+	int	 rc = 0;
 
 	if (api_org_check(req) == -1)
 		return -1;
-	if ((n = api_param_id(req, "n")) == -1)
+	if ((n = api_param_id(req, "n")) != -1 &&
+	    (rc = version_load(http_org(req), n, true, &o)) == -1)
+		return api_internal(req);
+	if (rc == 0)
 		return http_reply_error(req, 404, "not_found",
 		    "no such policy version");
-	if ((st = db_prepare(sql)) == NULL)
-		return api_internal(req);
-	db_bind_int(st, 1, http_org(req));
-	db_bind_int(st, 2, n);
-	if ((rc = db_step(st)) == DB_ROW) {
-		o = policy_json(n, db_col_text(st, 0), db_col_text(st, 1),
-		    db_col_int(st, 2));
-		api_json_text(o, "comment", st, 3);
-	}
-	db_reset(st);
-	if (rc == DB_DONE)
-		return http_reply_error(req, 404, "not_found",
-		    "no such policy version");
-	if (o == NULL)
-		return api_internal(req);
 	return http_reply_json(req, 200, o);
 }
 
