@@ -688,22 +688,46 @@ expect_invalid(lua_State *L)
 	    lua_tostring(L, 1), name, why);
 }
 
+/*
+ * Pushes env's tests (a table, or nil) and counts them into *n, as stored
+ * (no metamethod of the policy's runs). Returns: 0, or -1 with nothing pushed and err set
+ * when tests is not a table or holds more than POLICY_TESTS_MAX.
+ */
+static int
+tests_push(lua_State *L, int env, lua_Integer *n, struct erp_err *err)
+{
+	*n = 0;
+	if (lua_getfield(L, env, "tests") == LUA_TNIL)
+		return 0;
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		err_set(err, "policy: tests must be a list of functions");
+		return -1;
+	}
+	policy_sandbox_target(L, -1);	/* a frozen one is a view */
+	*n = (lua_Integer)lua_rawlen(L, -1);
+	lua_pop(L, 1);
+	if (*n > POLICY_TESTS_MAX) {
+		lua_pop(L, 1);
+		err_set(err, "policy: at most %d tests are allowed (tests "
+		    "holds %lld)", POLICY_TESTS_MAX, (long long)*n);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 run_tests(struct policy *p, int env, struct erp_err *err)
 {
 	lua_State	*L = p->po_L;
 	lua_Integer	 i, n;
 
-	if (lua_getfield(L, env, "tests") == LUA_TNIL) {
+	if (tests_push(L, env, &n, err) == -1)
+		return -1;
+	if (n == 0) {
 		lua_pop(L, 1);
 		return 0;
 	}
-	if (!lua_istable(L, -1)) {
-		lua_pop(L, 1);
-		err_set(err, "policy: tests must be a list of functions");
-		return -1;
-	}
-	n = (lua_Integer)luaL_len(L, -1);
 	for (i = 1; i <= n; i++) {
 		lua_geti(L, -1, i);
 		if (!lua_isfunction(L, -1)) {
@@ -837,6 +861,7 @@ compile_protected(lua_State *L)
 	struct compile_args	*a = lua_touserdata(L, 1);
 	struct policy		*p = a->ca_p;
 	int			 env0, envb, envo = 0;
+	lua_Integer		 ntests;
 	size_t			 i;
 
 	a->ca_rc = -1;
@@ -907,7 +932,10 @@ compile_protected(lua_State *L)
 			lua_getfield(L, envo, "roles");
 			if (policy_check_roles(L, -1, a->ca_err) == -1)
 				return 0;
-			lua_pop(L, 1);
+			/* a dry-run runs no tests but refuses what PUT would */
+			if (tests_push(L, envo, &ntests, a->ca_err) == -1)
+				return 0;
+			lua_pop(L, 2);
 		}
 		merge_table(L, envb, envo, "roles");
 		lua_pushvalue(L, -1);

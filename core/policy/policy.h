@@ -22,6 +22,8 @@
 #define POLICY_INSTRUCTIONS	1000000	/* Lua VM instructions */
 #define POLICY_MEMORY		(8u * 1024 * 1024)	/* bytes per state */
 #define POLICY_SOURCE_MAX	(256 * 1024)	/* bytes of source */
+/* Each test has the budget of one evaluation: their number bounds a PUT. */
+#define POLICY_TESTS_MAX	1000
 /* What the cached compiled policies of the whole process may keep. */
 #define POLICY_CACHE_BYTES	(64u * 1024 * 1024)
 #define POLICY_REASON_MAX	200

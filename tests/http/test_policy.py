@@ -19,6 +19,7 @@ NO_LIMIT = {"ERP_LOGIN_RATE": "1000/minute"}
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 FIXTURES = os.path.join(SOURCE_DIR, "tests", "policy")
 POLICY_SOURCE_MAX = 256 * 1024
+TESTS_MAX = 1000        # self-tests a policy may hold (docs/policies.md)
 QUICK = 5.0             # seconds a refused hostile PUT may take at most
 PASSWORD = "Policy-Test-Passw0rd"
 
@@ -39,6 +40,15 @@ function allow(subject, action, resource, context)
   return base.allow(subject, action, resource, context)
 end
 """
+
+
+def many_tests(n):
+    """A short source whose loop makes n self-tests."""
+    return ("tests = {}\n"
+            "for i = 1, %d do tests[i] = function()\n"
+            "  expect_deny({ id = 1, kind = 'user', role = 'viewer' },\n"
+            "    'policy:manage', { type = 'policy' })\n"
+            "end end\n" % n)
 
 
 def fixture(name):
@@ -624,6 +634,21 @@ class PolicyTest(PolicyCase, ServerTestCase):
         # nothing was written
         self.assertEqual(self.get_policy(org).json["version"], 0)
 
+    def test_tests_bounded(self):
+        org = self.new_org()
+        over = many_tests(TESTS_MAX + 1)
+        want = "at most %d tests are allowed (tests holds %d)" % (
+            TESTS_MAX, TESTS_MAX + 1)
+        self.assertInvalid(self.put_policy(org, over), want)
+        # a dry-run runs no tests, yet refuses what a PUT would
+        self.assertInvalid(self.dry_run(org, {
+            "source": over, "subject": {"role": "viewer"},
+            "action": "product:read", "resource": {"type": "product"}}),
+            want)
+        self.assertEqual(self.get_policy(org).json["version"], 0)
+        self.assertEqual(self.put_ok(org, many_tests(TESTS_MAX))["version"],
+                         1)
+
     def test_dry_run_subjects(self):
         org = self.new_org()
         base = {"action": "product:read", "resource": {"type": "product"}}
@@ -784,6 +809,17 @@ class PolicyCheckTest(unittest.TestCase):
         r = self.check(f)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, "2 tests passed\n")
+
+    def test_tests_bounded(self):
+        r = self.check(self.write("many.lua", many_tests(TESTS_MAX)))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "%d tests passed\n" % TESTS_MAX)
+        f = self.write("over.lua", many_tests(TESTS_MAX + 1))
+        r = self.check(f)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stderr.strip(), "%s: at most %d tests are "
+                         "allowed (tests holds %d)" % (f, TESTS_MAX,
+                                                       TESTS_MAX + 1))
 
     def test_modules_schemas_are_part_of_the_base(self):
         # the shipped modules' fragments run after base.lua, as in the

@@ -492,6 +492,46 @@ START_TEST(test_failing_tests_refuse)
 }
 END_TEST
 
+/* n self-tests made by a loop: a short source can ask for many */
+static void
+many_tests(char *src, size_t size, int n)
+{
+	snprintf(src, size, "tests = {}\n"
+	    "for i = 1, %d do tests[i] = function()\n"
+	    "  expect_deny({ id = 1, kind = 'user', role = 'viewer' },"
+	    " 'policy:manage', { type = 'policy' })\n"
+	    "end end\n", n);
+}
+
+START_TEST(test_tests_bounded)
+{
+	struct erp_err	 err;
+	struct policy	*p;
+	char		 src[512], want[64];
+	const char	*m;
+
+	many_tests(src, sizeof(src), POLICY_TESTS_MAX);
+	p = compile(src);
+	ck_assert_uint_eq(policy_tests_passed(p), POLICY_TESTS_MAX);
+	policy_free(p);
+
+	/* one more is refused before any runs, naming the limit */
+	many_tests(src, sizeof(src), POLICY_TESTS_MAX + 1);
+	snprintf(want, sizeof(want), "at most %d tests are allowed (tests "
+	    "holds %d)", POLICY_TESTS_MAX, POLICY_TESTS_MAX + 1);
+	m = refuse(src, true);
+	ck_assert_msg(strstr(m, want) != NULL, "%s", m);
+	/* a dry-run's source runs no tests and is refused the same */
+	ck_assert(policy_compile(src, strlen(src), POLICY_TRIAL, &err) ==
+	    NULL);
+	ck_assert_msg(strstr(err.e_msg, want) != NULL, "%s", err.e_msg);
+	/* a stored policy is in force already: it still compiles */
+	p = policy_compile(src, strlen(src), POLICY_STORED, &err);
+	ck_assert_msg(p != NULL, "%s", err.e_msg);
+	policy_free(p);
+}
+END_TEST
+
 START_TEST(test_decide_in_tests_uses_base_for_policy)
 {
 	/* decide() in tests answers as the server: policy:* is the base's */
@@ -924,6 +964,7 @@ policy_engine_suite(void)
 	tcase_add_test(tc, test_order_approval);
 	tcase_add_test(tc, test_resource_and_context_arrive);
 	tcase_add_test(tc, test_failing_tests_refuse);
+	tcase_add_test(tc, test_tests_bounded);
 	tcase_add_test(tc, test_decide_in_tests_uses_base_for_policy);
 	tcase_add_test(tc, test_malformed_policies);
 	tcase_add_test(tc, test_source_limit);
