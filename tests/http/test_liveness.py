@@ -9,7 +9,9 @@ import unittest
 from harness import Server, ServerTestCase
 
 SLOW_CLIENTS = 500
-ANSWER_WITHIN = 3.0		# seconds, a generous bound
+# seconds without an answer that count as none: a generous bound, for a
+# check that the server answers at all, not a measure of its speed
+ANSWER_WITHIN = 10.0
 
 
 def raise_nofile(n):
@@ -40,16 +42,13 @@ class SlowClientsTest(ServerTestCase):
         return socks
 
     def assertAnswersQuickly(self):
-        t0 = time.monotonic()
         try:
             r = self.server.get("/healthz", timeout=ANSWER_WITHIN)
         except (socket.timeout, TimeoutError):
             self.fail("GET /healthz got no answer within %.0f s while %d "
                       "slow clients were connected"
                       % (ANSWER_WITHIN, SLOW_CLIENTS))
-        elapsed = time.monotonic() - t0
         self.assertEqual(r.status, 200)
-        self.assertLess(elapsed, ANSWER_WITHIN)
 
     def test_partial_requests_do_not_block_healthz(self):
         self.open_slow(b"GET / HTTP/1.1\r\nHost: x\r\n")
@@ -76,13 +75,11 @@ class ShutdownTest(unittest.TestCase):
         return srv
 
     def assertExitsCleanly(self, srv, sig):
-        t0 = time.monotonic()
         srv.send_signal(sig)
         rc = srv.wait(10)
         self.assertIsNotNone(rc, "still running 10 s after %s\n%s"
                              % (sig.name, srv.stderr()))
         self.assertEqual(rc, 0, srv.stderr())
-        self.assertLess(time.monotonic() - t0, 10)
 
     def test_sigterm_exits_0(self):
         srv = self.start()
