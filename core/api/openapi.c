@@ -119,13 +119,24 @@ path_params(const char *path, cJSON *params)
 	}
 }
 
-/* The query shape's members, one parameter each. 0 or -1 (err set). */
+/*
+ * The route's query parameters (rt_query's shape, or rt_query_schema),
+ * one parameter each; x-erp-query-open on op when the shape allows others
+ * ("..."): the handler may read more than it declares. 0 or -1 (err set).
+ */
 static int
-query_params(const char *query, cJSON *params, struct erp_err *err)
+query_params(const struct http_route *rt, cJSON *op, cJSON *params,
+    struct erp_err *err)
 {
-	cJSON	*o = http_shape_schema(query, err), *props, *req, *pa, *c;
+	cJSON	*o, *props, *req, *pa, *c;
 
-	if (o == NULL)
+	if (rt->rt_query_schema != NULL) {
+		if ((o = cJSON_Parse(rt->rt_query_schema)) == NULL) {
+			err_set(err, "%s: the query's schema is not JSON",
+			    rt->rt_path);
+			return -1;
+		}
+	} else if ((o = http_shape_schema(rt->rt_query, err)) == NULL)
 		return -1;
 	props = cJSON_GetObjectItem(o, "properties");
 	req = cJSON_GetObjectItem(o, "required");
@@ -143,6 +154,8 @@ query_params(const char *query, cJSON *params, struct erp_err *err)
 		cJSON_AddItemToObject(pa, "schema", cJSON_Duplicate(c, true));
 		cJSON_AddItemToArray(params, pa);
 	}
+	if (cJSON_IsTrue(cJSON_GetObjectItem(o, "additionalProperties")))
+		cJSON_AddTrueToObject(op, "x-erp-query-open");
 	cJSON_Delete(o);
 	return 0;
 }
@@ -288,8 +301,8 @@ operation(const struct http_route *rt, int method, const char *mname,
 	    cJSON_CreateString(text));
 	params = cJSON_AddArrayToObject(op, "parameters");
 	path_params(rt->rt_path, params);
-	if (rt->rt_query != NULL && query_params(rt->rt_query, params,
-	    err) == -1)
+	if ((rt->rt_query != NULL || rt->rt_query_schema != NULL) &&
+	    query_params(rt, op, params, err) == -1)
 		goto fail;
 	if (cJSON_GetArraySize(params) == 0)
 		cJSON_DeleteItemFromObject(op, "parameters");
@@ -336,7 +349,7 @@ operation(const struct http_route *rt, int method, const char *mname,
 		error_response(responses, "415");
 		error_response(responses, "422");
 	}
-	if (rt->rt_query != NULL)
+	if (rt->rt_query != NULL || rt->rt_query_schema != NULL)
 		error_response(responses, "422");
 	if (!public) {
 		error_response(responses, "401");

@@ -99,6 +99,12 @@ struct http_route {
 	int		 rt_status;	/* success status; 0 means 200 */
 	const char	*rt_reply;	/* success body's shape; NULL: none */
 	const char	*rt_query;	/* query parameters: "{limit?:integer}" */
+	/*
+	 * Or the query parameters as JSON Schema text (an object, one
+	 * property a parameter), for what the notation cannot say: a
+	 * declared resource's list with its enums and bounds.
+	 */
+	const char	*rt_query_schema;
 	const struct http_field *rt_body;	/* a built-in body's fields */
 	size_t		 rt_nbody;
 	const char	*rt_request;	/* or the shape of one checked by hand */

@@ -39,6 +39,12 @@ int	resource_table_check(const char *file, const struct erp_module *m,
 /* The routes serving m's resources, NULL-ended; kept for good. */
 const struct erp_route **resource_routes(const struct erp_module *m);
 
+/*
+ * For the API document: what r accepts in its query as JSON Schema text,
+ * when r is a declared resource's list (resource_routes); else NULL.
+ */
+const char	*resource_list_query(const struct erp_route *r);
+
 /* event.c: committed events (erp_host->emit and their delivery). */
 int	host_emit(struct erp_req *, const char *event, cJSON *payload);
 /*

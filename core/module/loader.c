@@ -19,11 +19,19 @@
 #define MODULE_V2_SIZE	(offsetof(struct erp_module, init) + \
 			    sizeof(((struct erp_module *)0)->init))
 #define ROUTES_MAX	128	/* per module */
+/* Before 2.2 a route ended with reply: 2.2 appended query. */
+#define ROUTE_V2_0_SIZE	offsetof(struct erp_route, query)
+_Static_assert(offsetof(struct erp_route, query) ==
+    offsetof(struct erp_route, reply) + sizeof(const char *) &&
+    ROUTE_V2_0_SIZE % _Alignof(struct erp_route) == 0,
+    "an older route array is 2.2's without query, at its own stride");
 
 struct loaded {
 	char			*lo_path;
 	void			*lo_handle;
 	const struct erp_module	*lo_mod;
+	const struct erp_route	*lo_routes;	/* lo_mod's, in this host's
+						   layout, or NULL */
 	const struct erp_route	**lo_declared;	/* its resources' routes,
 						   kept as long as erpd */
 };
@@ -82,19 +90,46 @@ permission_valid(const char *p)
 	    policy_perm_valid(p);
 }
 
+/*
+ * m's routes in this host's layout: a module built for ABI 2.0 or 2.1 has
+ * routes without query, copied here at their own stride (ROUTES_MAX + 1 at most,
+ * for check_routes to refuse). NULL when it has none.
+ */
+static const struct erp_route *
+routes_as_built(const struct erp_module *m)
+{
+	const char		*p = (const char *)m->routes;
+	const char		*path;
+	struct erp_route	*v;
+	size_t			 n, i;
+
+	if (p == NULL || m->abi_minor >= 2)
+		return m->routes;
+	for (n = 0; n <= ROUTES_MAX; n++) {
+		memcpy(&path, p + n * ROUTE_V2_0_SIZE +
+		    offsetof(struct erp_route, path), sizeof(path));
+		if (path == NULL)
+			break;
+	}
+	v = xcalloc(n + 1, sizeof(*v));
+	for (i = 0; i < n; i++)
+		memcpy(&v[i], p + i * ROUTE_V2_0_SIZE, ROUTE_V2_0_SIZE);
+	return v;
+}
+
 static int
 check_routes(const char *file, const struct erp_module *m,
-    struct erp_err *err)
+    const struct erp_route *routes, struct erp_err *err)
 {
 	const struct erp_route	*r;
 	size_t			 n;
 
-	if (m->routes == NULL && m->resources == NULL) {
+	if (routes == NULL && m->resources == NULL) {
 		err_set(err, "%s: module %s declares no routes nor resources",
 		    file, m->name);
 		return -1;
 	}
-	for (r = m->routes, n = 0; r != NULL && r->path != NULL; r++, n++) {
+	for (r = routes, n = 0; r != NULL && r->path != NULL; r++, n++) {
 		if (n == ROUTES_MAX) {
 			err_set(err, "%s: more than %d routes", file,
 			    ROUTES_MAX);
@@ -133,6 +168,7 @@ static int
 open_one(const char *path, const char *file, struct erp_err *err)
 {
 	const struct erp_module	*m;
+	const struct erp_route	*routes = NULL;
 	void			*h;
 	size_t			 i;
 
@@ -173,7 +209,8 @@ open_one(const char *path, const char *file, struct erp_err *err)
 		    "MAJOR.MINOR[.PATCH]", file, m->name);
 		goto fail;
 	}
-	if (check_routes(file, m, err) == -1 ||
+	routes = routes_as_built(m);
+	if (check_routes(file, m, routes, err) == -1 ||
 	    resource_check(file, m, err) == -1)
 		goto fail;
 	if (nmods == MODULES_MAX) {
@@ -183,9 +220,12 @@ open_one(const char *path, const char *file, struct erp_err *err)
 	mods[nmods].lo_path = xstrdup(file);
 	mods[nmods].lo_handle = h;
 	mods[nmods].lo_mod = m;
+	mods[nmods].lo_routes = routes;
 	nmods++;
 	return 0;
 fail:
+	if (routes != NULL && routes != m->routes)
+		free((void *)(uintptr_t)routes);
 	dlclose(h);
 	return -1;
 }
@@ -344,7 +384,7 @@ module_load_all(const struct config *cf, bool migrate, struct erp_err *err)
 		    m->policy, err) == -1)
 			goto out;
 		/* role patterns may name these (policy check too) */
-		for (r = m->routes; r != NULL && r->path != NULL; r++)
+		for (r = mods[i].lo_routes; r != NULL && r->path != NULL; r++)
 			policy_engine_add_action(r->permission);
 		if (!migrate)
 			continue;	/* only the policy fragments wanted */
@@ -378,7 +418,7 @@ owner(const char *path, size_t upto)
 	size_t				 i;
 
 	for (i = 0; i < upto; i++) {
-		for (r = mods[i].lo_mod->routes; r != NULL && r->path != NULL;
+		for (r = mods[i].lo_routes; r != NULL && r->path != NULL;
 		    r++)
 			if (ends_with(path, r->path))
 				goto found;
@@ -477,7 +517,8 @@ route_doc(const struct erp_route *r, struct http_route *hr,
 			    collection ? "page($%s)" : "$%s", type);
 			hr->rt_reply = xstrdup(text);
 		}
-		if (r->method == ERP_GET && collection)
+		if (r->method == ERP_GET && collection &&
+		    hr->rt_query_schema == NULL)
 			hr->rt_query = "{limit?: integer, offset?: integer, ...}";
 		if (r->method == ERP_POST && collection)
 			hr->rt_status = 201;
@@ -486,6 +527,12 @@ route_doc(const struct erp_route *r, struct http_route *hr,
 		hr->rt_summary = r->summary;
 	if (r->status != 0)
 		hr->rt_status = r->status;
+	if (r->query != NULL) {
+		if ((shape = http_shape_schema(r->query, err)) == NULL)
+			return -1;
+		cJSON_Delete(shape);
+		hr->rt_query = r->query;
+	}
 	if (r->reply == NULL)
 		return 0;
 	hr->rt_reply = r->reply;
@@ -526,6 +573,7 @@ add_route(size_t i, const struct erp_route *r, struct erp_err *err)
 	hr.rt_load = r->load != NULL ? host_load : NULL;
 	hr.rt_compute = r->compute != NULL ? host_compute : NULL;
 	hr.rt_computed = reserved_names(r);
+	hr.rt_query_schema = resource_list_query(r);
 	if (route_doc(r, &hr, err) == -1 || http_route_add(&hr, err) == -1) {
 		snprintf(why, sizeof(why), "%s", err->e_msg);
 		err_set(err, "%s: %s (%s)", mods[i].lo_path, why,
@@ -544,7 +592,7 @@ module_start_all(struct erp_err *err)
 	if (module_list_register(err) == -1)
 		return -1;
 	for (i = 0; i < nmods; i++) {
-		for (r = mods[i].lo_mod->routes; r != NULL && r->path != NULL;
+		for (r = mods[i].lo_routes; r != NULL && r->path != NULL;
 		    r++)
 			if (add_route(i, r, err) == -1)
 				return -1;

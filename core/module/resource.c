@@ -36,6 +36,7 @@ struct res {
 	char				*rs_update;
 	char				*rs_delete;
 	char				*rs_move;	/* the state, if it still is */
+	char				*rs_query;	/* list_query's */
 	char				*rs_refs[FIELDS_MAX];	/* ref checks */
 	const char			*rs_reserved[FIELDS_MAX + 5];
 };
@@ -1137,6 +1138,86 @@ internal:
 	return module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: list");
 }
 
+/*
+ * What a list of d accepts (known_params, read_ask) as JSON Schema text
+ * for the API document: the page, ?q= and ?sort= when fields allow them,
+ * a parameter per filter field; nothing else (422).
+ */
+static char *
+list_query(const struct erp_resource *d)
+{
+	const struct erp_field	*f;
+	const char *const	*e;
+	cJSON			*o = cJSON_CreateObject(), *props, *p, *values;
+	struct buf		 in = { 0 };
+	char			 desc[64], *text;
+
+	cJSON_AddStringToObject(o, "type", "object");
+	props = cJSON_AddObjectToObject(o, "properties");
+	p = cJSON_AddObjectToObject(props, "limit");
+	cJSON_AddStringToObject(p, "type", "integer");
+	cJSON_AddNumberToObject(p, "minimum", 1);
+	cJSON_AddNumberToObject(p, "maximum", API_LIMIT_MAX);
+	cJSON_AddNumberToObject(p, "default", API_LIMIT_DEFAULT);
+	p = cJSON_AddObjectToObject(props, "offset");
+	cJSON_AddStringToObject(p, "type", "integer");
+	cJSON_AddNumberToObject(p, "minimum", 0);
+	cJSON_AddNumberToObject(p, "default", 0);
+	for (f = d->fields; f->name != NULL; f++)
+		if (f->flags & ERP_FIELD_SEARCH)
+			buf_printf(&in, "%s%s", in.b_len > 0 ? " or " :
+			    "records whose ", f->name);
+	if (in.b_len > 0) {
+		p = cJSON_AddObjectToObject(props, "q");
+		cJSON_AddStringToObject(p, "type", "string");
+		cJSON_AddNumberToObject(p, "maxLength", Q_MAX);
+		buf_puts(&in, " contains it, in any case");
+		cJSON_AddStringToObject(p, "description", in.b_data);
+	}
+	buf_free(&in);
+	values = cJSON_CreateArray();
+	for (f = d->fields; f->name != NULL; f++)
+		if (f->flags & ERP_FIELD_SORT) {
+			cJSON_AddItemToArray(values,
+			    cJSON_CreateString(f->name));
+			snprintf(desc, sizeof(desc), "-%s", f->name);
+			cJSON_AddItemToArray(values, cJSON_CreateString(desc));
+		}
+	if (cJSON_GetArraySize(values) > 0) {
+		p = cJSON_AddObjectToObject(props, "sort");
+		cJSON_AddStringToObject(p, "type", "string");
+		cJSON_AddItemToObject(p, "enum", values);
+		cJSON_AddStringToObject(p, "description", "a field, with - "
+		    "for descending; by id otherwise");
+	} else
+		cJSON_Delete(values);
+	for (f = d->fields; f->name != NULL; f++) {
+		if ((f->flags & ERP_FIELD_FILTER) == 0)
+			continue;
+		p = cJSON_AddObjectToObject(props, f->name);
+		if (f->type == ERP_FIELD_BOOLEAN)
+			cJSON_AddStringToObject(p, "type", "boolean");
+		else if (f->type == ERP_FIELD_INTEGER)
+			cJSON_AddStringToObject(p, "type", "integer");
+		else {
+			cJSON_AddStringToObject(p, "type", "string");
+			if (f->enums != NULL) {
+				values = cJSON_AddArrayToObject(p, "enum");
+				for (e = f->enums; *e != NULL; e++)
+					cJSON_AddItemToArray(values,
+					    cJSON_CreateString(*e));
+			}
+		}
+		snprintf(desc, sizeof(desc), "only records whose %s is this",
+		    f->name);
+		cJSON_AddStringToObject(p, "description", desc);
+	}
+	cJSON_AddFalseToObject(o, "additionalProperties");
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
 /* Routes ----------------------------------------------------------------- */
 
 /*
@@ -1201,6 +1282,7 @@ resource_routes(const struct erp_module *m)
 			    res_typed(f->ref)->rs_decl->table : f->ref);
 			rs->rs_refs[i] = buf_take(&b);
 		}
+		rs->rs_query = list_query(d);
 		all[nall++] = rs;
 		buf_printf(&b, "%s/{id}", d->path);
 		item = buf_take(&b);
@@ -1235,4 +1317,13 @@ resource_routes(const struct erp_module *m)
 	}
 	buf_free(&b);
 	return v;
+}
+
+const char *
+resource_list_query(const struct erp_route *r)
+{
+	/* a list route is the first member of its res_route */
+	if (r->handler != res_list)
+		return NULL;
+	return ((const struct res_route *)(const void *)r)->rr_res->rs_query;
 }

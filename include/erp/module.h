@@ -27,7 +27,7 @@
 #include <cjson/cJSON.h>
 
 #define ERP_ABI_MAJOR	2
-#define ERP_ABI_MINOR	1
+#define ERP_ABI_MINOR	2
 
 #if defined(__GNUC__)
 #define ERP_EXPORT	__attribute__((visibility("default")))
@@ -146,9 +146,17 @@ struct erp_route {
 	const char		*summary;
 	int			 status;
 	const char		*reply;
+	/*
+	 * ABI 2.2, for the API document too: the query parameters the
+	 * handler reads, in the shape notation ("{limit?: integer,
+	 * product_id?: integer}"). NULL: none declared (a list of the usual
+	 * path is then documented with limit and offset). Routes only grow
+	 * at the end: the host reads an older module's routes without it.
+	 */
+	const char		*query;
 };
 #define ERP_ROUTE_END	{ 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, \
-			  NULL, 0, NULL }
+			  NULL, 0, NULL, NULL }
 
 /*
  * One migration; arrays end with { 0, NULL, NULL, NULL }. Versions

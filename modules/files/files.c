@@ -1333,7 +1333,8 @@ static const struct erp_route routes[] = {
 	  .flags = ERP_ROUTE_PUBLIC | ERP_ROUTE_SYSTEM,
 	  .handler = file_download,
 	  .summary = "Download through a signed link (no other credentials)",
-	  .reply = "*/*" },
+	  .reply = "*/*",
+	  .query = "{exp: integer, org: integer, sig: string}" },
 	ERP_ROUTE_END
 };
 

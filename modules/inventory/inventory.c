@@ -906,29 +906,56 @@ on_order_cancelled(struct erp_req *r, const char *event, const cJSON *order)
 	return order_ended(r, order, 0);
 }
 
+/* The answers' shapes, for the API document (stock_json, move_json, …). */
+#define STOCK_SHAPE	"{product_id: integer, on_hand: integer, " \
+			"reserved: integer, available: integer}"
+#define MOVE_SHAPE	"{id: integer, product_id: integer, " \
+			"quantity: integer, reason: string, " \
+			"reference: string|null, note: string|null, " \
+			"on_hand_after: integer, created_by: integer, " \
+			"created_at: time}"
+#define RESERVATION_SHAPE "{reference: string, lines: [{product_id: " \
+			"integer, quantity: integer}]}"
+
 static const struct erp_route routes[] = {
 	{ .method = ERP_GET, .path = "/stock",
-	  .permission = "stock:read", .handler = stock_list },
+	  .permission = "stock:read", .handler = stock_list,
+	  .summary = "Stock of every product", .reply = "page(" STOCK_SHAPE
+	  ")", .query = "{limit?: integer, offset?: integer, "
+	  "product_id?: integer}" },
 	{ .method = ERP_GET, .path = "/stock/moves",
-	  .permission = "stock:read", .handler = move_list },
+	  .permission = "stock:read", .handler = move_list,
+	  .summary = "Stock moves, newest first",
+	  .reply = "page(" MOVE_SHAPE ")", .query = "{limit?: integer, "
+	  "offset?: integer, product_id?: integer, reason?: string, "
+	  "reference?: string}" },
 	{ .method = ERP_POST, .path = "/stock/moves",
 	  .permission = "stock:move", .schema = "stock_move",
-	  .handler = move_create },
+	  .handler = move_create, .summary = "Move stock by hand",
+	  .status = 201, .reply = MOVE_SHAPE },
 	{ .method = ERP_GET, .path = "/stock/{id}",
 	  .permission = "stock:read", .load = stock_load,
-	  .handler = reply_loaded },
+	  .handler = reply_loaded, .summary = "Stock of one product",
+	  .reply = STOCK_SHAPE },
 	{ .method = ERP_POST, .path = "/reservations",
 	  .permission = "stock:reserve", .schema = "reservation",
-	  .handler = reservation_create },
+	  .handler = reservation_create,
+	  .summary = "Reserve stock for a reference, all lines or none",
+	  .status = 201, .reply = RESERVATION_SHAPE },
 	{ .method = ERP_GET, .path = "/reservations/{ref}",
 	  .permission = "stock:read", .load = reservation_load,
-	  .handler = reply_loaded },
+	  .handler = reply_loaded, .summary = "One reservation",
+	  .reply = RESERVATION_SHAPE },
 	{ .method = ERP_POST, .path = "/reservations/{ref}/ship",
 	  .permission = "stock:ship", .load = reservation_load,
-	  .handler = reservation_ship },
+	  .handler = reservation_ship,
+	  .summary = "Ship a reservation: its stock leaves",
+	  .reply = "{reference: string, moves: [" MOVE_SHAPE "]}" },
 	{ .method = ERP_DELETE, .path = "/reservations/{ref}",
 	  .permission = "stock:release", .load = reservation_load,
-	  .handler = reservation_release },
+	  .handler = reservation_release,
+	  .summary = "Release a reservation: its stock is free again",
+	  .status = 204 },
 	ERP_ROUTE_END
 };
 

@@ -8,7 +8,11 @@ for its method and path, the response for its status (or "default"), and
 the body against that response's schema, with Debian's python3-jsonschema.
 Answers to paths no operation has (a 404 "no such route", an unknown
 method) must be error envelopes; static files of the web UI are counted
-and left alone. Exits 1 naming every answer outside the document.
+and left alone. The request's query is checked too: a success's
+parameters must each be declared by the operation (unless it says it may
+read more, x-erp-query-open) with a value its schema allows, and a 422
+that refuses a parameter as unknown must name one the document does not
+declare. Exits 1 naming every answer outside the document.
 
 Usage: check_answers.py DIR [--erpd ERPD] [--require PATH ...]
   --erpd     erpd binary whose `erpd openapi` checks answers recorded
@@ -21,8 +25,10 @@ import base64
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
+import urllib.parse
 
 import jsonschema
 
@@ -111,7 +117,58 @@ def check_error(doc, rec, text):
     return doc.validate(doc.error_schema(), value)
 
 
-def check_one(doc, rec):
+def query_value(schema, text):
+    """A query parameter's text as the JSON value its schema's type
+    reads it as (text that is no such value stays text, and fails)."""
+    kind = schema.get("type")
+    if kind == "integer" and re.fullmatch(r"-?[0-9]+", text):
+        return int(text)
+    if kind == "boolean" and text in ("true", "false"):
+        return text == "true"
+    return text
+
+
+def check_query(doc, op, rec, checked):
+    """None if the request's query is one the operation declares, else
+    why not; counts the parameters checked into checked[0]."""
+    if "?" not in rec["path"]:
+        return None
+    declared = {}
+    for p in op.get("parameters", []):
+        p = doc.resolve(p)
+        if p.get("in") == "query":
+            declared[p["name"]] = p
+    pairs = urllib.parse.parse_qsl(rec["path"].split("?", 1)[1],
+                                   keep_blank_values=True)
+    if rec["status"] == 422:
+        try:
+            fields = json.loads(body_of(rec)[0])["error"].get("fields", [])
+        except (ValueError, KeyError, AttributeError):
+            return None
+        for f in fields:
+            if f.get("code") == "unknown" and f.get("field") in declared \
+                    and f["field"] in dict(pairs):
+                checked[0] += 1
+                return "the server refused query parameter %r as unknown, " \
+                       "which the document declares" % f["field"]
+        return None
+    if rec["status"] >= 400:
+        return None
+    for name, text in pairs:
+        checked[0] += 1
+        p = declared.get(name)
+        if p is None:
+            if op.get("x-erp-query-open"):
+                continue
+            return "query parameter %r is not declared" % name
+        why = doc.validate(p.get("schema", {}),
+                           query_value(p.get("schema", {}), text))
+        if why is not None:
+            return "query parameter %s=%r: %s" % (name, text, why)
+    return None
+
+
+def check_one(doc, rec, checked):
     """None if the answer is in the document, else why not; or "static"
     for a web UI file."""
     method = rec["method"].lower()
@@ -138,6 +195,9 @@ def check_one(doc, rec):
         if rec["status"] in (405, 400, 408, 413, 414, 431, 505):
             return check_error(doc, rec, text or "")
         return "%s is not an operation of %s" % (method.upper(), template)
+    why = check_query(doc, op, rec, checked)
+    if why is not None:
+        return why
     responses = op.get("responses", {})
     status = str(rec["status"])
     response = responses.get(status, responses.get(status[0] + "XX"))
@@ -198,13 +258,14 @@ def main():
 
     failures = []
     validated = static = 0
+    checked = [0]       # query parameters
     operations = set()
     for rec in records:
         doc = document(rec.get("doc"))
         if doc is None:
             failures.append((rec, "no API document for this server"))
             continue
-        why = check_one(doc, rec)
+        why = check_one(doc, rec, checked)
         if why == "static":
             static += 1
         elif why is None:
@@ -224,10 +285,10 @@ def main():
         print("FAIL %s %s %s -> %s: %s" % (
             rec["where"], rec["method"], rec["path"], rec["status"], why))
     print("%d answers validated against their documents (%d documents, "
-          "%d operations answered), %d static files left alone, "
-          "%d outside the document" % (validated, len(docs),
-                                       len(operations), static,
-                                       len(failures)))
+          "%d operations answered, %d query parameters), %d static files "
+          "left alone, %d outside the document" % (
+              validated, len(docs), len(operations), checked[0], static,
+              len(failures)))
     if not records:
         print("no answers were recorded in %s" % args.directory)
         return 1

@@ -65,6 +65,55 @@ class OpenAPITest(OrgFixture, ServerTestCase):
         self.assertEqual(head.status, 200)
         self.assertEqual(head.body, b"")
 
+    def test_query_parameters_are_what_the_server_accepts(self):
+        paths = self.server.get(DOC).json["paths"]
+
+        def query(path, method="get"):
+            op = paths[path][method]
+            return op, {p["name"]: p for p in op.get("parameters", [])
+                        if p["in"] == "query"}
+
+        # a declared resource's list, from its declaration
+        op, q = query("/api/v1/orgs/{org}/products")
+        self.assertEqual(set(q), {"limit", "offset", "q", "sort",
+                                  "currency", "active"})
+        self.assertEqual((q["limit"]["schema"]["minimum"],
+                          q["limit"]["schema"]["maximum"]), (1, 500))
+        self.assertEqual(q["q"]["schema"]["maxLength"], 200)
+        self.assertEqual(q["sort"]["schema"]["enum"],
+                         ["sku", "-sku", "name", "-name", "price_cents",
+                          "-price_cents"])
+        self.assertEqual(q["active"]["schema"]["type"], "boolean")
+        self.assertNotIn("x-erp-query-open", op)
+        self.assertIn("422", op["responses"])
+        # the server refuses what the document leaves out
+        r = self.call("admin", "GET", "/products?colour=red")
+        self.assertEqual(r.status, 422, repr(r))
+        self.assertEqual(r.json["error"]["fields"][0]["field"], "colour")
+        r = self.call("admin", "GET", "/products?sort=-price_cents&"
+                      "active=true&currency=EUR&q=x&limit=5&offset=0")
+        self.assertEqual(r.status, 200, repr(r))
+        # a module route's declared query: the signed download's link
+        op, q = query("/api/v1/files/download/{id}")
+        self.assertEqual({n: (p["required"], p["schema"]["type"])
+                          for n, p in q.items()},
+                         {"exp": (True, "integer"), "org": (True, "integer"),
+                          "sig": (True, "string")})
+        op, q = query("/api/v1/orgs/{org}/stock/moves")
+        self.assertEqual(set(q), {"limit", "offset", "product_id", "reason",
+                                  "reference"})
+        # inventory's custom routes declare their answers
+        for path, method, status in (
+                ("/api/v1/orgs/{org}/stock", "get", "200"),
+                ("/api/v1/orgs/{org}/stock/moves", "post", "201"),
+                ("/api/v1/orgs/{org}/reservations", "post", "201"),
+                ("/api/v1/orgs/{org}/reservations/{ref}/ship", "post",
+                 "200"),
+                ("/api/v1/orgs/{org}/reservations/{ref}", "delete", "204")):
+            responses = paths[path][method]["responses"]
+            self.assertIn(status, responses, path)
+            self.assertNotIn("2XX", responses, path)
+
     def test_cli_prints_the_served_document(self):
         p = run_erpd(["openapi"], env={
             "ERP_DATA_DIR": self.server.data_dir + "-cli"})

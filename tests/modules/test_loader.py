@@ -15,6 +15,7 @@ ERPD_FIXTURE_MODULES_DIR (this folder's build output),
 ERPD_SHIPPED_MODULES_DIR (the build's modules dir, for products.so).
 """
 
+import json
 import os
 import re
 import shutil
@@ -106,15 +107,15 @@ class LoaderRefusals(unittest.TestCase):
 
     def test_abi_major_newer(self):
         self.refuse_fixture("abi_future", re.escape(
-            "built for module ABI 3.0, erpd provides 2.1"))
+            "built for module ABI 3.0, erpd provides 2.2"))
 
     def test_abi_1_module(self):
         self.refuse_fixture("abi_v1", re.escape(
-            "built for module ABI 1.0, erpd provides 2.1"))
+            "built for module ABI 1.0, erpd provides 2.2"))
 
     def test_abi_minor_newer(self):
         self.refuse_fixture("abi_minor_newer", re.escape(
-            "built for module ABI 2.99, erpd provides 2.1"))
+            "built for module ABI 2.99, erpd provides 2.2"))
 
     def test_descriptor_smaller_than_v2(self):
         self.refuse_fixture("abi_too_small", re.escape(
@@ -239,6 +240,41 @@ class LoaderRefusals(unittest.TestCase):
         self.assertIn("dup_route.so", msg)
 
 
+class Abi20Module(unittest.TestCase):
+    """A module built for ABI 2.0 loads on 2.2: its shorter routes are
+    read at their own size (docs/modules.md, section 3)."""
+
+    def test_routes_read_whole(self):
+        tmp = tempfile.mkdtemp(prefix="erpd-mod-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        mods = os.path.join(tmp, "modules")
+        os.mkdir(mods)
+        shutil.copy(products_so(), mods)
+        shutil.copy(fixture("abi_2_0"), mods)
+        p = run_erpd(["openapi"], env={
+            "ERP_DATA_DIR": os.path.join(tmp, "data"),
+            "ERP_MODULES_DIR": mods})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        paths = json.loads(p.stdout)["paths"]
+        first = paths["/api/v1/orgs/{org}/old-things"]["get"]
+        second = paths["/api/v1/orgs/{org}/old-things/{id}/poke"]["post"]
+        self.assertEqual(first["summary"], "The first route of a 2.0 module")
+        self.assertEqual(second["summary"],
+                         "The second route of a 2.0 module")
+        self.assertEqual(first["x-erp-permission"], "thing:read")
+        self.assertEqual(second["x-erp-permission"], "thing:poke")
+        body = first["responses"]["200"]["content"]["application/json"]
+        self.assertEqual(body["schema"]["properties"],
+                         {"first": {"type": "integer"}})
+        body = second["responses"]["202"]["content"]["application/json"]
+        self.assertEqual(body["schema"]["properties"],
+                         {"second": {"type": "string"}})
+        # a 2.0 route declares no query: none is read past its end
+        for op in (first, second):
+            self.assertEqual([q for q in op.get("parameters", [])
+                              if q["in"] == "query"], [])
+
+
 class EchoModule(IdentityMixin, ServerTestCase):
     """products.so and echo.so in ERP_MODULES_DIR; echo reports what its
     loader and handler saw, so each pipeline step can be placed."""
@@ -306,8 +342,8 @@ class EchoModule(IdentityMixin, ServerTestCase):
             r = self.server.api("GET", "/api/v1/modules", token=token)
             self.assertEqual(r.status, 200, repr(r))
             self.assertEqual(r.json, {"items": [
-                {"name": "echo", "version": "1.0.0", "abi": "2.1"},
-                {"name": "products", "version": "1.1.0", "abi": "2.1"}]})
+                {"name": "echo", "version": "1.0.0", "abi": "2.2"},
+                {"name": "products", "version": "1.1.0", "abi": "2.2"}]})
         r = self.server.api("GET", "/api/v1/modules")
         self.assertError(r, 401, "unauthenticated")
 

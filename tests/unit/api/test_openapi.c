@@ -55,6 +55,18 @@ static const struct http_route widget_routes[] = {
 	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/gadgets/{id}",
 	  .rt_flags = HTTP_ROUTE_PUBLIC, .rt_handler = h,
 	  .rt_reply = "$gadget" },
+	/* a declared resource's list: its query as JSON Schema */
+	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/orgs/{org}/gizmos",
+	  .rt_permission = "gizmo:read", .rt_handler = h,
+	  .rt_reply = "page({id: integer})",
+	  .rt_query_schema = "{\"type\": \"object\", \"properties\": "
+	    "{\"sort\": {\"type\": \"string\", \"enum\": [\"name\", "
+	    "\"-name\"]}}, \"additionalProperties\": false}" },
+	/* a list that may read more than it declares */
+	{ .rt_methods = HTTP_GET, .rt_path = "/api/v1/orgs/{org}/doodads",
+	  .rt_permission = "doodad:read", .rt_handler = h,
+	  .rt_reply = "page({id: integer})",
+	  .rt_query = "{limit?: integer, ...}" },
 };
 
 static cJSON	*doc;
@@ -199,7 +211,7 @@ END_TEST
 
 START_TEST(test_declared_parts)
 {
-	cJSON	*op, *body;
+	cJSON	*op, *body, *q;
 
 	/* a built-in body's fields: required on create, none on PATCH */
 	body = at(at(doc, "paths", "/api/v1/users", "post"), "requestBody",
@@ -223,6 +235,19 @@ START_TEST(test_declared_parts)
 	ck_assert_str_eq(text_at(at(op, "requestBody", "content",
 	    "application/json"), "schema", "$ref", NULL),
 	    "#/components/schemas/widget_update");
+	/* a query given as JSON Schema: its properties, refused with 422 */
+	op = at(doc, "paths", "/api/v1/orgs/{org}/gizmos", "get");
+	q = cJSON_GetArrayItem(at(op, "parameters", NULL, NULL), 1);
+	ck_assert_str_eq(text_at(q, "name", NULL, NULL), "sort");
+	ck_assert_str_eq(text_at(q, "in", NULL, NULL), "query");
+	ck_assert_int_eq(cJSON_GetArraySize(at(q, "schema", "enum", NULL)), 2);
+	ck_assert(at(op, "responses", "422", NULL) != NULL);
+	ck_assert_ptr_null(at(op, "x-erp-query-open", NULL, NULL));
+	/* "..." in a query's shape: the handler may read more */
+	op = at(doc, "paths", "/api/v1/orgs/{org}/doodads", "get");
+	ck_assert(cJSON_IsTrue(at(op, "x-erp-query-open", NULL, NULL)));
+	ck_assert_ptr_null(at(at(doc, "paths", "/api/v1/audit", "get"),
+	    "x-erp-query-open", NULL, NULL));
 	/* a text answer keeps its media type */
 	ck_assert(at(at(at(doc, "paths", "/metrics", "get"), "responses",
 	    "200", "content"), "text/plain", NULL, NULL) != NULL);
