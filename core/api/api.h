@@ -19,7 +19,9 @@
 /* Shapes (http/shape.c) more than one route answers or reads. */
 #define API_PAGE_QUERY	"{limit?: integer, offset?: integer}"
 #define API_AUDIT_QUERY	"{limit?: integer, offset?: integer, " \
-			"action?: string, actor_id?: integer, since?: time}"
+			"action?: string, actor_id?: integer, since?: time, " \
+			"until?: time, outcome?: string, request_id?: string, " \
+			"resource_type?: string, resource_id?: string}"
 #define API_AUDIT_PAGE	"page({id: integer, ts: time, actor_type: string, " \
 			"actor_id: integer|null, org_id: integer|null, " \
 			"action: string, resource_type: string|null, " \
