@@ -79,8 +79,9 @@ host_in_tx_subscriber(void)
 static const struct erp_subscription *
 tx_subscriptions(const struct erp_module *m)
 {
-	return m->size >= offsetof(struct erp_module, tx_subscriptions) +
-	    sizeof(m->tx_subscriptions) ? m->tx_subscriptions : NULL;
+	/* built with the member: larger than where the member starts */
+	return m->size > offsetof(struct erp_module, tx_subscriptions) ?
+	    m->tx_subscriptions : NULL;
 }
 
 int

@@ -313,8 +313,13 @@ price_lines(struct erp_req *r, cJSON *rec)
 		return 0;
 	priced = cJSON_CreateArray();
 	cJSON_ArrayForEach(item, lines) {
-		body_int(item, "product_id", 1, MONEY_MAX, &product);
-		body_int(item, "quantity", 1, QTY_MAX, &qty);
+		if (body_int(item, "product_id", 1, MONEY_MAX,
+		    &product) != 1 ||
+		    body_int(item, "quantity", 1, QTY_MAX, &qty) != 1) {
+			/* lines_well_formed admitted every line */
+			cJSON_Delete(priced);
+			return 0;
+		}
 		if ((st = erp_sql(r, sql)) == NULL) {
 			cJSON_Delete(priced);
 			return erp_fail(r, ERP_E_INTERNAL, NULL,
