@@ -1,7 +1,9 @@
 #!/bin/sh
 # bench/ab.sh: two erpd builds side by side on the authenticated product
-# read and the audited product create, alternating in every round so both
-# see the same machine; prints each one's mean and AFTER / BEFORE.
+# read, the audited product create and the audited product update (PATCH
+# of one field: the would-be record, the decision on it, old and new
+# values in the audit), alternating in every round so both see the same
+# machine; prints each one's mean and AFTER / BEFORE.
 # Usage: bench/ab.sh BEFORE_BUILD AFTER_BUILD   (build dirs holding erpd
 #        and modules/, e.g. Release builds of two commits)
 #        env: DURATION=10, ROUNDS=3, CONNECTIONS=32, WRITE_CONNECTIONS=16
@@ -52,6 +54,17 @@ request = function()
 	    '"price_cents":100}')
 end
 LUA
+cat >"$TMP/update.lua" <<'LUA'
+-- a new price per request, on the one product
+wrk.method = "PATCH"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+local n = 0
+request = function()
+	n = n + 1
+	return wrk.format(nil, nil, nil, '{"price_cents":' .. n .. '}')
+end
+LUA
 
 # measure WHICH ROUND: one read run and one create run of server WHICH
 measure() {
@@ -62,12 +75,15 @@ measure() {
 	RUN="$2" TOKEN=$token wrk -t2 -c"$WRITE_CONNECTIONS" \
 	    -d"${DURATION}s" --latency -s "$TMP/create.lua" "$base" \
 	    >"$TMP/create_$1.$2.out"
-	if grep -q 'Non-2xx' "$TMP/read_$1.$2.out" "$TMP/create_$1.$2.out"
-	then
-		echo "ab.sh: errors from $1 in round $2" >&2
-		cat "$TMP/read_$1.$2.out" "$TMP/create_$1.$2.out" >&2
-		exit 1
-	fi
+	TOKEN=$token wrk -t2 -c"$WRITE_CONNECTIONS" -d"${DURATION}s" \
+	    --latency -s "$TMP/update.lua" "$base/1" >"$TMP/update_$1.$2.out"
+	for k in read create update; do
+		if grep -q 'Non-2xx' "$TMP/${k}_$1.$2.out"; then
+			echo "ab.sh: errors from $1 in round $2" >&2
+			cat "$TMP/${k}_$1.$2.out" >&2
+			exit 1
+		fi
+	done
 }
 
 for w in before after; do
@@ -88,16 +104,17 @@ while [ "$i" -le "$ROUNDS" ]; do
 done
 
 echo "wrk -t2 -d${DURATION}s, $ROUNDS round(s), reads at -c$CONNECTIONS," \
-	"creates at -c$WRITE_CONNECTIONS, $(nproc) cores"
+	"creates and updates at -c$WRITE_CONNECTIONS, $(nproc) cores"
 echo "before: $1"
 echo "after:  $2"
-for k in read create; do
+for k in read create update; do
 	printf '%-6s before %8s req/s p99 %9s   after %8s req/s p99 %9s\n' \
 	    "$k" "$(rps "${k}_before")" "$(p99 "${k}_before")" \
 	    "$(rps "${k}_after")" "$(p99 "${k}_after")"
 done
 awk -v rb="$(rps read_before)" -v ra="$(rps read_after)" \
-    -v cb="$(rps create_before)" -v ca="$(rps create_after)" 'BEGIN {
-	printf "after / before: read %.3f, create %.3f\n",
-	    rb ? ra / rb : 0, cb ? ca / cb : 0
+    -v cb="$(rps create_before)" -v ca="$(rps create_after)" \
+    -v ub="$(rps update_before)" -v ua="$(rps update_after)" 'BEGIN {
+	printf "after / before: read %.3f, create %.3f, update %.3f\n",
+	    rb ? ra / rb : 0, cb ? ca / cb : 0, ub ? ua / ub : 0
 }'
