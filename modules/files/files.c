@@ -34,8 +34,12 @@
 #define STALE_SECONDS	3600		/* an older .part file is a leftover */
 #define PATH_LEN	4096
 #define LINK_KEY	"files-links"	/* derive_key purpose of link keys */
+#define Q_CHARS_MAX	200		/* ?q=, as a declared list's */
 
 #define COLUMNS	"id, filename, content_type, size, sha256, created_at"
+/* a list: the organization's files, named like ?q= when it is given */
+#define LIST_WHERE	"WHERE org_id = ? AND (? IS NULL OR " \
+			"lower(filename) LIKE ? ESCAPE '\\')"
 
 /* A streaming UTF-8 check; a NUL byte fails it too. */
 struct utf8 {
@@ -997,24 +1001,72 @@ file_get(struct erp_req *r)
 	return erp_reply_json(r, 200, cJSON_Duplicate(erp_host->attrs(r), 1));
 }
 
+/*
+ * ?q= as a LIKE pattern into out: "%<q>%" with q in lower case and its
+ * own %, _ and \ escaped, or "" when q is absent or empty. Returns: 0,
+ * or the 422 sent.
+ */
+static int
+name_pattern(struct erp_req *r, char *out, size_t outlen)
+{
+	char		 q[Q_CHARS_MAX * 4 + 1], *o = out;
+	struct utf8	 u;
+	size_t		 chars = 0;
+	int		 n, i;
+
+	*out = '\0';
+	if ((n = erp_host->query(r, "q", q, sizeof(q))) <= 0) {
+		if (n == -2)
+			goto bad;
+		return 0;
+	}
+	utf8_init(&u);
+	utf8_feed(&u, (const unsigned char *)q, (size_t)n);
+	for (i = 0; i < n; i++)
+		chars += ((unsigned char)q[i] & 0xc0) != 0x80;
+	if (!utf8_ok(&u) || chars > Q_CHARS_MAX)
+		goto bad;
+	if (outlen < 2 * (size_t)n + 3)
+		goto bad;
+	*o++ = '%';
+	for (i = 0; i < n; i++) {
+		if (q[i] == '%' || q[i] == '_' || q[i] == '\\')
+			*o++ = '\\';
+		*o++ = (char)tolower((unsigned char)q[i]);
+	}
+	*o++ = '%';
+	*o = '\0';
+	return 0;
+bad:
+	return erp_fail(r, ERP_E_VALIDATION, "q", "must be text of at most "
+	    "200 characters");
+}
+
+/* GET /files: by id, those whose name contains ?q= (any case) only. */
 static int
 file_list(struct erp_req *r)
 {
 	static const char	 count_sql[] = "SELECT count(*) FROM files "
-				    "WHERE org_id = ?";
+				    LIST_WHERE;
 	static const char	 page_sql[] = "SELECT " COLUMNS " FROM files "
-				    "WHERE org_id = ? ORDER BY id "
-				    "LIMIT ? OFFSET ?";
+				    LIST_WHERE " ORDER BY id LIMIT ? OFFSET ?";
 	struct erp_sql		*st;
 	cJSON			*items;
+	char			 like[Q_CHARS_MAX * 8 + 3];
+	const char		*pat;
 	int64_t			 limit, offset, total = 0;
 	int			 rc;
 
 	if (erp_host->page(r, &limit, &offset) == -1)
 		return -1;
+	if ((rc = name_pattern(r, like, sizeof(like))) != 0)
+		return rc;
+	pat = like[0] != '\0' ? like : NULL;
 	if ((st = erp_sql(r, count_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: count");
 	erp_host->sql_int(st, 1, erp_host->org(r));
+	erp_host->sql_text(st, 2, pat);
+	erp_host->sql_text(st, 3, pat);
 	if ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW)
 		total = erp_host->sql_col_int(st, 0);
 	erp_host->sql_reset(st);
@@ -1023,8 +1075,10 @@ file_list(struct erp_req *r)
 	if ((st = erp_sql(r, page_sql)) == NULL)
 		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: list");
 	erp_host->sql_int(st, 1, erp_host->org(r));
-	erp_host->sql_int(st, 2, limit);
-	erp_host->sql_int(st, 3, offset);
+	erp_host->sql_text(st, 2, pat);
+	erp_host->sql_text(st, 3, pat);
+	erp_host->sql_int(st, 4, limit);
+	erp_host->sql_int(st, 5, offset);
 	items = cJSON_CreateArray();
 	while ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW)
 		cJSON_AddItemToArray(items, row_json(st));

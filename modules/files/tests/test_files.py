@@ -519,6 +519,50 @@ class UploadTest(FilesFixture, ServerTestCase):
                 self.assertEqual(self.req(
                     "GET", self.files_path(org, "?" + q)).status, 422)
 
+    def test_list_searches_names(self):
+        org = self.make_org("Search")
+        names = ["Invoice-March.pdf", "invoice_april.txt", "stock.csv",
+                 "100%_done.txt", "\u00fcber.txt"]
+        ids = {}
+        for n in names:
+            data = PDF if n.endswith(".pdf") else CSV if \
+                n.endswith(".csv") else TEXT
+            ids[n] = self.uploaded(n, data, org=org)["id"]
+
+        def found(q, extra=""):
+            r = self.req("GET", self.files_path(
+                org, "?q=" + urllib.parse.quote(q) + extra))
+            self.assertEqual(r.status, 200, repr(r))
+            return r.json
+
+        # contains, in any case, by id; total counts the matches only
+        page = found("INVOICE")
+        self.assertEqual([f["filename"] for f in page["items"]],
+                         names[:2])
+        self.assertEqual(page["total"], 2)
+        page = found("invoice", "&limit=1&offset=1")
+        self.assertEqual([f["id"] for f in page["items"]],
+                         [ids["invoice_april.txt"]])
+        self.assertEqual(page["total"], 2)
+        # LIKE's own characters are plain text
+        self.assertEqual([f["filename"] for f in found("%")["items"]],
+                         ["100%_done.txt"])
+        self.assertEqual([f["filename"] for f in found("_")["items"]],
+                         ["invoice_april.txt", "100%_done.txt"])
+        self.assertEqual(found("\\")["total"], 0)
+        self.assertEqual([f["filename"] for f in found("\u00fcb")["items"]],
+                         ["\u00fcber.txt"])
+        self.assertEqual(found("nothing like it")["total"], 0)
+        self.assertEqual(found("")["total"], len(names))
+        # another organization's files are not found
+        self.assertEqual(self.req("GET", self.files_path(
+            suffix="?q=invoice-march")).json["total"], 0)
+        for bad in ("x" * 201, "%ff", "%c3"):
+            with self.subTest(q=bad[:10]):
+                r = self.req("GET", self.files_path(org, "?q=" + bad))
+                self.assertFields(r, {"q": None})
+        self.assertEqual(found("\u00e9" * 200)["total"], 0)
+
     def test_unknown_file_is_404(self):
         for suffix in ("/999999", "/abc", "/0"):
             for method in ("GET", "DELETE"):
