@@ -6,7 +6,7 @@ import { ErrorBox, Loading } from "./ui.mjs";
 
 // Resource types whose flows a generic form cannot serve.
 const custom = {
-	order: { form: "orders", record: "orders" },
+	order: { list: "orders", form: "orders", record: "orders" },
 	file: { list: "files" },
 };
 
@@ -34,9 +34,13 @@ function Lazy({ module, name, props }) {
 	return html`<${P} ...${props} />`;
 }
 
-const lazy = (module, name, props) =>
+// A page starts afresh when its address changes, except a list whose
+// query changes (a filter, the search, a page): it stays, and so does
+// the focus on the control that changed it.
+const lazy = (module, name, props, list) =>
 	html`<${Lazy} module=${module} name=${name} props=${props}
-	    key=${module + name + JSON.stringify(props)} />`;
+	    key=${module + name + JSON.stringify(list ? { ...props, query: null } :
+	    props)} />`;
 
 export function Page({ route }) {
 	const p = route.parts;
@@ -66,7 +70,7 @@ export function Page({ route }) {
 		const c = custom[type] || {};
 		if (p.length === 4)
 			return lazy(c.list || "list", c.list ? "List" : "ListPage",
-			    { type, query: q });
+			    { type, query: q }, true);
 		if (p.length === 5 && p[4] === "new")
 			return lazy(c.form || "form", c.form ? "Form" : "FormPage",
 			    { type, id: null });

@@ -1,5 +1,5 @@
-// Files: upload with a progress bar, the list, and downloads through a
-// signed link (POST …/files/{id}/link), which needs no other credentials.
+// Files: upload with a progress bar, the list with its search by name
+// (?q=), and downloads through a signed link (POST …/files/{id}/link), which needs no other credentials.
 import { html, useState, useRef } from "../lib.mjs";
 import { api, upload, query } from "../api.mjs";
 import { useSession } from "../app.mjs";
@@ -7,6 +7,7 @@ import { go } from "../router.mjs";
 import { when } from "../format.mjs";
 import { apiPath, pagePath, can } from "../resource.mjs";
 import { useLoad, Loading, ErrorBox, Pager, Title, Confirm, notify, Field } from "../ui.mjs";
+import { Search } from "./list.mjs";
 
 function size(n) {
 	return n < 1024 ? n + " B" : n < 1048576 ? (n / 1024).toFixed(1) + " KB" :
@@ -97,13 +98,18 @@ export function List({ type, query: q }) {
 	const r = meta.resources[type];
 	const offset = Number(q.offset) || 0;
 	const res = useLoad(() => api("GET", apiPath(org, r) +
-	    query({ limit: 50, offset })), [org, offset]);
+	    query({ limit: 50, offset, q: q.q })), [org, offset, q.q]);
 	const [error, setError] = useState(null);
 	return html`<${Title}>${r.label}<//>
 		${can(r, "create") && html`<${Upload} org=${org} r=${r} onDone=${res.reload} />`}
+		<div class="toolbar">
+			<${Search} value=${q.q} onSearch=${(s) => go(pagePath(org, type),
+			    { q: s })} />
+		</div>
 		<${ErrorBox} error=${error || res.error} />
 		${res.loading && !res.data && html`<${Loading} />`}
-		${res.data && (res.data.total === 0 ? html`<p class="empty">No files yet.</p>` : html`
+		${res.data && (res.data.total === 0 ? html`<p class="empty">${q.q ?
+		    "No files match." : "No files yet."}</p>` : html`
 		<table class="list">
 			<thead><tr><th scope="col">Name</th><th scope="col">Type</th>
 				<th scope="col">Size</th><th scope="col">Uploaded</th>
@@ -112,5 +118,5 @@ export function List({ type, query: q }) {
 			    r=${r} f=${f} onGone=${res.reload} onError=${setError} />`)}</tbody>
 		</table>
 		<${Pager} total=${res.data.total} limit=${res.data.limit} offset=${res.data.offset}
-		    onPage=${(o) => go(pagePath(org, type), { offset: o })} />`)}`;
+		    onPage=${(o) => go(pagePath(org, type), { q: q.q, offset: o })} />`)}`;
 }

@@ -1,6 +1,6 @@
 // The generic list of a resource: search, filters, sorting and paging
 // where the API offers them, "New …" when the caller may create.
-import { html, useState } from "../lib.mjs";
+import { html, useState, useEffect } from "../lib.mjs";
 import { api, query } from "../api.mjs";
 import { useSession } from "../app.mjs";
 import { go, href } from "../router.mjs";
@@ -26,9 +26,10 @@ export function listParams(r, q) {
 	return p;
 }
 
-function Search({ value, onSearch }) {
+export function Search({ value, onSearch }) {
 	const id = useId("search");
 	const [text, setText] = useState(value || "");
+	useEffect(() => setText(value || ""), [value]);	/* back, forward */
 	return html`<form role="search" class="inline" onSubmit=${(e) => {
 		e.preventDefault(); onSearch(text.trim()); }}>
 		<label for=${id}>Search</label>
@@ -42,6 +43,7 @@ function Search({ value, onSearch }) {
 function Filter({ name, rule, value, onChange }) {
 	const id = useId("filter");
 	const [text, setText] = useState(value || "");
+	useEffect(() => setText(value || ""), [value]);
 	const choices = rule.enum ? rule.enum.map((v) => [String(v), String(v)]) :
 	    rule.type === "boolean" ? [["true", "Yes"], ["false", "No"]] : null;
 	return html`<div class="inline">
@@ -85,9 +87,21 @@ export function Table({ org, type, r, items, cols, sort, onSort }) {
 	</table>`;
 }
 
-export function ListPage({ type, query: q }) {
+// A resource's meta with what its list accepts beyond what meta knows
+// (a module route's own parameters, told by its page): {search, filters:
+// {name: rule}}.
+function withAccepts(r, accepts) {
+	if (!r || !accepts)
+		return r;
+	const f = accepts.filters || {};
+	return { ...r, search: r.search || !!accepts.search,
+	    filters: [...r.filters, ...Object.keys(f)],
+	    fields: { ...r.fields, ...f } };
+}
+
+export function ListPage({ type, query: q, accepts }) {
 	const { org, meta } = useSession();
-	const r = meta.resources[type];
+	const r = withAccepts(meta.resources[type], accepts);
 	if (!r || !r.path)
 		return html`<h1>Not found</h1><p>This organization has no such resource.</p>`;
 	const params = listParams(r, q);

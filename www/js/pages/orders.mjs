@@ -1,5 +1,5 @@
-// Orders: a form with lines (a product picker and a quantity each) and a
-// record page with the server's total and the workflow steps, offered
+// Orders: the list with its status filter, a form with lines (a product
+// picker and a quantity each) and a record page with the server's total and the workflow steps, offered
 // only when the caller may take them and the order's status allows.
 import { html, useState, useEffect } from "../lib.mjs";
 import { api } from "../api.mjs";
@@ -11,6 +11,7 @@ import {
 	useLoad, Loading, ErrorBox, Title, Submit, Field, fieldErrors, notify,
 } from "../ui.mjs";
 import { DeleteButton, History } from "./record.mjs";
+import { ListPage } from "./list.mjs";
 
 // The moves docs/api.md allows from each status.
 const STEPS = {
@@ -21,6 +22,14 @@ const STEPS = {
 };
 const STEP_LABEL = { confirm: "Confirm order", ship: "Ship order",
     cancel: "Cancel order" };
+
+// The generic list, with the filter the API's list takes (?status=,
+// docs/api.md), which meta cannot know of a module's own route.
+export function List(props) {
+	return html`<${ListPage} ...${props} accepts=${{ filters: {
+	    status: { type: "string", enum: Object.keys(STEPS), label: "Status" },
+	} }} />`;
+}
 
 // Every record of a resource the caller may read (for pickers), by id.
 function useAll(org, meta, type) {
