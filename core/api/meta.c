@@ -316,11 +316,13 @@ resource_json(struct http_req *req, const struct rtype *t, cJSON *schema)
 	const struct erp_resource	*d = module_resource(t->rt_type);
 	const struct erp_field		*f;
 	cJSON				*o = cJSON_CreateObject();
+	/* a declared list is the resource's, whatever else its module adds */
+	const char			*path = d != NULL ? d->path : t->rt_path;
 	bool				 search = false;
 
-	if (t->rt_path != NULL) {
-		cJSON_AddItemToObject(o, "label", label_json(t->rt_path));
-		cJSON_AddStringToObject(o, "path", t->rt_path);
+	if (path != NULL) {
+		cJSON_AddItemToObject(o, "label", label_json(path));
+		cJSON_AddStringToObject(o, "path", path);
 	} else
 		cJSON_AddStringToObject(o, "label", t->rt_type);
 	if (schema == NULL)

@@ -51,7 +51,7 @@ static const struct {
 /* The attributes of a rule besides type, required and nullable. */
 enum attr {
 	A_MIN, A_MAX, A_MIN_LEN, A_MAX_LEN, A_MIN_ITEMS, A_MAX_ITEMS,
-	A_PATTERN, A_ENUM, A_ITEMS, A_FIELDS, A_CHECK, A_LABEL, A_N
+	A_PATTERN, A_ENUM, A_ITEMS, A_FIELDS, A_CHECK, A_LABEL, A_REF, A_N
 };
 #define A_NBOUNDS	(A_MAX_ITEMS + 1)	/* the numeric ones, first */
 
@@ -74,6 +74,11 @@ static const struct {
 	[A_CHECK] = { "check", LUA_TFUNCTION, T_ANY, false },
 	/* for people (the web UI's forms); no effect on validation */
 	[A_LABEL] = { "label", LUA_TSTRING, T_ANY, false },
+	/*
+	 * the resource type whose record id the field holds, for clients
+	 * (the web UI's pickers); the route that stores the id checks it
+	 */
+	[A_REF] = { "ref", LUA_TSTRING, T_INTEGER, false },
 };
 
 /* One rule table, read. */
@@ -820,7 +825,7 @@ describe_bound(const struct rule *ru, enum attr i, cJSON *o)
 /*
  * Fills o (already in the caller's tree, so a raise leaks nothing) with
  * what a client may know of the rule at r: type, required, nullable,
- * bounds, enum, label, items and fields. check functions and patterns
+ * bounds, enum, label, ref, items and fields. check functions and patterns
  * stay inside the policy.
  */
 static void
@@ -873,6 +878,9 @@ describe_rule(lua_State *L, struct vctx *vc, int r, cJSON *o, int depth)
 	if (ru.ru_at[A_LABEL])
 		cJSON_AddStringToObject(o, "label",
 		    lua_tostring(L, ru.ru_at[A_LABEL]));
+	if (ru.ru_at[A_REF])
+		cJSON_AddStringToObject(o, "ref",
+		    lua_tostring(L, ru.ru_at[A_REF]));
 	if (vc->vc_whole && ru.ru_at[A_PATTERN])
 		cJSON_AddStringToObject(o, "pattern",
 		    lua_tostring(L, ru.ru_at[A_PATTERN]));
@@ -1061,6 +1069,17 @@ check_attr(struct rcheck *c, size_t i, enum rtype t, int depth)
 		if (!policy_match_valid(pat, len)) {
 			err_set(c->rc_err, "policy: %s: pattern \"%.60s\" is "
 			    "not a valid Lua pattern", c->rc_path, pat);
+			return -1;
+		}
+		return 0;
+	case A_REF:
+		/* a type name, as the schemas' keys and permissions have */
+		pat = lua_tolstring(L, -1, &len);
+		if (len == 0 || len > 63 || strspn(pat,
+		    "abcdefghijklmnopqrstuvwxyz0123456789_") != len ||
+		    (pat[0] >= '0' && pat[0] <= '9')) {
+			err_set(c->rc_err, "policy: %s: ref must be a "
+			    "resource type such as \"product\"", c->rc_path);
 			return -1;
 		}
 		return 0;

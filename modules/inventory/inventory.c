@@ -24,7 +24,7 @@
 static const char policy[] =
     "schemas.stock_move = {\n"
     "  product_id = { type = 'integer', required = true, min = 1,\n"
-    "    label = 'Product' },\n"
+    "    label = 'Product', ref = 'product' },\n"
     "  quantity = { type = 'integer', required = true, min = -1000000,\n"
     "    max = 1000000 },\n"
     "  reason = { type = 'string', required = true,\n"
@@ -39,7 +39,7 @@ static const char policy[] =
     "  lines = { type = 'array', required = true, min_items = 1,\n"
     "    max_items = 500, items = { type = 'object', fields = {\n"
     "      product_id = { type = 'integer', required = true, min = 1,\n"
-    "        label = 'Product' },\n"
+    "        label = 'Product', ref = 'product' },\n"
     "      quantity = { type = 'integer', required = true, min = 1,\n"
     "        max = 1000000 },\n"
     "    } } },\n"

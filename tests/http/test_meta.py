@@ -68,6 +68,15 @@ class MetaTest(OrgFixture, ServerTestCase):
         self.assertEqual([x["name"] for x in o["operations"]],
                          ["confirm", "ship", "cancel"])
 
+    def test_references_name_their_type(self):
+        # a schema rule's ref (inventory's product_id): the picker's type
+        r = self.ok("viewer")["resources"]
+        self.assertEqual(r["stock_move"]["fields"]["product_id"], {
+            "type": "integer", "required": True, "min": 1,
+            "label": "Product", "ref": "product"})
+        line = r["reservation"]["fields"]["lines"]["items"]["fields"]
+        self.assertEqual(line["product_id"]["ref"], "product")
+
     def test_declared_lists(self):
         # products are declared (module ABI 2): what their list accepts
         m = self.ok("viewer")

@@ -83,6 +83,14 @@ class ResourcesTest(OrgFixture, ServerTestCase):
         t = self.ticket(product_id=p["id"])
         self.assertEqual(t["product_id"], p["id"])
 
+    def test_meta_names_the_declared_list(self):
+        # GET /tickets-log (ticket:read too) is no list of tickets
+        m = self.call("viewer", "GET", "/meta")
+        self.assertEqual(m.status, 200, repr(m))
+        t = m.json["resources"]["ticket"]
+        self.assertEqual((t["path"], t["label"]), ("/tickets", "Tickets"))
+        self.assertEqual(t["fields"]["product_id"]["ref"], "product")
+
     def test_list_filter_sort_search(self):
         org = self.make_org("Tickets")
         made = [self.ticket(org, title=t, priority=p) for t, p in

@@ -214,12 +214,22 @@ START_TEST(test_rules_checked)
 	    "schemas.thing.a[].x", "unknown type");
 	refused("schemas = { thing = 3 }\n", "schemas must map",
 	    "tables of field rules");
+	refused("schemas = { thing = { s = { type = 'string',\n"
+	    "  ref = 'product' } } }\n", "schemas.thing.s",
+	    "ref does not apply to this type");
+	refused("schemas = { thing = { i = { type = 'integer',\n"
+	    "  ref = 'Product' } } }\n", "schemas.thing.i",
+	    "ref must be a resource type");
+	refused("schemas = { thing = { i = { type = 'integer',\n"
+	    "  ref = '' } } }\n", "schemas.thing.i",
+	    "ref must be a resource type");
 	/* every check the language has passes */
 	accepted("schemas = { thing = {\n"
 	    "  s = { type = 'string', required = true, nullable = true,\n"
 	    "    min_len = 1, max_len = 9, pattern = '^[%w%-]+$',\n"
 	    "    enum = { 'a', 'b' }, label = 'S', check = function() end },\n"
 	    "  n = { type = 'number', min = -1.5, max = 2 },\n"
+	    "  i = { type = 'integer', min = 1, ref = 'stock_move' },\n"
 	    "  b = { type = 'boolean', enum = { true } },\n"
 	    "  a = { type = 'array', min_items = 0, max_items = 3,\n"
 	    "    items = { type = 'integer' } },\n"
