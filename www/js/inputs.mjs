@@ -1,9 +1,11 @@
-// One form control per schema rule: text, number, money, choice, yes/no
-// or JSON for nested values. Values are kept as typed (text) and turned
+// One form control per schema rule: text, number, money, choice, yes/no,
+// a picker for another record's id (`ref`) or JSON for nested values. Values are kept as typed (text) and turned
 // into JSON only when sent, so the server's 422 can name what was wrong.
 import { html } from "./lib.mjs";
 import { Field, useId } from "./ui.mjs";
 import { fieldLabel, isMoney, centsText, parseMoney } from "./format.mjs";
+import { useSession } from "./app.mjs";
+import { Picker } from "./picker.mjs";
 
 // A stored value as the text an input shows.
 export function toText(name, rule, v) {
@@ -57,13 +59,23 @@ function hintOf(name, rule) {
 	return parts.join("; ") || null;
 }
 
+// The resource a rule's id refers to, when the caller may list it.
+export function refOf(meta, rule) {
+	const r = rule.ref && meta.resources[rule.ref];
+	return r && r.path && r.actions.includes("read") ? r : null;
+}
+
 export function RuleInput({ name, rule, value, error, onInput }) {
+	const { org, meta } = useSession();
 	const id = useId("in-" + name);
 	const label = fieldLabel(name, rule);
-	const hint = hintOf(name, rule);
+	const ref = refOf(meta, rule);
+	const hint = ref ? "type to search " + ref.label.toLowerCase() +
+	    ", then choose with the arrow keys and Enter" : hintOf(name, rule);
 	return html`<${Field} id=${id} label=${label} error=${error}
 	    required=${rule.required} hint=${hint}>
-		${(a) => rule.type === "boolean" ? html`<select ...${a} value=${value}
+		${(a) => ref ? html`<${Picker} a=${a} org=${org} r=${ref}
+		    value=${value} onInput=${onInput} />` : rule.type === "boolean" ? html`<select ...${a} value=${value}
 		    onChange=${(e) => onInput(e.target.value)}>
 			<option value="">${rule.nullable ? "(none)" : rule.default !== undefined ?
 			    "(default: " + (rule.default ? "Yes" : "No") + ")" : "(unchanged)"}</option>

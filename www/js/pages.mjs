@@ -8,6 +8,9 @@ import { ErrorBox, Loading } from "./ui.mjs";
 const custom = {
 	order: { list: "orders", form: "orders", record: "orders" },
 	file: { list: "files" },
+	// stock levels, moves and reservations: the module's own routes
+	stock: { list: "inventory", form: "inventory", record: "inventory",
+	    views: { moves: "Moves", reservations: "Reservations" } },
 };
 
 const loaded = new Map();
@@ -71,9 +74,11 @@ export function Page({ route }) {
 		if (p.length === 4)
 			return lazy(c.list || "list", c.list ? "List" : "ListPage",
 			    { type, query: q }, true);
+		if (p.length === 5 && c.views && c.views[p[4]])
+			return lazy(c.list, c.views[p[4]], { type, query: q }, true);
 		if (p.length === 5 && p[4] === "new")
 			return lazy(c.form || "form", c.form ? "Form" : "FormPage",
-			    { type, id: null });
+			    { type, id: null, query: q });
 		if (p.length === 5)
 			return lazy(c.record || "record", c.record ? "Record" :
 			    "RecordPage", { type, id: p[4] });

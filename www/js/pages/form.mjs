@@ -9,7 +9,7 @@ import { ErrorBox, Loading, Title, Submit, fieldErrors, notify } from "../ui.mjs
 import { RuleInput, toText, fromText } from "../inputs.mjs";
 
 // Errors of fields the form has no control for, or that name no field.
-function Unplaced({ errors, names }) {
+export function Unplaced({ errors, names }) {
 	const rest = Object.entries(errors).filter(([p]) =>
 	    !names.some((n) => p === n || p.startsWith(n + "[") || p.startsWith(n + ".")));
 	if (rest.length === 0)

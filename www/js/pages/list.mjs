@@ -7,6 +7,8 @@ import { go, href } from "../router.mjs";
 import { fieldLabel, show } from "../format.mjs";
 import { apiPath, pagePath, singular, can, columns, recordName } from "../resource.mjs";
 import { useLoad, Loading, ErrorBox, Pager, Title, useId } from "../ui.mjs";
+import { refOf } from "../inputs.mjs";
+import { Picker } from "../picker.mjs";
 
 const LIMIT = 50;
 const LIMIT_MAX = 500;		/* the API's own bound */
@@ -39,16 +41,24 @@ export function Search({ value, onSearch }) {
 	</form>`;
 }
 
-// A filter of the list: a choice for enums and yes/no, else typed text.
-function Filter({ name, rule, value, onChange }) {
+// A filter of the list: a choice for enums and yes/no, a picker for
+// another record's id (with a button back to all), else typed text.
+export function Filter({ name, rule, value, onChange }) {
+	const { org, meta } = useSession();
 	const id = useId("filter");
 	const [text, setText] = useState(value || "");
 	useEffect(() => setText(value || ""), [value]);
+	const label = fieldLabel(name, rule);
+	const ref = refOf(meta, rule);
 	const choices = rule.enum ? rule.enum.map((v) => [String(v), String(v)]) :
 	    rule.type === "boolean" ? [["true", "Yes"], ["false", "No"]] : null;
 	return html`<div class="inline">
-		<label for=${id}>${fieldLabel(name, rule)}</label>
-		${choices ? html`<select id=${id} value=${value || ""}
+		<label for=${id}>${label}</label>
+		${ref ? html`<${Picker} a=${{ id }} org=${org} r=${ref}
+		    value=${value || ""} onInput=${(v) => v !== "" && onChange(v)} />
+		    ${value && html`<button type="button" onClick=${() => onChange("")}
+		        aria-label=${"Any " + label.toLowerCase()}>Any</button>`}` :
+		choices ? html`<select id=${id} value=${value || ""}
 		    onChange=${(e) => onChange(e.target.value)}>
 			<option value="">All</option>
 			${choices.map(([v, l]) => html`<option value=${v}>${l}</option>`)}
