@@ -100,7 +100,7 @@ class InventoryTest(ui.UiOrgCase):
         # a reservation: too much is refused at its line, then one that fits
         self.button("Reservations").click()
         self.heading("Reservations")
-        ref = "order:T" + tag
+        ref = "PO-T" + tag
         self.type_into(self.by_label("Reference"), ref)
         line = self.driver.find_element(By.CSS_SELECTOR, "fieldset.line")
         self.pick(line.find_element(By.CSS_SELECTOR, "[role=combobox]"),
@@ -111,7 +111,7 @@ class InventoryTest(ui.UiOrgCase):
         self.assertIn("5 available, 9 asked", self.field_error(qty))
         self.type_into(qty, "2")
         self.button("Reserve").click()
-        self.wait(lambda: "reference=order" in self.driver.current_url)
+        self.wait(lambda: "reference=PO-T" in self.driver.current_url)
         self.find("#res-title")
         self.wait(lambda: any("Crate " + tag in r and "2" in r
                               for r in self.rows()))
@@ -130,7 +130,7 @@ class InventoryTest(ui.UiOrgCase):
             "sku": "SHP-" + tag, "name": "Pallet " + tag, "price_cents": 1})
         self.api_in("admin", "POST", "/stock/moves", {
             "product_id": p["id"], "quantity": 4, "reason": "receipt"})
-        ref = "order:S" + tag
+        ref = "PO-S" + tag
         self.api_in("admin", "POST", "/reservations", {
             "reference": ref, "lines": [{"product_id": p["id"],
                                          "quantity": 3}]})

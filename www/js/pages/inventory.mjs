@@ -365,7 +365,7 @@ export function Reservations({ type, query: q }) {
 		<form role="search" class="inline" onSubmit=${(e) => {
 		    e.preventDefault(); show(ref.trim()); }}>
 			<label for="res-ref">Find by reference</label>
-			<input id="res-ref" value=${ref} placeholder="e.g. order:42"
+			<input id="res-ref" value=${ref} placeholder="e.g. PO-7"
 			    onInput=${(e) => setRef(e.target.value)} />
 			<button type="submit">Open reservation</button>
 		</form>
