@@ -1370,7 +1370,8 @@ sweep(void)
 
 static const struct erp_route routes[] = {
 	{ .method = ERP_GET, .path = "/files",
-	  .permission = "file:read", .handler = file_list },
+	  .permission = "file:read", .handler = file_list,
+	  .query = "{limit?: integer, offset?: integer, q?: string}" },
 	{ .method = ERP_POST, .path = "/files", .flags = ERP_ROUTE_RAW_BODY,
 	  .permission = "file:create", .handler = file_upload },
 	{ .method = ERP_GET, .path = "/files/{id}",

@@ -766,7 +766,8 @@ order_cancel(struct erp_req *r)
 
 static const struct erp_route routes[] = {
 	{ .method = ERP_GET, .path = "/orders",
-	  .permission = "order:read", .handler = order_list },
+	  .permission = "order:read", .handler = order_list,
+	  .query = "{limit?: integer, offset?: integer, status?: string}" },
 	{ .method = ERP_POST, .path = "/orders",
 	  .permission = "order:create", .schema = "order",
 	  .handler = order_create, .computed = computed,
