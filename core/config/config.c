@@ -45,17 +45,20 @@ parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 }
 
 /*
- * Eight workers a core: measured on 2 cores (bench/connections.sh), 2 a
- * core left threads waiting for a worker, and each hand-off (a wake and a
- * context switch) cost more than the work it waited for: 4 workers read
- * 38k products/s at 32 connections, 8 63k, 16 61k, with 16 best at 900.
+ * Four workers a core. Measured on 2 cores (bench/connections.sh,
+ * bench/hostile.sh): at two a core threads waited for a worker and each
+ * hand-off (a wake and a context switch) cost more than the work it
+ * waited for (product reads at 32 connections: 38k/s with 4 workers, 63k
+ * with 8, 61k with 16); at eight a core every worker's copy of a large
+ * policy took the memory past its goal (a 6 MB policy under 500
+ * connections: 162 MiB with 8 workers, 380 MiB with 16).
  */
 static int64_t
 default_workers(void)
 {
 	long	 n = sysconf(_SC_NPROCESSORS_ONLN);
 
-	return n < 1 ? 8 : n > MAX_WORKERS / 8 ? MAX_WORKERS : 8 * n;
+	return n < 1 ? 4 : n > MAX_WORKERS / 4 ? MAX_WORKERS : 4 * n;
 }
 
 static int
