@@ -92,6 +92,12 @@ struct http_route {
 	int		(*rt_compute)(struct http_req *, cJSON *record,
 			    const cJSON *before);
 	/*
+	 * The query parameters the route takes (NULL-terminated), from a
+	 * module route's declared query: the pipeline refuses any other
+	 * with 422. NULL: the handler checks its own.
+	 */
+	const char *const *rt_query_known;
+	/*
 	 * What the API document (api/openapi.c) says of the route; the
 	 * pipeline never reads these. Shapes are in shape.c's notation.
 	 */

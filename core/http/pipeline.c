@@ -566,6 +566,25 @@ http_redact(struct http_req *req, const char *type, cJSON *body)
 }
 
 /*
+ * A parameter the route did not declare is refused, not ignored: a typo
+ * in a filter would otherwise read as "no filter". Returns: true when the
+ * 422 was sent.
+ */
+static bool
+query_refused(struct http_req *req)
+{
+	char	 name[64];
+
+	if (!http_query_unknown(req, req->rq_route->rt_query_known, name,
+	    sizeof(name)))
+		return false;
+	http_reply_field_error(req, 422, "validation_failed",
+	    "the query parameters break the rules", name, "unknown",
+	    "not a parameter of this route");
+	return true;
+}
+
+/*
  * The body's schema, with the organization's policy (or the base's on a
  * route outside any organization). A write without a body is checked as
  * {} so a missing required field is a 422, never a handler's NULL.
@@ -743,6 +762,8 @@ run(struct http_req *req)
 		req->rq_close = false;	/* the body was read whole */
 	if (route->rt_permission != NULL && req->rq_authed &&
 	    authorize(req) == -1)
+		return;
+	if (route->rt_query_known != NULL && query_refused(req))
 		return;
 	if (validate(req) == -1)
 		return;

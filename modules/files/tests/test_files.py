@@ -561,6 +561,9 @@ class UploadTest(FilesFixture, ServerTestCase):
             with self.subTest(q=bad[:10]):
                 r = self.req("GET", self.files_path(org, "?q=" + bad))
                 self.assertFields(r, {"q": None})
+        # an undeclared parameter is refused, not read as no search
+        self.assertFields(self.req("GET", self.files_path(
+            org, "?name=invoice")), {"name": None})
         self.assertEqual(found("\u00e9" * 200)["total"], 0)
 
     def test_unknown_file_is_404(self):

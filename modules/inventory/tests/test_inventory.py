@@ -135,6 +135,11 @@ class InventoryTest(OrgFixture, ServerTestCase):
         self.assertEqual([m["reason"] for m in r.json["items"]], ["scrap"])
         r = self.call("viewer", "GET", "/stock/moves?reference=PO-LIST")
         self.assertEqual([m["product_id"] for m in r.json["items"]], [p2])
+        # an undeclared filter is refused, not read as no filter
+        for path in ("/stock/moves?product=%d" % p2, "/stock?reason=scrap"):
+            with self.subTest(path=path):
+                self.assertFields(self.call("viewer", "GET", path),
+                                  {path.split("?")[1].split("=")[0]: None})
         r = self.call("viewer", "GET", "/stock/moves?product_id=%d"
                       "&limit=1&offset=1" % p2)
         self.assertEqual((r.json["total"], len(r.json["items"]),

@@ -250,7 +250,10 @@ class OrdersTest(OrdersCase, ServerTestCase):
         self.assertEqual(r.json["total"], 2)
         for q, field in (("status=bogus", "status"), ("status=", "status"),
                          ("status=DRAFT", "status"), ("limit=501", "limit"),
-                         ("limit=0", "limit"), ("offset=-2", "offset")):
+                         ("limit=0", "limit"), ("offset=-2", "offset"),
+                         # undeclared: refused, not read as no filter
+                         ("state=draft", "state"),
+                         ("limit=1&staus=draft", "staus")):
             with self.subTest(q=q):
                 self.assertFields(self.call("admin", "GET", "/orders?" + q,
                                             org=org), {field: None})
