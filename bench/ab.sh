@@ -23,37 +23,14 @@ bench_tmpdir
 # start NAME BUILD: serves NAME from BUILD; sets NAME_PORT, NAME_TOKEN,
 # NAME_ORG
 start() {
-	port=$(free_port)
-	mkdir "$TMP/$1"
-	ERP_LISTEN="127.0.0.1:$port" ERP_DATA_DIR="$TMP/$1" \
-	    ERP_MODULES_DIR="$2/modules" ERP_LOGIN_RATE=1000/minute \
-	    "$2/erpd" serve >/dev/null 2>&1 &
-	echo $! >"$TMP/$1.pid"
-	wait_up "http://127.0.0.1:$port/healthz" "$1"
+	port=$(bench_serve "$1" "$2")
 	set -- "$1" $(bench_setup "$port" "$TMP/$1")
 	eval "${1}_PORT=$port ${1}_TOKEN=$2 ${1}_ORG=$3"
 }
 start before "$1"
 start after "$2"
 
-cat >"$TMP/create.lua" <<'LUA'
--- a new SKU per request: each wrk thread numbers its own
-local threads = 0
-function setup(thread)
-	threads = threads + 1
-	thread:set("tid", threads)
-end
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
-local n = 0
-request = function()
-	n = n + 1
-	return wrk.format(nil, nil, nil, '{"sku":"AB' .. tid .. '-' ..
-	    os.getenv("RUN") .. '-' .. n .. '","name":"bench",' ..
-	    '"price_cents":100}')
-end
-LUA
+bench_create_lua "$TMP/create.lua"
 cat >"$TMP/update.lua" <<'LUA'
 -- a new price per request, on the one product
 wrk.method = "PATCH"

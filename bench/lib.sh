@@ -90,6 +90,43 @@ call("POST", "/api/v1/orgs/%d/products" % org["id"],
 print(tok, org["id"])'
 }
 
+# bench_serve NAME BUILD [THREADS]: starts BUILD's erpd with its modules
+# and the data dir $TMP/NAME, ERP_THREADS=THREADS, waits until
+# it answers; prints its port. THREADS defaults to 1024, erpd's own.
+bench_serve() {
+	port=$(free_port)
+	mkdir "$TMP/$1"
+	ERP_LISTEN="127.0.0.1:$port" ERP_THREADS=${3:-1024} \
+	    ERP_DATA_DIR="$TMP/$1" ERP_MODULES_DIR="$2/modules" \
+	    ERP_LOGIN_RATE=1000/minute "$2/erpd" serve >/dev/null 2>&1 &
+	echo $! >"$TMP/$1.pid"
+	wait_up "http://127.0.0.1:$port/healthz" "$1" >&2
+	echo "$port"
+}
+
+# bench_create_lua FILE: a wrk script that creates a product with a new
+# SKU per request (each wrk thread numbers its own; $RUN tells runs
+# apart) with the bearer token $TOKEN.
+bench_create_lua() {
+	cat >"$1" <<'LUA'
+local threads = 0
+function setup(thread)
+	threads = threads + 1
+	thread:set("tid", threads)
+end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+local n = 0
+request = function()
+	n = n + 1
+	return wrk.format(nil, nil, nil, '{"sku":"B' .. tid .. '-' ..
+	    os.getenv("RUN") .. '-' .. n .. '","name":"bench",' ..
+	    '"price_cents":100}')
+end
+LUA
+}
+
 # bench_prepare: what the one-server benchmarks do first: wrk, as many
 # open files as allowed, a Release build in BUILD ($ROOT/build-bench),
 # ERPD_BUILD (the caller's, else BUILD) and TMP.

@@ -25,43 +25,14 @@ done
 
 bench_tmpdir
 
-# start NAME BUILD: serves on a free port; prints the port.
-start() {
-	port=$(free_port)
-	mkdir "$TMP/$1"
-	ERP_LISTEN="127.0.0.1:$port" ERP_THREADS=128 ERP_DATA_DIR="$TMP/$1" \
-	    ERP_MODULES_DIR="$2/modules" ERP_LOGIN_RATE=1000/minute \
-	    "$2/erpd" serve >/dev/null 2>&1 &
-	echo $! >"$TMP/$1.pid"
-	wait_up "http://127.0.0.1:$port/healthz" "$1" >&2
-	echo "$port"
-}
-
-ON_PORT=$(start on "$ROOT/build-bench-audit-ON")
-OFF_PORT=$(start off "$ROOT/build-bench-audit-OFF")
+ON_PORT=$(bench_serve on "$ROOT/build-bench-audit-ON" 128)
+OFF_PORT=$(bench_serve off "$ROOT/build-bench-audit-OFF" 128)
 set -- $(bench_setup "$ON_PORT" "$TMP/on")
 ON_TOKEN=$1 ORG=$2
 set -- $(bench_setup "$OFF_PORT" "$TMP/off")
 OFF_TOKEN=$1
 
-cat >"$TMP/create.lua" <<'LUA'
--- a new SKU per request: each wrk thread numbers its own
-local threads = 0
-function setup(thread)
-	threads = threads + 1
-	thread:set("tid", threads)
-end
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
-local n = 0
-request = function()
-	n = n + 1
-	return wrk.format(nil, nil, nil, '{"sku":"B' .. tid .. '-' ..
-	    os.getenv("RUN") .. '-' .. n .. '","name":"bench",' ..
-	    '"price_cents":100}')
-end
-LUA
+bench_create_lua "$TMP/create.lua"
 
 # run NAME CONNS URL [wrk args]: one measured run into NAME.out
 run() {
