@@ -29,17 +29,19 @@
 _Static_assert(ERP_GET == HTTP_GET && ERP_POST == HTTP_POST &&
     ERP_PUT == HTTP_PUT && ERP_PATCH == HTTP_PATCH &&
     ERP_DELETE == HTTP_DELETE, "module methods are the router's");
-_Static_assert(ERP_ABI_MAJOR == 2 && ERP_ABI_MINOR == 2,
+_Static_assert(ERP_ABI_MAJOR == 2 && ERP_ABI_MINOR == 3,
     "a new ABI version pins its host table size below");
 /*
  * 2.0: 39 members; 2.1 added none (it added tx_subscriptions), nor did
- * 2.2 (it added a route's query)
+ * 2.2 (it added a route's query) or 2.3 (it added rows)
  */
 _Static_assert(sizeof(struct erp_host) == 2 * sizeof(uint32_t) +
-    39 * sizeof(void (*)(void)), "struct erp_host of ABI 2.2: 39 members");
+    39 * sizeof(void (*)(void)), "struct erp_host of ABI 2.3: 39 members");
 _Static_assert(offsetof(struct erp_module, tx_subscriptions) ==
-    offsetof(struct erp_module, init) + sizeof(void (*)(void)),
-    "ABI 2.1's descriptor member follows 2.0's last one");
+    offsetof(struct erp_module, init) + sizeof(void (*)(void)) &&
+    offsetof(struct erp_module, rows) ==
+    offsetof(struct erp_module, tx_subscriptions) + sizeof(void *),
+    "each minor version's descriptor members follow the last ones");
 _Static_assert(offsetof(struct erp_host, size) == 0 &&
     offsetof(struct erp_module, abi_major) == 0 &&
     offsetof(struct erp_module, abi_minor) == 4 &&

@@ -15,8 +15,10 @@
 
 #include "api/api.h"
 #include "db/db.h"
+#include "field.h"
 #include "host_int.h"
 #include "policy/policy.h"
+#include "rows.h"
 
 #define RESOURCES_MAX	16	/* per module */
 #define FIELDS_MAX	48	/* per resource */
@@ -38,6 +40,8 @@ struct res {
 	char				*rs_move;	/* the state, if it still is */
 	char				*rs_query;	/* list_query's */
 	char				*rs_refs[FIELDS_MAX];	/* ref checks */
+	struct rowset			*rs_rows[ROWS_PER_RESOURCE];
+	size_t				 rs_nrows;
 	const char			*rs_reserved[FIELDS_MAX + 5];
 };
 
@@ -48,8 +52,6 @@ struct res_route {
 	const struct erp_transition	*rr_move;	/* or NULL */
 };
 
-static struct res	*all[MODULES_MAX * RESOURCES_MAX];
-static size_t		 nall;
 /* ETags are keyed: a tag reveals nothing of fields redacted from a caller */
 static unsigned char	 etag_key[32];
 #define ETAG_LEN	(2 * ETAG_BYTES + 2)
@@ -71,76 +73,7 @@ ident_valid(const char *s, size_t max)
 	return module_name_valid(s, max, false);
 }
 
-static bool
-in_list(const char *const *list, const char *s)
-{
-	for (; list != NULL && *list != NULL; list++)
-		if (strcmp(*list, s) == 0)
-			return true;
-	return false;
-}
-
-static const struct erp_field *
-field_named(const struct erp_resource *d, const char *name)
-{
-	const struct erp_field	*f;
-
-	for (f = d->fields; f->name != NULL; f++)
-		if (strcmp(f->name, name) == 0)
-			return f;
-	return NULL;
-}
-
 /* Declarations ---------------------------------------------------------- */
-
-static int
-check_field(const char *file, const struct erp_resource *d,
-    const struct erp_field *f, struct erp_err *err)
-{
-	static const char *const reserved[] = { "id", "org_id", "created_at",
-	    "updated_at", NULL };
-	cJSON	*def;
-
-	if (!ident_valid(f->name, 32) || in_list(reserved, f->name)) {
-		err_set(err, "%s: resource %s: a field name must be 1 to 32 of "
-		    "a-z 0-9 _ and not id, org_id or a timestamp", file,
-		    d->type);
-		return -1;
-	}
-	if (f->type != ERP_FIELD_STRING && f->type != ERP_FIELD_INTEGER &&
-	    f->type != ERP_FIELD_BOOLEAN) {
-		err_set(err, "%s: resource %s: field %s has no known type",
-		    file, d->type, f->name);
-		return -1;
-	}
-	if (((f->flags & ERP_FIELD_MIN) && (f->flags & ERP_FIELD_MAX) &&
-	    f->min > f->max) || (f->type == ERP_FIELD_STRING &&
-	    (f->flags & ERP_FIELD_MIN) && f->min < 0) ||
-	    ((f->pattern != NULL || f->enums != NULL) && f->type !=
-	    ERP_FIELD_STRING) || (f->ref != NULL && f->type !=
-	    ERP_FIELD_INTEGER) || ((f->flags & ERP_FIELD_SEARCH) &&
-	    f->type != ERP_FIELD_STRING)) {
-		err_set(err, "%s: resource %s: field %s has bounds, a pattern, "
-		    "an enum, a reference or a search its type cannot have",
-		    file, d->type, f->name);
-		return -1;
-	}
-	if (f->def != NULL) {
-		def = cJSON_Parse(f->def);
-		if (def == NULL || (f->type == ERP_FIELD_STRING &&
-		    !cJSON_IsString(def)) || (f->type == ERP_FIELD_INTEGER &&
-		    !cJSON_IsNumber(def)) || (f->type == ERP_FIELD_BOOLEAN &&
-		    !cJSON_IsBool(def))) {
-			cJSON_Delete(def);
-			err_set(err, "%s: resource %s: field %s: default %s is "
-			    "not JSON of the field's type", file, d->type,
-			    f->name, f->def);
-			return -1;
-		}
-		cJSON_Delete(def);
-	}
-	return 0;
-}
 
 int
 resource_check(const char *file, const struct erp_module *m,
@@ -150,7 +83,7 @@ resource_check(const char *file, const struct erp_module *m,
 	const struct erp_transition	*t;
 	const struct erp_field		*f, *state;
 	size_t				 n, nf;
-	char				 perm[80];
+	char				 perm[80], owner[48];
 
 	for (d = m->resources, n = 0; d != NULL && d->type != NULL; d++, n++) {
 		if (n == RESOURCES_MAX) {
@@ -167,15 +100,16 @@ resource_check(const char *file, const struct erp_module *m,
 			    "table or fields)", file, d->type ? d->type : "?");
 			return -1;
 		}
+		snprintf(owner, sizeof(owner), "resource %s", d->type);
 		for (f = d->fields, nf = 0; f->name != NULL; f++, nf++) {
 			if (nf == FIELDS_MAX) {
 				err_set(err, "%s: resource %s: more than %d "
 				    "fields", file, d->type, FIELDS_MAX);
 				return -1;
 			}
-			if (check_field(file, d, f, err) == -1)
+			if (field_check(file, owner, f, 0, err) == -1)
 				return -1;
-			if (field_named(d, f->name) != f) {
+			if (field_named(d->fields, f->name) != f) {
 				err_set(err, "%s: resource %s: field %s twice",
 				    file, d->type, f->name);
 				return -1;
@@ -186,7 +120,7 @@ resource_check(const char *file, const struct erp_module *m,
 			    d->type);
 			return -1;
 		}
-		state = d->state ? field_named(d, d->state) : NULL;
+		state = d->state ? field_named(d->fields, d->state) : NULL;
 		if ((d->state != NULL && (state == NULL || state->enums ==
 		    NULL || (state->flags & ERP_FIELD_COMPUTED) == 0)) ||
 		    (d->transitions != NULL && state == NULL)) {
@@ -197,8 +131,8 @@ resource_check(const char *file, const struct erp_module *m,
 		}
 		for (t = d->transitions; t != NULL && t->name != NULL; t++)
 			if (!ident_valid(t->name, 32) || t->to == NULL ||
-			    !in_list(state->enums, t->to) || t->from == NULL ||
-			    t->permission == NULL ||
+			    !field_in_list(state->enums, t->to) ||
+			    t->from == NULL || t->permission == NULL ||
 			    strchr(t->permission, '*') != NULL ||
 			    !policy_perm_valid(t->permission)) {
 				err_set(err, "%s: resource %s: transition %s is "
@@ -207,17 +141,10 @@ resource_check(const char *file, const struct erp_module *m,
 				return -1;
 			}
 	}
-	return 0;
+	return rows_check(file, m, err);
 }
 
 /* The base schema, as a policy fragment --------------------------------- */
-
-/* A Lua long string that no text can close early. */
-static void
-lua_text(struct buf *b, const char *s)
-{
-	buf_printf(b, "[==[%s]==]", s);
-}
 
 int
 resource_fragment(const struct erp_module *m, struct erp_err *err)
@@ -227,12 +154,11 @@ resource_fragment(const struct erp_module *m, struct erp_err *err)
 	const struct erp_resource	*d;
 	const struct erp_transition	*t;
 	const struct erp_field		*f;
-	const char *const		*e;
+	const struct erp_rows		*w;
 	struct buf			 b = { 0 };
 	char				 action[80];
 	size_t				 i;
 	int				 rc = 0;
-	bool				 str;
 
 	for (d = m->resources; d != NULL && d->type != NULL; d++) {
 		/* role patterns may name these (policy check too) */
@@ -247,38 +173,16 @@ resource_fragment(const struct erp_module *m, struct erp_err *err)
 		for (f = d->fields; f->name != NULL; f++) {
 			if (f->flags & ERP_FIELD_COMPUTED)
 				continue;	/* never in a body */
-			str = f->type == ERP_FIELD_STRING;
-			buf_printf(&b, "  %s = { type = '%s'", f->name, str ?
-			    "string" : f->type == ERP_FIELD_INTEGER ?
-			    "integer" : "boolean");
-			if (f->flags & ERP_FIELD_REQUIRED)
-				buf_puts(&b, ", required = true");
-			if (f->flags & ERP_FIELD_NULLABLE)
-				buf_puts(&b, ", nullable = true");
-			if (f->flags & ERP_FIELD_MIN)
-				buf_printf(&b, ", %s = %lld", str ? "min_len" :
-				    "min", (long long)f->min);
-			if (f->flags & ERP_FIELD_MAX)
-				buf_printf(&b, ", %s = %lld", str ? "max_len" :
-				    "max", (long long)f->max);
-			if (f->pattern != NULL) {
-				buf_puts(&b, ", pattern = ");
-				lua_text(&b, f->pattern);
-			}
-			if (f->enums != NULL) {
-				buf_puts(&b, ", enum = {");
-				for (e = f->enums; *e != NULL; e++) {
-					lua_text(&b, *e);
-					buf_puts(&b, ",");
-				}
-				buf_puts(&b, "}");
-			}
-			if (f->label != NULL) {
-				buf_puts(&b, ", label = ");
-				lua_text(&b, f->label);
-			}
-			buf_puts(&b, " },\n");
+			buf_printf(&b, "  %s = ", f->name);
+			field_rule(&b, f);
+			buf_puts(&b, ",\n");
 		}
+		for (w = module_rows(m); w != NULL && w->resource != NULL; w++)
+			if (strcmp(w->resource, d->type) == 0) {
+				buf_printf(&b, "  %s = ", w->name);
+				rows_rule(&b, w);
+				buf_puts(&b, ",\n");
+			}
 		buf_puts(&b, "}\n");
 	}
 	if (b.b_len > 0)
@@ -398,6 +302,7 @@ resource_table_check(const char *file, const struct erp_module *m,
 {
 	const struct erp_resource	*d;
 	const struct erp_field		*f;
+	const struct erp_rows		*w;
 	struct buf			 b = { 0 };
 	struct erp_err			 why;
 	int				 rc = 0;
@@ -414,6 +319,9 @@ resource_table_check(const char *file, const struct erp_module *m,
 			    why.e_msg);
 	}
 	buf_free(&b);
+	for (w = module_rows(m); rc == 0 && w != NULL && w->resource != NULL;
+	    w++)
+		rc = rows_table_check(file, w, err);
 	return rc;
 }
 
@@ -429,17 +337,8 @@ row_json(const struct res *rs, struct db_stmt *st)
 	int			 col = 1;
 
 	erp_json_int(o, "id", db_col_int(st, 0));
-	for (f = rs->rs_decl->fields; f->name != NULL; f++, col++) {
-		if (db_col_is_null(st, col))
-			cJSON_AddNullToObject(o, f->name);
-		else if (f->type == ERP_FIELD_STRING)
-			cJSON_AddStringToObject(o, f->name,
-			    (t = db_col_text(st, col)) ? t : "");
-		else if (f->type == ERP_FIELD_INTEGER)
-			erp_json_int(o, f->name, db_col_int(st, col));
-		else
-			cJSON_AddBoolToObject(o, f->name, db_col_int(st, col));
-	}
+	for (f = rs->rs_decl->fields; f->name != NULL; f++, col++)
+		field_add_column(o, f, st, col);
 	cJSON_AddStringToObject(o, "created_at", (t = db_col_text(st, col)) ?
 	    t : "");
 	cJSON_AddStringToObject(o, "updated_at", (t = db_col_text(st,
@@ -447,57 +346,56 @@ row_json(const struct res *rs, struct db_stmt *st)
 	return o;
 }
 
-/*
- * The strong ETag of the row at the cursor into etag: a keyed hash of its
- * columns (no JSON printed), each with its length so none runs into the
- * next.
- */
-static void
-etag_of_row(const struct res *rs, struct db_stmt *st)
+/* Adds the rows rec (of id) owns, hashing them into h unless NULL. */
+static int
+owned_read(const struct res *rs, int64_t id, cJSON *rec,
+    crypto_generichash_state *h)
 {
-	crypto_generichash_state	 h;
-	unsigned char			 out[ETAG_BYTES];
-	const char			*t;
-	uint32_t			 len;
-	size_t				 col;
+	size_t	 i;
 
-	crypto_generichash_init(&h, etag_key, sizeof(etag_key), sizeof(out));
-	for (col = 0; col < rs->rs_nfields + 3; col++) {
-		t = db_col_text(st, (int)col);
-		len = t != NULL ? (uint32_t)strlen(t) + 1 : 0;
-		crypto_generichash_update(&h, (const unsigned char *)&len,
-		    sizeof(len));
-		if (t != NULL)
-			crypto_generichash_update(&h,
-			    (const unsigned char *)t, len - 1);
-	}
-	crypto_generichash_final(&h, out, sizeof(out));
-	etag[0] = '"';
-	sodium_bin2hex(etag + 1, 2 * ETAG_BYTES + 1, out, sizeof(out));
-	etag[ETAG_LEN - 1] = '"';
-	etag[ETAG_LEN] = '\0';
+	for (i = 0; i < rs->rs_nrows; i++)
+		if (rows_read(rs->rs_rows[i], id, rec, h) == -1)
+			return -1;
+	return 0;
 }
 
 /*
- * The record id of this organization, its ETag into etag. Returns: 1
+ * The record id of this organization with the rows it owns, its ETag (a
+ * keyed hash of their columns, no JSON printed) into etag. Returns: 1
  * with *out (caller frees), 0 when there is none, -1 on error.
  */
 static int
 record_read(const struct res *rs, int64_t org, int64_t id, cJSON **out)
 {
-	struct db_stmt	*st;
-	int		 rc;
+	crypto_generichash_state	 h;
+	unsigned char			 tag[ETAG_BYTES];
+	struct db_stmt			*st;
+	int				 rc;
 
 	if ((st = db_prepare(rs->rs_get)) == NULL)
 		return -1;
 	db_bind_int(st, 1, id);
 	db_bind_int(st, 2, org);
 	if ((rc = db_step(st)) == DB_ROW) {
-		etag_of_row(rs, st);
+		crypto_generichash_init(&h, etag_key, sizeof(etag_key),
+		    sizeof(tag));
+		field_hash_columns(&h, st, (int)rs->rs_nfields + 3);
 		*out = row_json(rs, st);
 	}
 	db_reset(st);
-	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? 0 : -1;
+	if (owned_read(rs, id, *out, &h) == -1) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return -1;
+	}
+	crypto_generichash_final(&h, tag, sizeof(tag));
+	etag[0] = '"';
+	sodium_bin2hex(etag + 1, 2 * ETAG_BYTES + 1, tag, sizeof(tag));
+	etag[ETAG_LEN - 1] = '"';
+	etag[ETAG_LEN] = '\0';
+	return 1;
 }
 
 /*
@@ -562,69 +460,13 @@ res_load(struct erp_req *r, cJSON **attrs)
 	return record_read(res_of(r), http_org(REQ(r)), id, attrs);
 }
 
-/*
- * A value the table may store for f: its base type and bounds whatever
- * an organization's schema let through. Returns: NULL, or why not.
- */
+/* The table of a referenced type: a loaded module's resource, or its name. */
 static const char *
-value_check(const struct erp_field *f, const cJSON *v)
+table_of(const char *type)
 {
-	int64_t	 n;
+	const struct erp_resource	*d = module_resource(type);
 
-	if (v == NULL || cJSON_IsNull(v))
-		return (f->flags & ERP_FIELD_REQUIRED) && !(f->flags &
-		    ERP_FIELD_NULLABLE) ? "is required" : NULL;
-	switch (f->type) {
-	case ERP_FIELD_STRING:
-		if (!cJSON_IsString(v))
-			return "must be a string";
-		n = (int64_t)utf8_count(v->valuestring,
-		    strlen(v->valuestring));
-		if (((f->flags & ERP_FIELD_MIN) && n < f->min) ||
-		    ((f->flags & ERP_FIELD_MAX) && n > f->max))
-			return "has a length outside its bounds";
-		if (f->enums != NULL && !in_list(f->enums, v->valuestring))
-			return "is not one of the allowed values";
-		return NULL;
-	case ERP_FIELD_INTEGER:
-		if (erp_json_get_int(v, &n) == -1)
-			return "must be an integer within ±(2^53 − 1)";
-		if (((f->flags & ERP_FIELD_MIN) && n < f->min) ||
-		    ((f->flags & ERP_FIELD_MAX) && n > f->max))
-			return "is outside its bounds";
-		return NULL;
-	default:
-		return cJSON_IsBool(v) ? NULL : "must be a boolean";
-	}
-}
-
-/* Binds a checked value of f (NULL or null: SQL NULL). */
-static void
-bind_value(struct db_stmt *st, int i, const struct erp_field *f,
-    const cJSON *v)
-{
-	int64_t	 n = 0;
-
-	if (v == NULL || cJSON_IsNull(v))
-		db_bind_null(st, i);
-	else if (f->type == ERP_FIELD_STRING)
-		db_bind_text(st, i, v->valuestring);
-	else if (f->type == ERP_FIELD_INTEGER) {
-		erp_json_get_int(v, &n);
-		db_bind_int(st, i, n);
-	} else
-		db_bind_int(st, i, cJSON_IsTrue(v));
-}
-
-static const struct res *
-res_typed(const char *type)
-{
-	size_t	 i;
-
-	for (i = 0; i < nall; i++)
-		if (strcmp(all[i]->rs_decl->type, type) == 0)
-			return all[i];
-	return NULL;
+	return d != NULL ? d->table : type;
 }
 
 /*
@@ -643,7 +485,7 @@ values_check(struct erp_req *r, const struct res *rs, const cJSON *rec,
 
 	for (f = rs->rs_decl->fields; f->name != NULL; f++, i++) {
 		v = cJSON_GetObjectItemCaseSensitive(rec, f->name);
-		if ((why = value_check(f, v)) != NULL)
+		if ((why = field_value_check(f, v)) != NULL)
 			return module_host.fail(r, ERP_E_VALIDATION, f->name, why);
 		if (rs->rs_refs[i] == NULL || v == NULL || cJSON_IsNull(v) ||
 		    (before != NULL && cJSON_Compare(v,
@@ -654,7 +496,7 @@ values_check(struct erp_req *r, const struct res *rs, const cJSON *rec,
 		if (st == NULL)
 			return module_host.fail(r, ERP_E_INTERNAL, NULL,
 			    "resource: reference");
-		bind_value(st, 1, f, v);
+		field_bind(st, 1, f, v);
 		db_bind_int(st, 2, http_org(REQ(r)));
 		rc = db_step(st);
 		db_reset(st);
@@ -667,40 +509,11 @@ values_check(struct erp_req *r, const struct res *rs, const cJSON *rec,
 			return module_host.fail(r, ERP_E_VALIDATION, f->name, msg);
 		}
 	}
+	for (i = 0; i < (int)rs->rs_nrows; i++)
+		if ((rc = rows_check_values(r, rs->rs_rows[i],
+		    http_org(REQ(r)), rec, before)) != 0)
+			return rc;
 	return 0;
-}
-
-/* Whether two values of a field are equal (rows hold exact integers). */
-static bool
-same(const struct erp_field *f, const cJSON *a, const cJSON *b)
-{
-	int64_t	 x, y;
-
-	if (f->type == ERP_FIELD_INTEGER && erp_json_get_int(a, &x) == 0 &&
-	    erp_json_get_int(b, &y) == 0)
-		return x == y;
-	if ((a == NULL || cJSON_IsNull(a)) && (b == NULL || cJSON_IsNull(b)))
-		return true;
-	return a != NULL && b != NULL && cJSON_Compare(a, b, 1);
-}
-
-/* A value for the audit log (exact integers stay exact). */
-static cJSON *
-audit_value(const struct erp_field *f, const cJSON *v)
-{
-	int64_t	 n;
-	cJSON	*o, *out;
-
-	if (v == NULL)
-		return cJSON_CreateNull();
-	if (f->type == ERP_FIELD_INTEGER && erp_json_get_int(v, &n) == 0) {
-		o = cJSON_CreateObject();
-		erp_json_int(o, "v", n);
-		out = cJSON_DetachItemFromObject(o, "v");
-		cJSON_Delete(o);
-		return out;
-	}
-	return cJSON_Duplicate(v, 1);
 }
 
 /* The hooks -------------------------------------------------------------- */
@@ -786,6 +599,8 @@ res_create(struct erp_req *r)
 	const cJSON		*v;
 	struct db_stmt		*st;
 	char			 now[21];
+	int64_t			 id;
+	size_t			 k;
 	int			 i = 2, rc;
 
 	if ((rc = values_check(r, rs, rec, NULL)) != 0 ||
@@ -798,21 +613,27 @@ res_create(struct erp_req *r)
 	details = cJSON_CreateObject();
 	for (f = rs->rs_decl->fields; f->name != NULL; f++) {
 		v = cJSON_GetObjectItemCaseSensitive(rec, f->name);
-		bind_value(st, i++, f, v);
+		field_bind(st, i++, f, v);
 		if (v != NULL && !cJSON_IsNull(v))
 			cJSON_AddItemToObject(details, f->name,
-			    audit_value(f, v));
+			    field_audit_value(f, v));
 	}
 	db_bind_text(st, i++, now);
 	db_bind_text(st, i, now);
 	rc = db_step(st);
 	db_reset(st);
+	id = db_last_id();
+	for (k = 0; rc == DB_DONE && k < rs->rs_nrows; k++) {
+		rc = rows_write(rs->rs_rows[k], id, rec);
+		cJSON_AddItemToObject(details, rowset_decl(rs->rs_rows[k])->name,
+		    rows_audit(rs->rs_rows[k], rec));
+	}
 	if (rc != DB_DONE) {
 		cJSON_Delete(details);
 		return rc == DB_CONSTRAINT ? res_conflict(r, rs) :
 		    module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: insert");
 	}
-	return res_audit_answer(r, "create", db_last_id(), details, 201);
+	return res_audit_answer(r, "create", id, details, 201);
 }
 
 static int
@@ -822,9 +643,11 @@ res_update(struct erp_req *r)
 	const struct erp_field	*f;
 	const cJSON		*before = http_attrs(REQ(r)), *v, *was;
 	cJSON			*rec = http_wouldbe(REQ(r)), *details, *c;
+	const struct rowset	*rw;
 	struct db_stmt		*st;
 	char			 now[21];
 	int64_t			 id = api_param_id(REQ(r), "id");
+	size_t			 k;
 	int			 i = 1, rc;
 
 	if ((rc = if_match(r)) != 0 ||
@@ -837,19 +660,30 @@ res_update(struct erp_req *r)
 	details = cJSON_CreateObject();
 	for (f = rs->rs_decl->fields; f->name != NULL; f++) {
 		v = cJSON_GetObjectItemCaseSensitive(rec, f->name);
-		bind_value(st, i++, f, v);
+		field_bind(st, i++, f, v);
 		was = cJSON_GetObjectItemCaseSensitive(before, f->name);
-		if (same(f, v, was))
+		if (field_same(f, v, was))
 			continue;
 		c = cJSON_AddObjectToObject(details, f->name);
-		cJSON_AddItemToObject(c, "old", audit_value(f, was));
-		cJSON_AddItemToObject(c, "new", audit_value(f, v));
+		cJSON_AddItemToObject(c, "old", field_audit_value(f, was));
+		cJSON_AddItemToObject(c, "new", field_audit_value(f, v));
 	}
 	db_bind_text(st, i++, now);
 	db_bind_int(st, i++, id);
 	db_bind_int(st, i, http_org(REQ(r)));
 	rc = db_step(st);
 	db_reset(st);
+	/* owned rows that changed are replaced, all of them */
+	for (k = 0; rc == DB_DONE && k < rs->rs_nrows; k++) {
+		rw = rs->rs_rows[k];
+		if (!rows_changed(rw, rec, before))
+			continue;
+		if ((rc = rows_remove(rw, id)) == DB_DONE)
+			rc = rows_write(rw, id, rec);
+		c = cJSON_AddObjectToObject(details, rowset_decl(rw)->name);
+		cJSON_AddItemToObject(c, "old", rows_audit(rw, before));
+		cJSON_AddItemToObject(c, "new", rows_audit(rw, rec));
+	}
 	if (rc != DB_DONE) {
 		cJSON_Delete(details);
 		return rc == DB_CONSTRAINT ? res_conflict(r, rs) :
@@ -865,17 +699,24 @@ res_delete(struct erp_req *r)
 	struct db_stmt		*st;
 	cJSON			*details;
 	int64_t			 id = api_param_id(REQ(r), "id");
+	size_t			 k;
 	int			 rc;
 
 	if ((rc = if_match(r)) != 0 ||
 	    (rc = res_checked(r, NULL, http_attrs(REQ(r)))) != 0)
 		return rc;
-	if ((st = db_prepare(rs->rs_delete)) == NULL)
-		return module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: delete");
-	db_bind_int(st, 1, id);
-	db_bind_int(st, 2, http_org(REQ(r)));
-	rc = db_step(st);
-	db_reset(st);
+	/* the rows it owns go first (a refusal below rolls them back) */
+	for (k = 0, rc = DB_DONE; rc == DB_DONE && k < rs->rs_nrows; k++)
+		rc = rows_remove(rs->rs_rows[k], id);
+	if (rc == DB_DONE) {
+		if ((st = db_prepare(rs->rs_delete)) == NULL)
+			return module_host.fail(r, ERP_E_INTERNAL, NULL,
+			    "resource: delete");
+		db_bind_int(st, 1, id);
+		db_bind_int(st, 2, http_org(REQ(r)));
+		rc = db_step(st);
+		db_reset(st);
+	}
 	if (rc != DB_DONE)
 		return rc == DB_CONSTRAINT ? res_conflict(r, rs) :
 		    module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: delete");
@@ -891,6 +732,7 @@ res_move(struct erp_req *r)
 	const struct res_route		*rr = http_route_arg(REQ(r));
 	const struct erp_transition	*t = rr->rr_move;
 	const struct erp_resource	*d = rr->rr_res->rs_decl;
+	const struct erp_field		*f;
 	const cJSON			*before = http_attrs(REQ(r));
 	struct db_stmt			*st;
 	cJSON				*rec, *details, *c;
@@ -903,9 +745,10 @@ res_move(struct erp_req *r)
 		return rc;
 	from = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(before,
 	    d->state));
-	if (from == NULL || !in_list(t->from, from)) {
-		snprintf(msg, sizeof(msg), "cannot %s a %s that is %s",
-		    t->name, d->type, from ? from : "null");
+	if (from == NULL || !field_in_list(t->from, from)) {
+		snprintf(msg, sizeof(msg), "cannot %s %s %s that is %s",
+		    t->name, strchr("aeiou", d->type[0]) ? "an" : "a",
+		    d->type, from ? from : "null");
 		return module_host.fail(r, ERP_E_CONFLICT, d->state, msg);
 	}
 	rec = cJSON_Duplicate(before, 1);
@@ -931,6 +774,11 @@ res_move(struct erp_req *r)
 	c = cJSON_AddObjectToObject(details, d->state);
 	cJSON_AddStringToObject(c, "old", from);
 	cJSON_AddStringToObject(c, "new", t->to);
+	for (f = d->fields; f->name != NULL; f++)
+		if (f->flags & ERP_FIELD_AUDIT)
+			cJSON_AddItemToObject(details, f->name,
+			    field_audit_value(f, cJSON_GetObjectItemCaseSensitive(
+			    before, f->name)));
 	/* the subscribers hear "<type>.<to>" with the record, once committed */
 	snprintf(msg, sizeof(msg), "%s.%s", d->type, t->to);
 	if (record_read(rr->rr_res, http_org(REQ(r)), id, &rec) != 1 ||
@@ -1050,7 +898,7 @@ read_ask(struct erp_req *r, const struct erp_resource *d, struct ask *a)
 		    (f->type == ERP_FIELD_INTEGER && (n == 0 || n > 16 ||
 		    strspn(a->val[i] + (a->val[i][0] == '-'), "0123456789") !=
 		    (size_t)n - (a->val[i][0] == '-'))) ||
-		    (f->enums != NULL && !in_list(f->enums, a->val[i])))
+		    (f->enums != NULL && !field_in_list(f->enums, a->val[i])))
 			return bad_param(r, f->name, "type", "not a value this "
 			    "field can have");
 	}
@@ -1102,7 +950,7 @@ res_list(struct erp_req *r)
 	const struct erp_resource *d = rs->rs_decl;
 	struct db_stmt		*st;
 	struct ask		*a = xcalloc(1, sizeof(*a));
-	cJSON			*items;
+	cJSON			*items, *rec;
 	int64_t			 org = http_org(REQ(r)), total = 0;
 	int			 i, rc;
 
@@ -1122,8 +970,14 @@ res_list(struct erp_req *r)
 	db_bind_int(st, i++, a->limit);
 	db_bind_int(st, i, a->offset);
 	items = cJSON_CreateArray();
-	while ((rc = db_step(st)) == DB_ROW)
-		cJSON_AddItemToArray(items, row_json(rs, st));
+	while ((rc = db_step(st)) == DB_ROW) {
+		cJSON_AddItemToArray(items, rec = row_json(rs, st));
+		/* other statements: this one stays put */
+		if (owned_read(rs, db_col_int(st, 0), rec, NULL) == -1) {
+			rc = DB_ERROR;
+			break;
+		}
+	}
 	db_reset(st);
 	if (rc != DB_DONE) {
 		cJSON_Delete(items);
@@ -1251,6 +1105,7 @@ resource_routes(const struct erp_module *m)
 	const struct erp_resource	*d;
 	const struct erp_transition	*t;
 	const struct erp_field		*f;
+	const struct erp_rows		*w;
 	const struct erp_route		**v;
 	struct res_route		*rr;
 	struct res			*rs;
@@ -1276,14 +1131,15 @@ resource_routes(const struct erp_module *m)
 				rs->rs_reserved[k++] = f->name;
 			if (f->ref == NULL)
 				continue;
-			/* a reference to a resource declared so far */
 			buf_printf(&b, "SELECT 1 FROM %s WHERE id = ? AND "
-			    "org_id = ?", res_typed(f->ref) ?
-			    res_typed(f->ref)->rs_decl->table : f->ref);
+			    "org_id = ?", table_of(f->ref));
 			rs->rs_refs[i] = buf_take(&b);
 		}
+		for (w = module_rows(m); w != NULL && w->resource != NULL; w++)
+			if (strcmp(w->resource, d->type) == 0)
+				rs->rs_rows[rs->rs_nrows++] = rowset_new(w,
+				    table_of);
 		rs->rs_query = list_query(d);
-		all[nall++] = rs;
 		buf_printf(&b, "%s/{id}", d->path);
 		item = buf_take(&b);
 		v[n++] = &route_new(rs, ERP_GET, d->path, "read", NULL,

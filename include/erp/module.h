@@ -27,7 +27,7 @@
 #include <cjson/cJSON.h>
 
 #define ERP_ABI_MAJOR	2
-#define ERP_ABI_MINOR	2
+#define ERP_ABI_MINOR	3
 
 #if defined(__GNUC__)
 #define ERP_EXPORT	__attribute__((visibility("default")))
@@ -196,6 +196,9 @@ enum erp_field_type {
 #define ERP_FIELD_SORT		0x040	/* ?sort=<name> or ?sort=-<name> */
 #define ERP_FIELD_MIN		0x080	/* min applies */
 #define ERP_FIELD_MAX		0x100	/* max applies */
+#define ERP_FIELD_AUDIT		0x200	/* ABI 2.3: its value is in every audit
+					   entry of the record, a transition's
+					   too (an order's total) */
 
 /*
  * One field of a resource, stored in the column of the same name. For a
@@ -254,6 +257,30 @@ struct erp_resource {
 };
 #define ERP_RESOURCE_END	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
 				    NULL }
+
+/*
+ * ABI 2.3: the rows a declared record owns (an order's lines), shown as
+ * an array member of it. They live in their own table: a column naming
+ * the owner's id, line_no (1, 2, ... in the array's order) and one column
+ * per field. The host reads them with the record (its ETag covers them),
+ * checks each value as a field's, names a bad one "lines[2].quantity",
+ * writes them on create, replaces them all when an update changes them,
+ * removes them before their owner, and puts them in the audit entries
+ * and events like any other member.
+ */
+struct erp_rows {
+	const char		*resource;	/* the owner's type, declared
+						   by the same module: "order" */
+	const char		*name;		/* its member: "lines" */
+	const char		*table;		/* "order_lines" */
+	const char		*owner;		/* the column naming the owner:
+						   "order_id" */
+	const struct erp_field	*fields;	/* ends with { NULL }; no unique,
+						   search, filter or sort */
+	int			 min;		/* rows at least (0: may be
+						   empty; else required) */
+	int			 max;		/* rows at most, 1 to 1000 */
+};
 
 /* A module this one needs: loaded, with the same major version, not older. */
 struct erp_depend {
@@ -346,6 +373,11 @@ struct erp_module {
 							   emitter's transaction,
 							   ends with { NULL }, or
 							   NULL */
+
+	/* ABI 2.3 */
+	const struct erp_rows		*rows;		/* owned rows of its
+							   resources, end with
+							   { NULL }, or NULL */
 };
 
 #define ERP_MODULE_HEADER \

@@ -63,8 +63,10 @@ class MetaTest(OrgFixture, ServerTestCase):
         self.assertEqual(line["quantity"], {
             "type": "integer", "required": True, "min": 1, "max": 100000})
         self.assertEqual(o["fields"]["lines"]["min_items"], 1)
-        for name in ("status", "total_cents", "currency"):
+        for name in ("total_cents", "currency"):
             self.assertEqual(o["fields"][name], {"computed": True}, name)
+        self.assertEqual(o["fields"]["status"], {"computed": True,
+                                                 "default": "draft"})
         self.assertEqual([x["name"] for x in o["operations"]],
                          ["confirm", "ship", "cancel"])
 
@@ -92,10 +94,13 @@ class MetaTest(OrgFixture, ServerTestCase):
             self.assertEqual(r.status, 200, q)
         r = self.call("viewer", "GET", "/products?sort=description")
         self.assertEqual(r.status, 422, repr(r))
-        # orders serve routes alone: nothing is claimed
+        # orders are declared with owned lines: their list claims its own
         o = m["resources"]["order"]
-        self.assertEqual((o["search"], o["filters"], o["sort"]),
-                         (False, [], []))
+        self.assertEqual((o["search"], set(o["filters"]), o["sort"]),
+                         (False, {"customer_id", "status"}, ["total_cents"]))
+        for q in ("?status=draft", "?customer_id=1", "?sort=-total_cents"):
+            r = self.call("viewer", "GET", "/orders" + q)
+            self.assertEqual(r.status, 200, q)
 
     def test_operations_are_of_the_resources_own_path(self):
         # every operation is a POST under the resource's own list path;

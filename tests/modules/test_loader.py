@@ -107,15 +107,15 @@ class LoaderRefusals(unittest.TestCase):
 
     def test_abi_major_newer(self):
         self.refuse_fixture("abi_future", re.escape(
-            "built for module ABI 3.0, erpd provides 2.2"))
+            "built for module ABI 3.0, erpd provides 2.3"))
 
     def test_abi_1_module(self):
         self.refuse_fixture("abi_v1", re.escape(
-            "built for module ABI 1.0, erpd provides 2.2"))
+            "built for module ABI 1.0, erpd provides 2.3"))
 
     def test_abi_minor_newer(self):
         self.refuse_fixture("abi_minor_newer", re.escape(
-            "built for module ABI 2.99, erpd provides 2.2"))
+            "built for module ABI 2.99, erpd provides 2.3"))
 
     def test_descriptor_smaller_than_v2(self):
         self.refuse_fixture("abi_too_small", re.escape(
@@ -132,6 +132,12 @@ class LoaderRefusals(unittest.TestCase):
         self.refuse_fixture("bad_declaration", re.escape(
             "resource memo: transition archive is malformed (name, from, "
             "to or permission)"))
+
+    def test_rows_of_an_undeclared_resource(self):
+        self.refuse_fixture("bad_rows", re.escape(
+            "rows items of memo_list are malformed (a resource of this "
+            "module, a name no field has, table, owner, fields, or min "
+            "and max within 0 to 1000)"))
 
     def test_table_does_not_match_declaration(self):
         self.refuse_fixture("bad_table", re.escape(
@@ -241,7 +247,7 @@ class LoaderRefusals(unittest.TestCase):
 
 
 class Abi20Module(unittest.TestCase):
-    """A module built for ABI 2.0 loads on 2.2: its shorter routes are
+    """A module built for ABI 2.0 loads on 2.3: its shorter routes are
     read at their own size (docs/modules.md, section 3)."""
 
     def test_routes_read_whole(self):
@@ -342,8 +348,8 @@ class EchoModule(IdentityMixin, ServerTestCase):
             r = self.server.api("GET", "/api/v1/modules", token=token)
             self.assertEqual(r.status, 200, repr(r))
             self.assertEqual(r.json, {"items": [
-                {"name": "echo", "version": "1.0.0", "abi": "2.2"},
-                {"name": "products", "version": "1.1.0", "abi": "2.2"}]})
+                {"name": "echo", "version": "1.0.0", "abi": "2.3"},
+                {"name": "products", "version": "1.1.0", "abi": "2.3"}]})
         r = self.server.api("GET", "/api/v1/modules")
         self.assertError(r, 401, "unauthenticated")
 

@@ -425,7 +425,7 @@ class OrdersTest(OrdersCase, ServerTestCase):
         self.assertEqual(d["total_cents"], {"old": 500, "new": 300250})
         self.assertEqual(d["lines"]["old"], [
             {"product_id": self.p["cheap"], "quantity": 2,
-             "unit_price_cents": 250}])
+             "unit_price_cents": 250, "line_total_cents": 500}])
         self.assertEqual(len(d["lines"]["new"]), 2)
         self.assertNotIn("currency", d)
         self.assertEqual(self.call("viewer", "GET", "/orders/%d" %
@@ -491,6 +491,32 @@ class OrdersTest(OrdersCase, ServerTestCase):
                         "?", (o["id"],)).fetchone()[0]
         con.close()
         self.assertEqual(n, 0)
+
+    def test_etag_covers_the_lines(self):
+        o = self.order([("cheap", 1), ("dear", 1)])
+        path = "/orders/%d" % o["id"]
+        etag = self.call("clerk", "GET", path).headers["etag"]
+        # a line changed, the order's own row not: the tag changes
+        con = sqlite3.connect(os.path.join(self.server.data_dir, "erp.db"),
+                              timeout=30)
+        con.execute("UPDATE order_lines SET quantity = 3 WHERE order_id = ? "
+                    "AND line_no = 2", (o["id"],))
+        con.commit()
+        con.close()
+        r = self.call("clerk", "GET", path)
+        self.assertEqual(r.json["lines"][1]["quantity"], 3)
+        self.assertNotEqual(r.headers["etag"], etag)
+        # a write with the old tag is refused and changes nothing
+        patch = {"lines": [{"product_id": self.p["cheap"], "quantity": 5}]}
+        r = self.api_as("clerk", "PATCH", self.org_path(path), patch,
+                        headers={"If-Match": etag})
+        self.assertError(r, 412, "precondition_failed")
+        r = self.call("clerk", "GET", path)
+        self.assertEqual(len(r.json["lines"]), 2)
+        r = self.api_as("clerk", "PATCH", self.org_path(path), patch,
+                        headers={"If-Match": r.headers["etag"]})
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.json["total_cents"], 5 * 250)
 
     # -- status moves --------------------------------------------------------
 

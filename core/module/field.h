@@ -1,0 +1,52 @@
+/*
+ * field: a declared field (struct erp_field) wherever it appears, in a
+ * resource or in the rows a record owns (resource.c, rows.c).
+ */
+#ifndef ERP_CORE_MODULE_FIELD_H
+#define ERP_CORE_MODULE_FIELD_H
+
+#include <stdbool.h>
+
+#include <sodium.h>
+
+#include <erp/module.h>
+
+#include "base/base.h"
+
+struct db_stmt;
+
+bool	field_in_list(const char *const *list, const char *s);
+/* Returns: the field of fields (ending with { NULL }) named name, or NULL. */
+const struct erp_field *field_named(const struct erp_field *fields,
+	    const char *name);
+/*
+ * Checks f's declaration in owner ("resource order"); refused are flags
+ * it may not have there. Returns: 0, or -1 with err naming file.
+ */
+int	field_check(const char *file, const char *owner,
+	    const struct erp_field *f, int refused, struct erp_err *err);
+/* Appends f's base schema rule, a Lua table ("{ type = 'integer' ... }"). */
+void	field_rule(struct buf *b, const struct erp_field *f);
+/*
+ * A value the table may store for f: its base type and bounds whatever an
+ * organization's schema let through. Returns: NULL, or why not.
+ */
+const char *field_value_check(const struct erp_field *f, const cJSON *v);
+/* Binds a checked value of f as the i-th ? (NULL or null: SQL NULL). */
+void	field_bind(struct db_stmt *st, int i, const struct erp_field *f,
+	    const cJSON *v);
+/* Adds column col of the row at the cursor to o as f's member (exact). */
+void	field_add_column(cJSON *o, const struct erp_field *f,
+	    struct db_stmt *st, int col);
+/*
+ * Hashes the row's first ncols columns as text, each with its length so
+ * none runs into the next (a record's ETag).
+ */
+void	field_hash_columns(crypto_generichash_state *h, struct db_stmt *st,
+	    int ncols);
+/* Whether two values of f are equal (stored integers are exact). */
+bool	field_same(const struct erp_field *f, const cJSON *a, const cJSON *b);
+/* A value of f for the audit log (integers stay exact). */
+cJSON	*field_audit_value(const struct erp_field *f, const cJSON *v);
+
+#endif /* ERP_CORE_MODULE_FIELD_H */
