@@ -716,11 +716,21 @@ tests_push(lua_State *L, int env, lua_Integer *n, struct erp_err *err)
 	return 0;
 }
 
+/*
+ * Runs the tests of env in order. Each has the budget of one evaluation,
+ * but never more than what the tests together have left of
+ * POLICY_TESTS_INSTRUCTIONS. Returns: 0 when all passed, or -1 with err
+ * naming the first that failed, or the shared budget when it ran out.
+ */
 static int
 run_tests(struct policy *p, int env, struct erp_err *err)
 {
-	lua_State	*L = p->po_L;
-	lua_Integer	 i, n;
+	lua_State		*L = p->po_L;
+	struct policy_budget	*b = policy_budget(L);
+	lua_Integer		 i, n;
+	int64_t			 left = POLICY_TESTS_INSTRUCTIONS, steps;
+	int			 rc;
+	bool			 over;
 
 	if (tests_push(L, env, &n, err) == -1)
 		return -1;
@@ -737,13 +747,31 @@ run_tests(struct policy *p, int env, struct erp_err *err)
 			return -1;
 		}
 		p->po_expects = 0;
-		policy_budget_start(L, POLICY_INSTRUCTIONS);
-		if (policy_sandbox_call(L, 0, 0) != LUA_OK) {
+		steps = left < POLICY_INSTRUCTIONS ? left : POLICY_INSTRUCTIONS;
+		policy_budget_start(L, steps);
+		rc = policy_sandbox_call(L, 0, 0);
+		over = rc != LUA_OK && b->pb_over_steps &&
+		    steps < POLICY_INSTRUCTIONS;
+		if (rc != LUA_OK && !over) {
 			const char *m = lua_tostring(L, -1);
 
 			err_set(err, "test %lld failed: %s", (long long)i,
 			    m ? m : "error");
 			lua_pop(L, 2);
+			return -1;
+		}
+		/*
+		 * Passed, so 0 < pb_steps <= steps. The hook counts whole
+		 * POLICY_HOOK_EVERYs: round up, never down.
+		 */
+		if (!over)
+			left -= steps - b->pb_steps + POLICY_HOOK_EVERY;
+		if (over || left <= 0) {
+			err_set(err, "policy: the tests' shared instruction "
+			    "budget exceeded at test %lld (all tests together "
+			    "may run %d instructions)", (long long)i,
+			    POLICY_TESTS_INSTRUCTIONS);
+			lua_pop(L, over ? 2 : 1);
 			return -1;
 		}
 		if (p->po_expects == 0) {

@@ -22,8 +22,21 @@
 #define POLICY_INSTRUCTIONS	1000000	/* Lua VM instructions */
 #define POLICY_MEMORY		(8u * 1024 * 1024)	/* bytes per state */
 #define POLICY_SOURCE_MAX	(256 * 1024)	/* bytes of source */
-/* Each test has the budget of one evaluation: their number bounds a PUT. */
+/* The count hook runs every this many instructions: budgets count in them. */
+#define POLICY_HOOK_EVERY	1000
+/* Each test has the budget of one evaluation, and at most this many run. */
 #define POLICY_TESTS_MAX	1000
+/*
+ * What all the tests of one run (PUT, erpd policy check) spend together:
+ * ten evaluations' worth, where a whole one each let a PUT burn 1,000
+ * (seconds of CPU) in a compile turn. An ordinary test (an expect_* or
+ * two) runs under POLICY_HOOK_EVERY instructions and is charged that, so
+ * 1,000 of them take a tenth of it, while ten tests may still each use
+ * nearly a whole evaluation. Tests then cost a PUT about what its other
+ * steps do (each chunk loaded under one evaluation's budget, the trial
+ * decisions under four).
+ */
+#define POLICY_TESTS_INSTRUCTIONS	(10 * POLICY_INSTRUCTIONS)
 /* What the cached compiled policies of the whole process may keep. */
 #define POLICY_CACHE_BYTES	(64u * 1024 * 1024)
 #define POLICY_REASON_MAX	200

@@ -16,7 +16,6 @@
 
 #include "policy.h"
 
-#define HOOK_EVERY		1000	/* instructions between hook calls */
 #define STATE_MAX		(64u * 1024 * 1024)	/* bytes, absolute */
 #define RO_TAG			"erp.readonly"	/* marks a view's metatable */
 #define UPVALS_KEY		"erp.upvals"	/* saved upvalues, registry */
@@ -117,7 +116,7 @@ hook(lua_State *L, lua_Debug *ar)
 		return;
 	}
 	if (!b->pb_over_steps && !b->pb_over_memory) {
-		b->pb_steps -= HOOK_EVERY;
+		b->pb_steps -= POLICY_HOOK_EVERY;
 		if (b->pb_steps > 0)
 			return;
 		b->pb_over_steps = true;
@@ -150,7 +149,7 @@ policy_budget_start(lua_State *L, int64_t steps)
 	b->pb_over_steps = false;
 	b->pb_over_memory = false;
 	b->pb_limit = limit < STATE_MAX ? limit : STATE_MAX;
-	lua_sethook(L, hook, hook_mask(L), HOOK_EVERY);
+	lua_sethook(L, hook, hook_mask(L), POLICY_HOOK_EVERY);
 }
 
 void

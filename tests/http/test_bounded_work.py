@@ -23,24 +23,31 @@ with open(os.path.join(SOURCE_DIR, "bench", "large_policy.lua")) as _f:
     LARGE_POLICY = _f.read()
 # One that would keep about 12 MB: over the 8 MiB a policy may keep.
 HUGE_POLICY = LARGE_POLICY.replace("45000", "90000")
-# A policy whose compile takes long: 600 tests, each spending most of its
-# own instruction budget (a second or two here).
+# A policy whose compile takes about as long as one may: its loading,
+# trial decisions and tests each spend most of their instruction budgets
+# (docs/policies.md; 60 ms here), so 160 at once on one organization
+# queue for about 10 s.
 SLOW_SOURCE = """
-local function burn()
+local function burn(n)
   local x = 0
-  for i = 1, 150000 do x = x + i end
+  for i = 1, n do x = x + i end
   return x
 end
+burn(400000)
+function allow(subject, action, resource, context)
+  burn(200000)
+  return base.allow(subject, action, resource, context)
+end
 tests = {}
-for i = 1, 600 do
+for i = 1, 14 do
   tests[i] = function()
-    burn()
+    burn(100000)
     expect_allow({id = 1, kind = "user", role = "admin", is_admin = false},
       "product:read", {type = "product", org_id = 1})
   end
 end
 """
-PARALLEL_PUTS = 16
+PARALLEL_PUTS = 160
 
 
 def rss_mib(pid):
@@ -141,7 +148,7 @@ class CompileQueueTest(BoundedWorkFixture, ServerTestCase):
     def test_compiles_wait_their_turn_and_then_get_503(self):
         path = "%s/%d/policy" % (ORGS, self.org)
         # one organization: one compile at a time, so the later ones wait
-        # far over 5 s (16 x a second or more) and are refused
+        # over 5 s (160 x 60 ms or more) and are refused
         with concurrent.futures.ThreadPoolExecutor(PARALLEL_PUTS) as ex:
             rs = list(ex.map(lambda _: self.call(
                 "PUT", path, {"source": SLOW_SOURCE}, timeout=300),

@@ -20,6 +20,8 @@ TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 FIXTURES = os.path.join(SOURCE_DIR, "tests", "policy")
 POLICY_SOURCE_MAX = 256 * 1024
 TESTS_MAX = 1000        # self-tests a policy may hold (docs/policies.md)
+INSTRUCTIONS = 1000000  # one evaluation's budget, and so one test's
+TESTS_INSTRUCTIONS = 10 * INSTRUCTIONS  # all of a policy's tests together
 PASSWORD = "Policy-Test-Passw0rd"
 
 # Viewers may also read the audit log (an action the org policy decides).
@@ -48,6 +50,22 @@ def many_tests(n):
             "  expect_deny({ id = 1, kind = 'user', role = 'viewer' },\n"
             "    'policy:manage', { type = 'policy' })\n"
             "end end\n" % n)
+
+
+def looping_tests(n, steps):
+    """n self-tests that each run steps VM instructions (a numeric for
+    costs one a turn), then state an expectation."""
+    return ("tests = {}\n"
+            "for i = 1, %d do tests[i] = function()\n"
+            "  for k = 1, %d do end\n"
+            "  expect_deny({ id = 1, kind = 'user', role = 'viewer' },\n"
+            "    'policy:manage', { type = 'policy' })\n"
+            "end end\n" % (n, steps))
+
+
+SHARED_BUDGET_RE = (r"the tests' shared instruction budget exceeded at "
+                    r"test (\d+) \(all tests together may run %d "
+                    r"instructions\)$" % TESTS_INSTRUCTIONS)
 
 
 def fixture(name):
@@ -644,6 +662,25 @@ class PolicyTest(PolicyCase, ServerTestCase):
         self.assertEqual(self.put_ok(org, many_tests(TESTS_MAX))["version"],
                          1)
 
+    def test_tests_share_a_budget(self):
+        org = self.new_org()
+        self.put_ok(org, VIEWER_AUDITS)
+        # each far under its own budget, together 500 evaluations' worth
+        each = INSTRUCTIONS // 2
+        err = self.assertInvalid(self.put_policy(
+            org, looping_tests(TESTS_MAX, each)))
+        m = re.search(SHARED_BUDGET_RE, err["message"])
+        self.assertIsNotNone(m, err["message"])
+        self.assertLessEqual((int(m.group(1)) - 1) * each,
+                             TESTS_INSTRUCTIONS)
+        # nothing stored: the old version stays in force
+        cur = self.get_policy(org).json
+        self.assertEqual((cur["version"], cur["source"]), (1, VIEWER_AUDITS))
+        self.assertEqual(self.org_get(org, "/audit", "victor").status, 200)
+        # ordinary tests, as many as allowed, still save
+        self.assertEqual(self.put_ok(org, many_tests(TESTS_MAX))["version"],
+                         2)
+
     def test_dry_run_subjects(self):
         org = self.new_org()
         base = {"action": "product:read", "resource": {"type": "product"}}
@@ -815,6 +852,15 @@ class PolicyCheckTest(unittest.TestCase):
         self.assertEqual(r.stderr.strip(), "%s: at most %d tests are "
                          "allowed (tests holds %d)" % (f, TESTS_MAX,
                                                        TESTS_MAX + 1))
+
+    def test_tests_share_a_budget(self):
+        f = self.write("slow.lua", looping_tests(TESTS_MAX,
+                                                 INSTRUCTIONS // 2))
+        r = self.check(f)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertRegex(r.stderr.strip(), "^%s: %s" % (re.escape(f),
+                                                        SHARED_BUDGET_RE))
 
     def test_modules_schemas_are_part_of_the_base(self):
         # the shipped modules' fragments run after base.lua, as in the

@@ -532,6 +532,64 @@ START_TEST(test_tests_bounded)
 }
 END_TEST
 
+/*
+ * n self-tests that each run steps VM instructions (a numeric for costs
+ * one a turn) and then state an expectation; the last runs forever when
+ * runaway is set.
+ */
+static void
+looping_tests(char *src, size_t size, int n, int steps, bool runaway)
+{
+	snprintf(src, size, "tests = {}\n"
+	    "for i = 1, %d do tests[i] = function()\n"
+	    "  for k = 1, %d do end\n"
+	    "  expect_deny({ id = 1, kind = 'user', role = 'viewer' },"
+	    " 'policy:manage', { type = 'policy' })\n"
+	    "end end\n"
+	    "%s", n, steps, runaway ?
+	    "tests[#tests + 1] = function() while true do end end\n" : "");
+}
+
+START_TEST(test_tests_share_a_budget)
+{
+	struct policy	*p;
+	char		 src[512], want[80];
+	const char	*m, *at;
+	int		 each = POLICY_INSTRUCTIONS / 2, n = 0;
+
+	/*
+	 * Each test far under its own budget, all of them together 500
+	 * evaluations' worth: refused once the shared budget is spent,
+	 * after no more tests than it holds.
+	 */
+	looping_tests(src, sizeof(src), POLICY_TESTS_MAX, each, false);
+	m = refuse(src, true);
+	ck_assert_msg((at = strstr(m, "policy: the tests' shared instruction "
+	    "budget exceeded at test ")) != NULL, "%s", m);
+	snprintf(want, sizeof(want), "(all tests together may run %d "
+	    "instructions)", POLICY_TESTS_INSTRUCTIONS);
+	ck_assert_msg(strstr(m, want) != NULL, "%s", m);
+	ck_assert_int_eq(sscanf(at + strlen("policy: the tests' shared "
+	    "instruction budget exceeded at test "), "%d", &n), 1);
+	ck_assert_int_le((int64_t)(n - 1) * each, POLICY_TESTS_INSTRUCTIONS);
+	ck_assert_int_ge((int64_t)n * each, POLICY_TESTS_INSTRUCTIONS - each);
+
+	/* what fits still passes: ten tests of nearly an evaluation each */
+	looping_tests(src, sizeof(src), POLICY_TESTS_INSTRUCTIONS /
+	    POLICY_INSTRUCTIONS, POLICY_INSTRUCTIONS / 100 * 99, false);
+	p = compile(src);
+	ck_assert_uint_eq(policy_tests_passed(p), POLICY_TESTS_INSTRUCTIONS /
+	    POLICY_INSTRUCTIONS);
+	policy_free(p);
+
+	/* a test over its own budget fails as itself, shared budget left */
+	looping_tests(src, sizeof(src), 5, each, true);
+	m = refuse(src, true);
+	ck_assert_msg(strstr(m, "test 6 failed: instruction budget exceeded")
+	    != NULL, "%s", m);
+}
+END_TEST
+
 START_TEST(test_decide_in_tests_uses_base_for_policy)
 {
 	/* decide() in tests answers as the server: policy:* is the base's */
@@ -965,6 +1023,7 @@ policy_engine_suite(void)
 	tcase_add_test(tc, test_resource_and_context_arrive);
 	tcase_add_test(tc, test_failing_tests_refuse);
 	tcase_add_test(tc, test_tests_bounded);
+	tcase_add_test(tc, test_tests_share_a_budget);
 	tcase_add_test(tc, test_decide_in_tests_uses_base_for_policy);
 	tcase_add_test(tc, test_malformed_policies);
 	tcase_add_test(tc, test_source_limit);
