@@ -349,7 +349,9 @@ operation(const struct http_route *rt, int method, const char *mname,
 		error_response(responses, "415");
 		error_response(responses, "422");
 	}
-	if (rt->rt_query != NULL || rt->rt_query_schema != NULL)
+	/* a parameter it does not take, or one its schema refuses */
+	if (rt->rt_query != NULL || rt->rt_query_schema != NULL ||
+	    http_route_query(rt) != NULL)
 		error_response(responses, "422");
 	if (!public) {
 		error_response(responses, "401");

@@ -92,23 +92,22 @@ struct http_route {
 	int		(*rt_compute)(struct http_req *, cJSON *record,
 			    const cJSON *before);
 	/*
-	 * The query parameters the route takes (NULL-terminated), from a
-	 * module route's declared query: the pipeline refuses any other
-	 * with 422. NULL: the handler checks its own.
-	 */
-	const char *const *rt_query_known;
-	/*
 	 * What the API document (api/openapi.c) says of the route; the
 	 * pipeline never reads these. Shapes are in shape.c's notation.
 	 */
 	const char	*rt_summary;	/* one line */
 	int		 rt_status;	/* success status; 0 means 200 */
 	const char	*rt_reply;	/* success body's shape; NULL: none */
+	/*
+	 * The query parameters the route takes, for the document and the
+	 * pipeline alike: on an /api route any other is refused with 422
+	 * (http_route_query), every one when neither is set.
+	 */
 	const char	*rt_query;	/* query parameters: "{limit?:integer}" */
 	/*
-	 * Or the query parameters as JSON Schema text (an object, one
-	 * property a parameter), for what the notation cannot say: a
-	 * declared resource's list with its enums and bounds.
+	 * Or as JSON Schema text (an object, one property a parameter),
+	 * for what the notation cannot say: a declared resource's list
+	 * with its enums and bounds.
 	 */
 	const char	*rt_query_schema;
 	const struct http_field *rt_body;	/* a built-in body's fields */
@@ -128,6 +127,14 @@ void	http_on_denial(http_denial_fn);
  * (the same method on the same path shape).
  */
 int	http_route_add(const struct http_route *, struct erp_err *err);
+
+/*
+ * Returns: the query parameters route rt of the table takes (NULL-
+ * terminated), what its rt_query or rt_query_schema names and nothing
+ * when it has neither; NULL when it takes any (a shape with "...", or a
+ * path outside /api).
+ */
+const char *const *http_route_query(const struct http_route *rt);
 
 /* Calls fn for every route of the table, in the order they were added. */
 void	http_route_each(void (*fn)(const struct http_route *, void *),
@@ -234,12 +241,6 @@ const cJSON	*http_changed(const struct http_req *);
  */
 int	http_query(const struct http_req *, const char *name, char *out,
 	    size_t outlen);
-/*
- * Whether the query names a parameter not in known (NULL-terminated);
- * then out holds the first such name, decoded (truncated to outlen).
- */
-bool	http_query_unknown(const struct http_req *, const char *const *known,
-	    char *out, size_t outlen);
 
 /*
  * Adds a response header to the reply this request will send. The name

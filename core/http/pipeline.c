@@ -566,17 +566,44 @@ http_redact(struct http_req *req, const char *type, cJSON *body)
 }
 
 /*
+ * Returns: whether the query names a parameter not in known (NULL-
+ * terminated); then out holds the first such name, decoded (truncated to
+ * outlen).
+ */
+static bool
+query_unknown(const struct http_req *req, const char *const *known,
+    char *out, size_t outlen)
+{
+	const char	*qs = req->rq_info->query_string, *p, *end;
+	size_t		 len, i;
+
+	for (p = qs; p != NULL && *p != '\0'; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, "&");
+		len = strcspn(p, "=&");
+		if (len == 0)
+			continue;
+		if (mg_url_decode(p, (int)len, out, (int)outlen, 1) < 0)
+			snprintf(out, outlen, "%.*s", (int)len, p);
+		for (i = 0; known[i] != NULL; i++)
+			if (strcmp(known[i], out) == 0)
+				break;
+		if (known[i] == NULL)
+			return true;
+	}
+	return false;
+}
+
+/*
  * A parameter the route did not declare is refused, not ignored: a typo
  * in a filter would otherwise read as "no filter". Returns: true when the
  * 422 was sent.
  */
 static bool
-query_refused(struct http_req *req)
+query_refused(struct http_req *req, const char *const *known)
 {
 	char	 name[64];
 
-	if (!http_query_unknown(req, req->rq_route->rt_query_known, name,
-	    sizeof(name)))
+	if (!query_unknown(req, known, name, sizeof(name)))
 		return false;
 	http_reply_field_error(req, 422, "validation_failed",
 	    "the query parameters break the rules", name, "unknown",
@@ -763,7 +790,8 @@ run(struct http_req *req)
 	if (route->rt_permission != NULL && req->rq_authed &&
 	    authorize(req) == -1)
 		return;
-	if (route->rt_query_known != NULL && query_refused(req))
+	if (http_route_query(route) != NULL &&
+	    query_refused(req, http_route_query(route)))
 		return;
 	if (validate(req) == -1)
 		return;
@@ -1000,29 +1028,6 @@ const cJSON *
 http_attrs(const struct http_req *req)
 {
 	return req->rq_attrs;
-}
-
-bool
-http_query_unknown(const struct http_req *req, const char *const *known,
-    char *out, size_t outlen)
-{
-	const char	*qs = req->rq_info->query_string, *p, *end;
-	size_t		 len, i;
-
-	for (p = qs; p != NULL && *p != '\0'; p = *end ? end + 1 : end) {
-		end = p + strcspn(p, "&");
-		len = strcspn(p, "=&");
-		if (len == 0)
-			continue;
-		if (mg_url_decode(p, (int)len, out, (int)outlen, 1) < 0)
-			snprintf(out, outlen, "%.*s", (int)len, p);
-		for (i = 0; known[i] != NULL; i++)
-			if (strcmp(known[i], out) == 0)
-				break;
-		if (known[i] == NULL)
-			return true;
-	}
-	return false;
 }
 
 cJSON *

@@ -20,6 +20,7 @@ struct entry {
 	int			 en_metric;	/* first entry of this path */
 	struct segment		 en_segs[HTTP_MAX_SEGMENTS];
 	size_t			 en_nsegs;
+	char			**en_query;	/* see http_route_query */
 };
 
 static struct entry	routes[HTTP_MAX_ROUTES];
@@ -104,6 +105,52 @@ entry_free(struct entry *en)
 		if (en->en_segs[i].sg_param)
 			free((char *)(uintptr_t)en->en_segs[i].sg_text);
 	en->en_nsegs = 0;
+	for (i = 0; en->en_query != NULL && en->en_query[i] != NULL; i++)
+		free(en->en_query[i]);
+	free(en->en_query);
+	en->en_query = NULL;
+}
+
+/*
+ * The names of the query parameters an /api route documents (its rt_query
+ * shape or rt_query_schema) into en_query, for the pipeline to refuse any
+ * other: a typo in a filter must not read as "no filter". A route that
+ * documents none takes none. en_query stays NULL (any parameter) for a
+ * shape that admits others ("...") and outside /api, where probes and
+ * scrapers may add their own. Returns 0, or -1 with err set for a query
+ * that does not parse.
+ */
+static int
+query_names(struct entry *en, struct erp_err *err)
+{
+	const struct http_route	*rt = &en->en_route;
+	const cJSON		*props, *p;
+	cJSON			*o = NULL;
+	size_t			 n = 0;
+
+	if (strncmp(rt->rt_path, "/api/", 5) != 0)
+		return 0;
+	if (rt->rt_query_schema != NULL &&
+	    (o = cJSON_Parse(rt->rt_query_schema)) == NULL) {
+		err_set(err, "route %s: the query's schema is not JSON",
+		    rt->rt_path);
+		return -1;
+	}
+	if (rt->rt_query_schema == NULL && rt->rt_query != NULL &&
+	    (o = http_shape_schema(rt->rt_query, err)) == NULL)
+		return -1;
+	if (o != NULL && !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o,
+	    "additionalProperties"))) {
+		cJSON_Delete(o);
+		return 0;
+	}
+	props = cJSON_GetObjectItemCaseSensitive(o, "properties");
+	en->en_query = xcalloc((size_t)cJSON_GetArraySize(props) + 1,
+	    sizeof(*en->en_query));
+	cJSON_ArrayForEach(p, props)
+		en->en_query[n++] = xstrdup(p->string);
+	cJSON_Delete(o);
+	return 0;
 }
 
 int
@@ -153,6 +200,10 @@ http_route_add(const struct http_route *rt, struct erp_err *err)
 			entry_free(en);
 			return -1;
 		}
+	}
+	if (query_names(en, err) == -1) {
+		entry_free(en);
+		return -1;
 	}
 	nroutes++;
 	/* role patterns must name an action some route checks */
@@ -326,6 +377,15 @@ router_allow_text(int methods, char *out, size_t outlen)
 		if (o >= outlen)
 			break;
 	}
+}
+
+const char *const *
+http_route_query(const struct http_route *rt)
+{
+	const struct entry	*en = (const struct entry *)(const void *)rt;
+
+	/* en_route is the first member: the route is its entry */
+	return (const char *const *)en->en_query;
 }
 
 int

@@ -472,30 +472,6 @@ reserved_names(const struct erp_route *r)
 }
 
 /*
- * The names a declared query shape admits (NULL-terminated, kept for the
- * route's life), or NULL when it admits others too ("...").
- */
-static const char *const *
-query_known(const cJSON *shape)
-{
-	const cJSON	*props = cJSON_GetObjectItemCaseSensitive(shape,
-			    "properties"), *p;
-	const cJSON	*more = cJSON_GetObjectItemCaseSensitive(shape,
-			    "additionalProperties");
-	const char	**names;
-	size_t		 n = 0;
-
-	if (!cJSON_IsFalse(more))
-		return NULL;
-	names = xcalloc((size_t)cJSON_GetArraySize(props) + 1,
-	    sizeof(*names));
-	cJSON_ArrayForEach(p, props)
-		names[n++] = xstrdup(p->string);
-	return names;
-}
-
-
-/*
  * What the API document says of a module route: what the route declares
  * (summary, status, reply), and otherwise what its path implies when it
  * has the usual one, named after its permission's type ("/products",
@@ -551,13 +527,9 @@ route_doc(const struct erp_route *r, struct http_route *hr,
 		hr->rt_summary = r->summary;
 	if (r->status != 0)
 		hr->rt_status = r->status;
-	if (r->query != NULL) {
-		if ((shape = http_shape_schema(r->query, err)) == NULL)
-			return -1;
-		hr->rt_query_known = query_known(shape);
-		cJSON_Delete(shape);
+	/* the router checks the shape and refuses what it does not name */
+	if (r->query != NULL)
 		hr->rt_query = r->query;
-	}
 	if (r->reply == NULL)
 		return 0;
 	hr->rt_reply = r->reply;
