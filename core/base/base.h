@@ -55,6 +55,8 @@ void	buf_int(struct buf *, int64_t v);
 /* Appends s as a quoted JSON string (escaping controls, quotes, \). */
 void	buf_json_str(struct buf *, const char *s, size_t len);
 void	buf_reset(struct buf *);
+/* Returns: a copy of the text so far (caller frees); b is reset. */
+char	*buf_take(struct buf *);
 /* Frees the data; the struct may be reused afterwards. */
 void	buf_free(struct buf *);
 

@@ -108,6 +108,15 @@ buf_reset(struct buf *b)
 		b->b_data[0] = '\0';
 }
 
+char *
+buf_take(struct buf *b)
+{
+	char	*s = xstrdup(b->b_data != NULL ? b->b_data : "");
+
+	buf_reset(b);
+	return s;
+}
+
 void
 buf_free(struct buf *b)
 {

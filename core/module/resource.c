@@ -193,15 +193,6 @@ resource_fragment(const struct erp_module *m, struct erp_err *err)
 
 /* SQL, built once ------------------------------------------------------- */
 
-static char *
-buf_take(struct buf *b)
-{
-	char	*s = xstrdup(b->b_data);
-
-	buf_reset(b);
-	return s;
-}
-
 /* WHERE org_id = ? AND <q> AND <filters>: one text for every request. */
 static void
 list_where(struct buf *b, const struct erp_resource *d)

@@ -161,15 +161,6 @@ rows_table_check(const char *file, const struct erp_rows *w,
 	return rc;
 }
 
-static char *
-buf_take(struct buf *b)
-{
-	char	*s = xstrdup(b->b_data);
-
-	buf_reset(b);
-	return s;
-}
-
 struct rowset *
 rowset_new(const struct erp_rows *w, const char *(*table_of)(const char *))
 {

@@ -649,6 +649,25 @@ erp_json_get_int(const cJSON *v, int64_t *out)
 }
 
 /*
+ * The member name of o as an integer in [min, max]: a body's value the
+ * schema bounds, checked again because an organization's schema may say
+ * otherwise and the module's arithmetic must stay sound whatever it
+ * says. Returns: 0 with *out set, -1 when absent or out of bounds.
+ */
+static inline int
+erp_json_member_int(const cJSON *o, const char *name, int64_t min,
+    int64_t max, int64_t *out)
+{
+	int64_t	 n;
+
+	if (erp_json_get_int(cJSON_GetObjectItemCaseSensitive(o, name),
+	    &n) == -1 || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/*
  * A list's page in the contract's shape {"items","total","limit",
  * "offset"}; items belongs to the page from the call on. Returns: the
  * page (the reply_json body of a list), or NULL.

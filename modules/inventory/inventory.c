@@ -65,23 +65,6 @@ static const struct {
 	{ "adjustment", 0 },
 };
 
-/*
- * A body member that must be an integer in [min, max] whatever schema an
- * organization put in force. Returns: 0 with *out set, -1 otherwise.
- */
-static int
-int_member(const cJSON *o, const char *name, int64_t min, int64_t max,
-    int64_t *out)
-{
-	int64_t	 n;
-
-	if (erp_json_get_int(cJSON_GetObjectItemCaseSensitive(o, name),
-	    &n) == -1 || n < min || n > max)
-		return -1;
-	*out = n;
-	return 0;
-}
-
 /* A string member, NULL when absent or null. */
 static const char *
 text_member(const cJSON *o, const char *name)
@@ -406,12 +389,12 @@ move_create(struct erp_req *r)
 	size_t		 i;
 	int		 known;
 
-	if (int_member(body, "product_id", 1, ERP_JSON_INT_MAX,
+	if (erp_json_member_int(body, "product_id", 1, ERP_JSON_INT_MAX,
 	    &m.mv_product) == -1)
 		return erp_fail(r, ERP_E_VALIDATION, "product_id",
 		    "must be a positive integer");
-	if (int_member(body, "quantity", -QTY_MAX, QTY_MAX, &m.mv_qty) == -1 ||
-	    m.mv_qty == 0)
+	if (erp_json_member_int(body, "quantity", -QTY_MAX, QTY_MAX,
+	    &m.mv_qty) == -1 || m.mv_qty == 0)
 		return erp_fail(r, ERP_E_VALIDATION, "quantity",
 		    "must be a non-zero integer from -1000000 to 1000000");
 	m.mv_reason = text_member(body, "reason");
@@ -582,7 +565,7 @@ reserve_lines(struct erp_req *r, const char *reference, const cJSON *lines,
 	for (i = 0; i < n; i++) {
 		item = cJSON_GetArrayItem(lines, i);
 		snprintf(field, sizeof(field), "lines[%d].product_id", i);
-		if (int_member(item, "product_id", 1, ERP_JSON_INT_MAX,
+		if (erp_json_member_int(item, "product_id", 1, ERP_JSON_INT_MAX,
 		    &product) == -1)
 			return erp_fail(r, ERP_E_VALIDATION, field,
 			    "must be a positive integer");
@@ -590,7 +573,8 @@ reserve_lines(struct erp_req *r, const char *reference, const cJSON *lines,
 			return erp_fail(r, ERP_E_VALIDATION, field,
 			    "no such product in this organization");
 		snprintf(field, sizeof(field), "lines[%d].quantity", i);
-		if (int_member(item, "quantity", 1, QTY_MAX, &qty) == -1)
+		if (erp_json_member_int(item, "quantity", 1, QTY_MAX,
+		    &qty) == -1)
 			return erp_fail(r, ERP_E_VALIDATION, field,
 			    "must be an integer from 1 to 1000000");
 		if (known == -1 || (kept = stock_read(r, product, &on_hand,
@@ -749,9 +733,10 @@ reservation_end(struct erp_req *r, const cJSON *attrs, int ship,
 	cJSON_ArrayForEach(line, cJSON_GetObjectItemCaseSensitive(attrs,
 	    "lines")) {
 		memset(&m, 0, sizeof(m));
-		if (int_member(line, "product_id", 1, ERP_JSON_INT_MAX,
+		if (erp_json_member_int(line, "product_id", 1, ERP_JSON_INT_MAX,
 		    &m.mv_product) == -1 ||
-		    int_member(line, "quantity", 1, QTY_MAX, &qty) == -1 ||
+		    erp_json_member_int(line, "quantity", 1, QTY_MAX,
+		    &qty) == -1 ||
 		    stock_read(r, m.mv_product, &on_hand, &reserved) == -1)
 			return -1;
 		if (!ship) {

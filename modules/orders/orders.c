@@ -40,24 +40,6 @@ set(cJSON *o, const char *name, cJSON *item)
 }
 
 /*
- * A line's integer member in [min, max]: the schema says so, but an
- * organization may tighten it only, and the prices must stay sound
- * whatever it says. Returns: 0 with *out set, -1 otherwise.
- */
-static int
-line_int(const cJSON *l, const char *name, int64_t min, int64_t max,
-    int64_t *out)
-{
-	int64_t	 n;
-
-	if (erp_json_get_int(cJSON_GetObjectItemCaseSensitive(l, name),
-	    &n) == -1 || n < min || n > max)
-		return -1;
-	*out = n;
-	return 0;
-}
-
-/*
  * Are lines what the base schema admits: 1 to LINES_MAX objects, each with
  * a product_id and a quantity in bounds? Lines it refuses are left to its
  * 422, which names the rule broken.
@@ -73,8 +55,9 @@ lines_well_formed(const cJSON *lines)
 	if (count < 1 || count > LINES_MAX)
 		return 0;
 	cJSON_ArrayForEach(l, lines)
-		if (line_int(l, "product_id", 1, MONEY_MAX, &n) == -1 ||
-		    line_int(l, "quantity", 1, QTY_MAX, &n) == -1)
+		if (erp_json_member_int(l, "product_id", 1, MONEY_MAX,
+		    &n) == -1 ||
+		    erp_json_member_int(l, "quantity", 1, QTY_MAX, &n) == -1)
 			return 0;
 	return 1;
 }
@@ -102,9 +85,11 @@ price_lines(struct erp_req *r, cJSON *rec)
 	if (!lines_well_formed(lines))
 		return 0;
 	cJSON_ArrayForEach(l, lines) {
-		if (line_int(l, "product_id", 1, MONEY_MAX, &product) == -1 ||
-		    line_int(l, "quantity", 1, QTY_MAX, &qty) == -1)
-			return 0;	/* lines_well_formed admitted it: never */
+		/* lines_well_formed admitted every line: never fails */
+		if (erp_json_member_int(l, "product_id", 1, MONEY_MAX,
+		    &product) == -1 ||
+		    erp_json_member_int(l, "quantity", 1, QTY_MAX, &qty) == -1)
+			return 0;
 		if ((st = erp_sql(r, sql)) == NULL)
 			return erp_fail(r, ERP_E_INTERNAL, NULL,
 			    "orders: pricing");
@@ -162,7 +147,8 @@ price_lines(struct erp_req *r, cJSON *rec)
 static int
 order_compute(struct erp_req *r, cJSON *rec, const cJSON *before)
 {
-	if (before != NULL && strcmp(get_text(before, "status"), "draft") != 0) {
+	if (before != NULL &&
+	    strcmp(get_text(before, "status"), "draft") != 0) {
 		set(rec, "lines", cJSON_Duplicate(
 		    cJSON_GetObjectItemCaseSensitive(before, "lines"), 1));
 		return 0;
