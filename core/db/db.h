@@ -75,6 +75,8 @@ void	db_bind_text(struct db_stmt *, int i, const char *text);
 void	db_bind_text_ref(struct db_stmt *, int i, const char *text);
 void	db_bind_blob(struct db_stmt *, int i, const void *p, size_t len);
 void	db_bind_null(struct db_stmt *, int i);
+/* Returns: the number of the statement's last placeholder (0: none). */
+int	db_bind_count(struct db_stmt *);
 
 /* Runs the statement to its next row or its end. */
 enum db_rc	 db_step(struct db_stmt *);

@@ -65,6 +65,12 @@ db_bind_null(struct db_stmt *st, int i)
 	sqlite3_bind_null(lite(st), i);
 }
 
+int
+db_bind_count(struct db_stmt *st)
+{
+	return sqlite3_bind_parameter_count(lite(st));
+}
+
 enum db_rc
 db_step(struct db_stmt *st)
 {

@@ -33,10 +33,10 @@ _Static_assert(ERP_ABI_MAJOR == 2 && ERP_ABI_MINOR == 3,
     "a new ABI version pins its host table size below");
 /*
  * 2.0: 39 members; 2.1 added none (it added tx_subscriptions), nor did
- * 2.2 (it added a route's query) or 2.3 (it added rows)
+ * 2.2 (it added a route's query); 2.3 added reply_page (and rows)
  */
 _Static_assert(sizeof(struct erp_host) == 2 * sizeof(uint32_t) +
-    39 * sizeof(void (*)(void)), "struct erp_host of ABI 2.3: 39 members");
+    40 * sizeof(void (*)(void)), "struct erp_host of ABI 2.3: 40 members");
 _Static_assert(offsetof(struct erp_module, tx_subscriptions) ==
     offsetof(struct erp_module, init) + sizeof(void (*)(void)) &&
     offsetof(struct erp_module, rows) ==
@@ -449,6 +449,7 @@ host_init(const struct config *cf)
 	h->now = h_now;
 	h->time_text = h_time_text;
 	h->emit = host_emit;
+	h->reply_page = host_reply_page;
 }
 
 int

@@ -99,6 +99,8 @@ void		 host_sql_reset(struct erp_sql *);
 int64_t		 host_last_insert_id(struct erp_req *);
 int		 host_changes(struct erp_req *);
 int		 host_tx(struct erp_req *);
+int		 host_reply_page(struct erp_req *, struct erp_sql *count,
+		    struct erp_sql *rows, cJSON *(*row)(struct erp_sql *));
 /* Puts off this thread's write lock to the first statement (raw bodies). */
 void		 host_sql_lazy_write(bool on);
 /* Takes the write lock if this request put it off. Returns 0 or -1. */

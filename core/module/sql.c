@@ -1,9 +1,11 @@
 /*
  * sql: the statements modules run through the host (erp_host->sql and
- * its sql_* members), over core/db's query layer. struct erp_sql is a
- * db_stmt behind the ABI's own name, so no engine type reaches
- * include/erp/module.h and a second engine changes core/db, not a module.
+ * its sql_* members, and reply_page, which steps a list's two), over
+ * core/db's query layer. struct erp_sql is a db_stmt behind the ABI's own
+ * name, so no engine type reaches include/erp/module.h and a second
+ * engine changes core/db, not a module.
  */
+#include "api/api.h"
 #include "db/db.h"
 #include "host_int.h"
 
@@ -105,4 +107,56 @@ host_tx(struct erp_req *r)
 	if (db_tx_writing())
 		return ERP_TX_WRITE;
 	return db_tx_reading() ? ERP_TX_READ : ERP_TX_NONE;
+}
+
+/*
+ * erp_host->reply_page: the page's bounds, the count, then the rows, each
+ * step checked, so a statement that fails is a 500, never a short page.
+ * Returns: the status sent.
+ */
+int
+host_reply_page(struct erp_req *r, struct erp_sql *count,
+    struct erp_sql *rows, cJSON *(*row)(struct erp_sql *))
+{
+	const char	*why;
+	cJSON		*items = NULL, *item;
+	int64_t		 limit, offset, total;
+	int		 n, rc;
+
+	if (api_page((struct http_req *)(void *)r, &limit, &offset) == -1) {
+		host_sql_reset(count);
+		host_sql_reset(rows);
+		return http_status((struct http_req *)(void *)r);
+	}
+	why = "a list without its statements";
+	if (count == NULL || rows == NULL || row == NULL)
+		goto fail;
+	/* LIMIT ? OFFSET ? close the statement: its last two placeholders */
+	why = "a list's rows statement without LIMIT ? OFFSET ?";
+	if ((n = db_bind_count(STMT(rows))) < 2)
+		goto fail;
+	why = "a list's count";
+	if (db_step(STMT(count)) != DB_ROW)
+		goto fail;
+	total = db_col_int(STMT(count), 0);
+	db_bind_int(STMT(rows), n - 1, limit);
+	db_bind_int(STMT(rows), n, offset);
+	why = "a list's rows";
+	items = cJSON_CreateArray();
+	while ((rc = db_step(STMT(rows))) == DB_ROW) {
+		if ((item = row(rows)) == NULL)
+			goto fail;
+		cJSON_AddItemToArray(items, item);
+	}
+	if (rc != DB_DONE)
+		goto fail;
+	host_sql_reset(count);
+	host_sql_reset(rows);
+	return module_host.reply_json(r, 200, api_page_new(items, total,
+	    limit, offset));
+fail:
+	cJSON_Delete(items);
+	host_sql_reset(count);
+	host_sql_reset(rows);
+	return module_host.fail(r, ERP_E_INTERNAL, NULL, why);
 }

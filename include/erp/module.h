@@ -410,7 +410,10 @@ struct erp_host {
 	 */
 	int		 (*query)(struct erp_req *, const char *name, char *out,
 			    size_t outlen);
-	/* Returns: ?limit= and ?offset= checked (0), or -1 (422 sent). */
+	/*
+	 * Returns: ?limit= and ?offset= checked (0), or -1 (422 sent). A list
+	 * of two statements needs none of it: see reply_page.
+	 */
 	int		 (*page)(struct erp_req *, int64_t *limit,
 			    int64_t *offset);
 	/* Returns: the validated JSON body, or NULL when there was none. */
@@ -555,6 +558,23 @@ struct erp_host {
 	 */
 	int		 (*emit)(struct erp_req *, const char *event,
 			    cJSON *payload);
+
+	/*
+	 * ABI 2.3: answers a list page in the contract's shape {"items",
+	 * "total", "limit", "offset"}. The handler prepares and binds both
+	 * statements: count yields one row whose first column is the total;
+	 * rows yields the page, its last two ? left unbound for LIMIT and
+	 * OFFSET, which the host binds from ?limit= and ?offset= (checked as
+	 * page checks them: 422 on a bad value). row builds the JSON of the
+	 * row at the cursor (the host owns it after; NULL is a failure). A
+	 * failed step, a count with no row, or count or rows NULL (what a
+	 * failed erp_sql gave: pass it on) is a 500, logged and rolled back,
+	 * never a short page. The host resets both statements. Returns: the
+	 * status sent.
+	 */
+	int		 (*reply_page)(struct erp_req *, struct erp_sql *count,
+			    struct erp_sql *rows,
+			    cJSON *(*row)(struct erp_sql *));
 };
 
 /*

@@ -1042,6 +1042,23 @@ bad:
 	    "200 characters");
 }
 
+/*
+ * sql with the organization and ?q='s pattern (NULL: any name) bound.
+ * Returns: the statement, or NULL (which reply_page answers with a 500).
+ */
+static struct erp_sql *
+list_query(struct erp_req *r, const char *sql, const char *pat)
+{
+	struct erp_sql	*st;
+
+	if ((st = erp_sql(r, sql)) == NULL)
+		return NULL;
+	erp_host->sql_int(st, 1, erp_host->org(r));
+	erp_host->sql_text(st, 2, pat);
+	erp_host->sql_text(st, 3, pat);
+	return st;
+}
+
 /* GET /files: by id, those whose name contains ?q= (any case) only. */
 static int
 file_list(struct erp_req *r)
@@ -1050,44 +1067,15 @@ file_list(struct erp_req *r)
 				    LIST_WHERE;
 	static const char	 page_sql[] = "SELECT " COLUMNS " FROM files "
 				    LIST_WHERE " ORDER BY id LIMIT ? OFFSET ?";
-	struct erp_sql		*st;
-	cJSON			*items;
 	char			 like[Q_CHARS_MAX * 8 + 3];
 	const char		*pat;
-	int64_t			 limit, offset, total = 0;
 	int			 rc;
 
-	if (erp_host->page(r, &limit, &offset) == -1)
-		return -1;
 	if ((rc = name_pattern(r, like, sizeof(like))) != 0)
 		return rc;
 	pat = like[0] != '\0' ? like : NULL;
-	if ((st = erp_sql(r, count_sql)) == NULL)
-		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: count");
-	erp_host->sql_int(st, 1, erp_host->org(r));
-	erp_host->sql_text(st, 2, pat);
-	erp_host->sql_text(st, 3, pat);
-	if ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW)
-		total = erp_host->sql_col_int(st, 0);
-	erp_host->sql_reset(st);
-	if (rc != ERP_SQL_ROW)
-		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: count");
-	if ((st = erp_sql(r, page_sql)) == NULL)
-		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: list");
-	erp_host->sql_int(st, 1, erp_host->org(r));
-	erp_host->sql_text(st, 2, pat);
-	erp_host->sql_text(st, 3, pat);
-	erp_host->sql_int(st, 4, limit);
-	erp_host->sql_int(st, 5, offset);
-	items = cJSON_CreateArray();
-	while ((rc = erp_host->sql_step(st)) == ERP_SQL_ROW)
-		cJSON_AddItemToArray(items, row_json(st));
-	erp_host->sql_reset(st);
-	if (rc != ERP_SQL_DONE) {
-		cJSON_Delete(items);
-		return erp_fail(r, ERP_E_INTERNAL, NULL, "files: list");
-	}
-	return erp_reply_json(r, 200, erp_page(items, total, limit, offset));
+	return erp_host->reply_page(r, list_query(r, count_sql, pat),
+	    list_query(r, page_sql, pat), row_json);
 }
 
 /* Where the bytes of storage_name live. Returns: 0, or -1 if malformed. */

@@ -331,6 +331,33 @@ query_id(struct erp_req *r, const char *name, int64_t *out)
 	return 1;
 }
 
+/* The stock row at the statement's cursor (the columns of stock_list). */
+static cJSON *
+stock_row(struct erp_sql *st)
+{
+	return stock_json(erp_host->sql_col_int(st, 0),
+	    erp_host->sql_col_int(st, 1), erp_host->sql_col_int(st, 2));
+}
+
+/*
+ * sql with the organization and ?product_id= (0: any) bound. Returns: the
+ * statement, or NULL (which reply_page answers with a 500).
+ */
+static struct erp_sql *
+stock_query(struct erp_req *r, const char *sql, int64_t product)
+{
+	struct erp_sql	*st;
+
+	if ((st = erp_sql(r, sql)) == NULL)
+		return NULL;
+	erp_host->sql_int(st, 1, erp_host->org(r));
+	if (product > 0) {
+		erp_host->sql_int(st, 2, product);
+		erp_host->sql_int(st, 3, product);
+	}
+	return st;
+}
+
 static int
 stock_list(struct erp_req *r)
 {
@@ -341,41 +368,12 @@ stock_list(struct erp_req *r)
 				    "reserved FROM inventory_stock WHERE "
 				    "org_id = ? AND (? IS NULL OR product_id "
 				    "= ?) ORDER BY product_id LIMIT ? OFFSET ?";
-	struct erp_sql		*st;
-	cJSON			*items;
-	int64_t			 limit, offset, product = 0, total = 0;
-	int			 has;
+	int64_t			 product = 0;
 
-	if (erp_host->page(r, &limit, &offset) == -1)
+	if (query_id(r, "product_id", &product) == -1)
 		return -1;
-	if ((has = query_id(r, "product_id", &product)) == -1)
-		return -1;
-	if ((st = erp_sql(r, count_sql)) == NULL)
-		return erp_fail(r, ERP_E_INTERNAL, NULL, "inventory: count");
-	erp_host->sql_int(st, 1, erp_host->org(r));
-	if (has) {
-		erp_host->sql_int(st, 2, product);
-		erp_host->sql_int(st, 3, product);
-	}
-	if (erp_host->sql_step(st) == ERP_SQL_ROW)
-		total = erp_host->sql_col_int(st, 0);
-	erp_host->sql_reset(st);
-	if ((st = erp_sql(r, page_sql)) == NULL)
-		return erp_fail(r, ERP_E_INTERNAL, NULL, "inventory: list");
-	erp_host->sql_int(st, 1, erp_host->org(r));
-	if (has) {
-		erp_host->sql_int(st, 2, product);
-		erp_host->sql_int(st, 3, product);
-	}
-	erp_host->sql_int(st, 4, limit);
-	erp_host->sql_int(st, 5, offset);
-	items = cJSON_CreateArray();
-	while (erp_host->sql_step(st) == ERP_SQL_ROW)
-		cJSON_AddItemToArray(items, stock_json(
-		    erp_host->sql_col_int(st, 0), erp_host->sql_col_int(st, 1),
-		    erp_host->sql_col_int(st, 2)));
-	erp_host->sql_reset(st);
-	return erp_reply_json(r, 200, erp_page(items, total, limit, offset));
+	return erp_host->reply_page(r, stock_query(r, count_sql, product),
+	    stock_query(r, page_sql, product), stock_row);
 }
 
 /* -- moves ------------------------------------------------------------ */
@@ -461,12 +459,20 @@ move_row(struct erp_sql *st)
 	return move_json(&m);
 }
 
-/* Binds the list's filters from ?product_id, ?reason, ?reference. */
-static void
-bind_filters(struct erp_sql *st, int64_t org, int64_t product,
+/*
+ * sql with the organization and the filters of ?product_id= (0: any),
+ * ?reason= and ?reference= (NULL: any) bound. Returns: the statement, or
+ * NULL (which reply_page answers with a 500).
+ */
+static struct erp_sql *
+move_query(struct erp_req *r, const char *sql, int64_t product,
     const char *reason, const char *reference)
 {
-	erp_host->sql_int(st, 1, org);
+	struct erp_sql	*st;
+
+	if ((st = erp_sql(r, sql)) == NULL)
+		return NULL;
+	erp_host->sql_int(st, 1, erp_host->org(r));
 	if (product > 0) {
 		erp_host->sql_int(st, 2, product);
 		erp_host->sql_int(st, 3, product);
@@ -475,6 +481,7 @@ bind_filters(struct erp_sql *st, int64_t org, int64_t product,
 	erp_host->sql_text(st, 5, reason);
 	erp_host->sql_text(st, 6, reference);
 	erp_host->sql_text(st, 7, reference);
+	return st;
 }
 
 #define MOVE_FILTER	"org_id = ? AND (? IS NULL OR product_id = ?) AND " \
@@ -491,15 +498,12 @@ move_list(struct erp_req *r)
 				    "created_by, created_at FROM "
 				    "inventory_moves WHERE " MOVE_FILTER
 				    " ORDER BY id DESC LIMIT ? OFFSET ?";
-	struct erp_sql		*st;
-	cJSON			*items;
 	char			 reason[16], ref[REF_MAX + 1];
 	const char		*by_reason = NULL, *by_ref = NULL;
-	int64_t			 limit, offset, product = 0, total = 0;
+	int64_t			 product = 0;
 	int			 n;
 
-	if (erp_host->page(r, &limit, &offset) == -1 ||
-	    query_id(r, "product_id", &product) == -1)
+	if (query_id(r, "product_id", &product) == -1)
 		return -1;
 	if ((n = erp_host->query(r, "reason", reason, sizeof(reason))) != -1) {
 		if (n <= 0 || strspn(reason, "abcdefghijklmnopqrstuvwxyz") !=
@@ -515,22 +519,9 @@ move_list(struct erp_req *r)
 			    "':' and '-'");
 		by_ref = ref;
 	}
-	if ((st = erp_sql(r, count_sql)) == NULL)
-		return erp_fail(r, ERP_E_INTERNAL, NULL, "inventory: count");
-	bind_filters(st, erp_host->org(r), product, by_reason, by_ref);
-	if (erp_host->sql_step(st) == ERP_SQL_ROW)
-		total = erp_host->sql_col_int(st, 0);
-	erp_host->sql_reset(st);
-	if ((st = erp_sql(r, page_sql)) == NULL)
-		return erp_fail(r, ERP_E_INTERNAL, NULL, "inventory: list");
-	bind_filters(st, erp_host->org(r), product, by_reason, by_ref);
-	erp_host->sql_int(st, 8, limit);
-	erp_host->sql_int(st, 9, offset);
-	items = cJSON_CreateArray();
-	while (erp_host->sql_step(st) == ERP_SQL_ROW)
-		cJSON_AddItemToArray(items, move_row(st));
-	erp_host->sql_reset(st);
-	return erp_reply_json(r, 200, erp_page(items, total, limit, offset));
+	return erp_host->reply_page(r, move_query(r, count_sql, product,
+	    by_reason, by_ref), move_query(r, page_sql, product, by_reason,
+	    by_ref), move_row);
 }
 
 /* -- reservations ----------------------------------------------------- */

@@ -491,6 +491,37 @@ class EchoModule(IdentityMixin, ServerTestCase):
         # the refused statements never ran: the table is still there
         self.counters()
 
+    # -- a list's page, answered by the host ---------------------------------
+
+    def test_reply_page(self):
+        r = self.call("GET", "/echo/page", who="viewer")
+        self.assertEqual(r.status, 200, repr(r))
+        self.assertEqual(r.json, {"items": [{"n": 1}, {"n": 2}], "total": 2,
+                                  "limit": 50, "offset": 0})
+        # the host binds the statement's last two ? to ?limit= and ?offset=
+        r = self.call("GET", "/echo/page?limit=1&offset=1")
+        self.assertEqual(r.json, {"items": [{"n": 2}], "total": 2,
+                                  "limit": 1, "offset": 1})
+        for q, field in (("limit=0", "limit"), ("limit=501", "limit"),
+                         ("offset=-1", "offset"), ("limit=x", "limit")):
+            with self.subTest(query=q):
+                self.assertFields(self.call("GET", "/echo/page?" + q),
+                                  {field: None})
+
+    def test_reply_page_failed_step_is_500(self):
+        # a failed count, a count without a row, and rows that fail after
+        # the first was read: each a 500, never a 200 with a short page
+        for fail, why in (("count", "count"), ("none", "count"),
+                          ("rows", "rows")):
+            with self.subTest(fail=fail):
+                r = self.call("GET", "/echo/page?fail=" + fail)
+                self.assertError(r, 500, "internal")
+                logged = [x.get("msg") for x in json_lines(
+                    self.server.stderr()) if isinstance(x, dict) and
+                    x.get("request_id") == r.request_id]
+                self.assertEqual(logged, ["module: a list's " + why])
+        self.assertIn("integer overflow", self.server.stderr())
+
     # -- other route kinds ----------------------------------------------------
 
     def test_public_route_needs_no_credentials(self):

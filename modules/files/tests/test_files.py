@@ -519,6 +519,14 @@ class UploadTest(FilesFixture, ServerTestCase):
                 self.assertEqual(self.req(
                     "GET", self.files_path(org, "?" + q)).status, 422)
 
+    def test_list_page_out_of_bounds_names_the_parameter(self):
+        # the host checks the page (reply_page), after ?q=
+        for q, field in (("limit=0", "limit"), ("offset=-1", "offset"),
+                         ("q=a&limit=0", "limit")):
+            with self.subTest(q):
+                self.assertFields(self.req("GET", self.files_path(
+                    suffix="?" + q)), {field: None})
+
     def test_list_searches_names(self):
         org = self.make_org("Search")
         names = ["Invoice-March.pdf", "invoice_april.txt", "stock.csv",

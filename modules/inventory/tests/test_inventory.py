@@ -154,6 +154,16 @@ class InventoryTest(OrgFixture, ServerTestCase):
                 r = self.call("viewer", "GET", "/stock/moves?" + q)
                 self.assertFields(r, {field: None})
 
+    def test_list_pages_out_of_bounds_are_422(self):
+        # the host checks the page of both lists (reply_page)
+        for path in ("/stock", "/stock/moves"):
+            for q, field in (("limit=0", "limit"), ("limit=501", "limit"),
+                             ("offset=-1", "offset")):
+                with self.subTest(path=path, query=q):
+                    self.assertFields(self.call("viewer", "GET",
+                                                path + "?" + q),
+                                      {field: None})
+
     def test_a_product_with_stock_cannot_be_deleted(self):
         pid = self.product()
         self.move(pid, 1)

@@ -3,7 +3,8 @@
  * and handler record whether membership, the body's parse, the load and
  * the transaction came before them, and its policy fragment denies
  * echo:create unless the load ran first, so test_loader.py can prove the
- * host's pipeline order from outside. It also probes the SQL authorizer.
+ * host's pipeline order from outside. It also probes the SQL authorizer,
+ * and lists a page through the host whose statements fail on demand.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -206,6 +207,48 @@ echo_sql(struct erp_req *r)
 	return erp_reply_json(r, 200, o);
 }
 
+/* A row of GET /echo/page: {"n": <its first column>}. */
+static cJSON *
+page_row(struct erp_sql *st)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	erp_json_int(o, "n", erp_host->sql_col_int(st, 0));
+	return o;
+}
+
+/*
+ * GET /echo/page: rows 1 and 2 through reply_page, unless ?fail= names
+ * what goes wrong: "count" (its statement fails), "none" (it gives no
+ * row) or "rows" (the second row fails, after the first was read). The
+ * failures are abs() of the smallest integer, an overflow SQLite reports
+ * at step time, not at prepare.
+ */
+static int
+echo_page(struct erp_req *r)
+{
+	static const char	 count_sql[] = "SELECT 2 + 0 * abs(?) "
+				    "WHERE ? = 0";
+	static const char	 rows_sql[] = "SELECT n FROM (SELECT 1 AS n "
+				    "UNION ALL SELECT 2 + 0 * abs(?)) "
+				    "LIMIT ? OFFSET ?";
+	struct erp_sql		*count, *rows;
+	char			 fail[8] = "";
+
+	erp_host->query(r, "fail", fail, sizeof(fail));
+	count = erp_sql(r, count_sql);
+	rows = erp_sql(r, rows_sql);
+	if (count != NULL) {
+		erp_host->sql_int(count, 1, strcmp(fail, "count") == 0 ?
+		    INT64_MIN : 0);
+		erp_host->sql_int(count, 2, strcmp(fail, "none") == 0);
+	}
+	if (rows != NULL)
+		erp_host->sql_int(rows, 1, strcmp(fail, "rows") == 0 ?
+		    INT64_MIN : 0);
+	return erp_host->reply_page(r, count, rows, page_row);
+}
+
 /* POST /echo/int's record: 7 twice, as erp_json_int and as a number. */
 static int
 echo_load_int(struct erp_req *r, cJSON **attrs)
@@ -244,6 +287,9 @@ static const struct erp_route routes[] = {
 	  .permission = "echo:read", .handler = echo_seen },
 	{ .method = ERP_GET, .path = "/echo/sql",
 	  .permission = "echo:read", .handler = echo_sql },
+	{ .method = ERP_GET, .path = "/echo/page",
+	  .permission = "echo:read", .handler = echo_page,
+	  .query = "{limit?: integer, offset?: integer, fail?: string}" },
 	{ .method = ERP_POST, .path = "/echo/int",
 	  .permission = "echo:update", .load = echo_load_int,
 	  .handler = echo_int },
