@@ -267,20 +267,19 @@ build_sql(struct res *rs, const struct erp_module *m)
 	buf_puts(&b, ", created_at, updated_at) VALUES (?");
 	for (f = d->fields; f->name != NULL; f++)
 		buf_puts(&b, ", ?");
-	buf_printf(&b, ", ?, ?) RETURNING %s", rs->rs_cols);
+	buf_puts(&b, ", ?, ?)");
 	rs->rs_insert = buf_take(&b);
 	buf_printf(&b, "UPDATE %s SET ", d->table);
 	for (f = d->fields; f->name != NULL; f++)
 		buf_printf(&b, "%s = ?, ", f->name);
-	buf_printf(&b, "updated_at = ? WHERE id = ? AND org_id = ? RETURNING %s",
-	    rs->rs_cols);
+	buf_puts(&b, "updated_at = ? WHERE id = ? AND org_id = ?");
 	rs->rs_update = buf_take(&b);
 	buf_printf(&b, "DELETE FROM %s WHERE id = ? AND org_id = ?", d->table);
 	rs->rs_delete = buf_take(&b);
 	if (d->state != NULL) {
 		buf_printf(&b, "UPDATE %s SET %s = ?, updated_at = ? WHERE "
-		    "id = ? AND org_id = ? AND %s = ? RETURNING %s", d->table,
-		    d->state, d->state, rs->rs_cols);
+		    "id = ? AND org_id = ? AND %s = ?", d->table, d->state,
+		    d->state);
 		rs->rs_move = buf_take(&b);
 	}
 	buf_free(&b);
@@ -352,51 +351,15 @@ owned_read(const struct res *rs, int64_t id, cJSON *rec,
 }
 
 /*
- * The record in the row at the cursor (rs_cols): its JSON, its columns
- * hashed into h, which record_end finishes. The writes return their row
- * this way, so a written record is never read again.
- */
-static cJSON *
-record_begin(const struct res *rs, struct db_stmt *st,
-    crypto_generichash_state *h)
-{
-	crypto_generichash_init(h, etag_key, sizeof(etag_key), ETAG_BYTES);
-	field_hash_columns(h, st, (int)rs->rs_nfields + 3);
-	return row_json(rs, st);
-}
-
-/*
- * Adds the rows the record id owns to rec (hashed into h too) and puts
- * its ETag, a keyed hash of their columns (no JSON printed), into etag.
- * Returns: 0, or -1 with rec freed.
- */
-static int
-record_end(const struct res *rs, int64_t id, cJSON *rec,
-    crypto_generichash_state *h)
-{
-	unsigned char	 tag[ETAG_BYTES];
-
-	if (owned_read(rs, id, rec, h) == -1) {
-		cJSON_Delete(rec);
-		return -1;
-	}
-	crypto_generichash_final(h, tag, sizeof(tag));
-	etag[0] = '"';
-	sodium_bin2hex(etag + 1, 2 * ETAG_BYTES + 1, tag, sizeof(tag));
-	etag[ETAG_LEN - 1] = '"';
-	etag[ETAG_LEN] = '\0';
-	return 0;
-}
-
-/*
- * The record id of this organization with the rows it owns, its ETag
- * into etag. Returns: 1 with *out (caller frees), 0 when there is none,
- * -1 on error.
+ * The record id of this organization with the rows it owns, its ETag (a
+ * keyed hash of their columns, no JSON printed) into etag. Returns: 1
+ * with *out (caller frees), 0 when there is none, -1 on error.
  */
 static int
 record_read(const struct res *rs, int64_t org, int64_t id, cJSON **out)
 {
 	crypto_generichash_state	 h;
+	unsigned char			 tag[ETAG_BYTES];
 	struct db_stmt			*st;
 	int				 rc;
 
@@ -404,15 +367,25 @@ record_read(const struct res *rs, int64_t org, int64_t id, cJSON **out)
 		return -1;
 	db_bind_int(st, 1, id);
 	db_bind_int(st, 2, org);
-	if ((rc = db_step(st)) == DB_ROW)
-		*out = record_begin(rs, st, &h);
+	if ((rc = db_step(st)) == DB_ROW) {
+		crypto_generichash_init(&h, etag_key, sizeof(etag_key),
+		    sizeof(tag));
+		field_hash_columns(&h, st, (int)rs->rs_nfields + 3);
+		*out = row_json(rs, st);
+	}
 	db_reset(st);
 	if (rc != DB_ROW)
 		return rc == DB_DONE ? 0 : -1;
-	if (record_end(rs, id, *out, &h) == -1) {
+	if (owned_read(rs, id, *out, &h) == -1) {
+		cJSON_Delete(*out);
 		*out = NULL;
 		return -1;
 	}
+	crypto_generichash_final(&h, tag, sizeof(tag));
+	etag[0] = '"';
+	sodium_bin2hex(etag + 1, 2 * ETAG_BYTES + 1, tag, sizeof(tag));
+	etag[ETAG_LEN - 1] = '"';
+	etag[ETAG_LEN] = '\0';
 	return 1;
 }
 
@@ -426,6 +399,17 @@ answer(struct erp_req *r, int status, cJSON *rec)
 {
 	http_add_header(REQ(r), "ETag", etag);
 	return module_host.reply_json(r, status, rec);
+}
+
+/* Answers the record id as it is now. */
+static int
+answer_id(struct erp_req *r, int status, int64_t id)
+{
+	cJSON	*rec = NULL;
+
+	if (record_read(res_of(r), http_org(REQ(r)), id, &rec) != 1)
+		return module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: reread");
+	return answer(r, status, rec);
 }
 
 /*
@@ -571,45 +555,23 @@ res_conflict(struct erp_req *r, const struct res *rs)
 }
 
 /*
- * Audits "<type>.<verb>" with details (owned from the call on), then
- * answers status with rec as written (owned too; NULL for a 204).
+ * Audits "<type>.<verb>" with details (owned from the call on) and
+ * answers the record id as it is now.
  */
 static int
 res_audit_answer(struct erp_req *r, const char *verb, int64_t id,
-    cJSON *details, int status, cJSON *rec)
+    cJSON *details, int status)
 {
 	const struct res	*rs = res_of(r);
 	char			 action[80];
 
 	snprintf(action, sizeof(action), "%s.%s", rs->rs_decl->type, verb);
 	if (module_host.audit(r, action, rs->rs_decl->type, id,
-	    details) == -1) {
-		cJSON_Delete(rec);
+	    details) == -1)
 		return module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: audit");
-	}
 	if (status == 204)
 		return http_reply_empty(REQ(r), 204);
-	return answer(r, status, rec);
-}
-
-/*
- * Steps a write that returns its row (rs_cols) and begins the record
- * from it, *id its id. Returns: DB_DONE with *out, or the failure.
- */
-static int
-write_returning(const struct res *rs, struct db_stmt *st, cJSON **out,
-    int64_t *id, crypto_generichash_state *h)
-{
-	int	 rc = db_step(st);
-
-	if (rc == DB_ROW) {
-		*out = record_begin(rs, st, h);
-		*id = db_col_int(st, 0);
-		rc = DB_DONE;
-	} else if (rc == DB_DONE)
-		rc = DB_ERROR;	/* no row changed: the load saw it, so never */
-	db_reset(st);
-	return rc;
+	return answer_id(r, status, id);
 }
 
 static int
@@ -625,12 +587,10 @@ res_create(struct erp_req *r)
 	const struct res	*rs = res_of(r);
 	const struct erp_field	*f;
 	cJSON			*rec = http_wouldbe(REQ(r)), *details;
-	cJSON			*out = NULL;
 	const cJSON		*v;
-	crypto_generichash_state h;
 	struct db_stmt		*st;
 	char			 now[21];
-	int64_t			 id = 0;
+	int64_t			 id;
 	size_t			 k;
 	int			 i = 2, rc;
 
@@ -651,21 +611,20 @@ res_create(struct erp_req *r)
 	}
 	db_bind_text(st, i++, now);
 	db_bind_text(st, i, now);
-	rc = write_returning(rs, st, &out, &id, &h);
+	rc = db_step(st);
+	db_reset(st);
+	id = db_last_id();
 	for (k = 0; rc == DB_DONE && k < rs->rs_nrows; k++) {
 		rc = rows_write(rs->rs_rows[k], id, rec);
 		cJSON_AddItemToObject(details, rowset_decl(rs->rs_rows[k])->name,
 		    rows_audit(rs->rs_rows[k], rec));
 	}
-	if (rc == DB_DONE && record_end(rs, id, out, &h) == -1)
-		out = NULL, rc = DB_ERROR;
 	if (rc != DB_DONE) {
 		cJSON_Delete(details);
-		cJSON_Delete(out);
 		return rc == DB_CONSTRAINT ? res_conflict(r, rs) :
 		    module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: insert");
 	}
-	return res_audit_answer(r, "create", id, details, 201, out);
+	return res_audit_answer(r, "create", id, details, 201);
 }
 
 static int
@@ -675,9 +634,7 @@ res_update(struct erp_req *r)
 	const struct erp_field	*f;
 	const cJSON		*before = http_attrs(REQ(r)), *v, *was;
 	cJSON			*rec = http_wouldbe(REQ(r)), *details, *c;
-	cJSON			*out = NULL;
 	const struct rowset	*rw;
-	crypto_generichash_state h;
 	struct db_stmt		*st;
 	char			 now[21];
 	int64_t			 id = api_param_id(REQ(r), "id");
@@ -705,7 +662,8 @@ res_update(struct erp_req *r)
 	db_bind_text(st, i++, now);
 	db_bind_int(st, i++, id);
 	db_bind_int(st, i, http_org(REQ(r)));
-	rc = write_returning(rs, st, &out, &id, &h);
+	rc = db_step(st);
+	db_reset(st);
 	/* owned rows that changed are replaced, all of them */
 	for (k = 0; rc == DB_DONE && k < rs->rs_nrows; k++) {
 		rw = rs->rs_rows[k];
@@ -717,15 +675,12 @@ res_update(struct erp_req *r)
 		cJSON_AddItemToObject(c, "old", rows_audit(rw, before));
 		cJSON_AddItemToObject(c, "new", rows_audit(rw, rec));
 	}
-	if (rc == DB_DONE && record_end(rs, id, out, &h) == -1)
-		out = NULL, rc = DB_ERROR;
 	if (rc != DB_DONE) {
 		cJSON_Delete(details);
-		cJSON_Delete(out);
 		return rc == DB_CONSTRAINT ? res_conflict(r, rs) :
 		    module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: update");
 	}
-	return res_audit_answer(r, "update", id, details, 200, out);
+	return res_audit_answer(r, "update", id, details, 200);
 }
 
 static int
@@ -759,7 +714,7 @@ res_delete(struct erp_req *r)
 	/* what was deleted, for the record */
 	details = cJSON_Duplicate(http_attrs(REQ(r)), 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(details, "id");
-	return res_audit_answer(r, "delete", id, details, 204, NULL);
+	return res_audit_answer(r, "delete", id, details, 204);
 }
 
 static int
@@ -770,7 +725,6 @@ res_move(struct erp_req *r)
 	const struct erp_resource	*d = rr->rr_res->rs_decl;
 	const struct erp_field		*f;
 	const cJSON			*before = http_attrs(REQ(r));
-	crypto_generichash_state	 h;
 	struct db_stmt			*st;
 	cJSON				*rec, *details, *c;
 	const char			*from;
@@ -803,8 +757,9 @@ res_move(struct erp_req *r)
 	db_bind_int(st, 3, id);
 	db_bind_int(st, 4, http_org(REQ(r)));
 	db_bind_text(st, 5, from);
-	if (write_returning(rr->rr_res, st, &rec, &id, &h) != DB_DONE ||
-	    record_end(rr->rr_res, id, rec, &h) == -1)
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE || db_changes() != 1)
 		return module_host.fail(r, ERP_E_INTERNAL, NULL, "resource: move");
 	details = cJSON_CreateObject();
 	c = cJSON_AddObjectToObject(details, d->state);
@@ -817,13 +772,13 @@ res_move(struct erp_req *r)
 			    before, f->name)));
 	/* the subscribers hear "<type>.<to>" with the record, once committed */
 	snprintf(msg, sizeof(msg), "%s.%s", d->type, t->to);
-	if (host_emit(r, msg, cJSON_Duplicate(rec, 1)) == -1) {
+	if (record_read(rr->rr_res, http_org(REQ(r)), id, &rec) != 1 ||
+	    host_emit(r, msg, rec) == -1) {
 		cJSON_Delete(details);
-		cJSON_Delete(rec);
 		return module_host.fail(r, ERP_E_INTERNAL, NULL,
 		    "resource: event");
 	}
-	return res_audit_answer(r, t->name, id, details, 200, rec);
+	return res_audit_answer(r, t->name, id, details, 200);
 }
 
 /* Lists ------------------------------------------------------------------ */
