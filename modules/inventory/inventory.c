@@ -470,13 +470,9 @@ move_query(struct erp_req *r, const char *sql, int64_t product,
 {
 	struct erp_sql	*st;
 
-	if ((st = erp_sql(r, sql)) == NULL)
+	/* the first three ? are stock_query's: organization and product */
+	if ((st = stock_query(r, sql, product)) == NULL)
 		return NULL;
-	erp_host->sql_int(st, 1, erp_host->org(r));
-	if (product > 0) {
-		erp_host->sql_int(st, 2, product);
-		erp_host->sql_int(st, 3, product);
-	}
 	erp_host->sql_text(st, 4, reason);
 	erp_host->sql_text(st, 5, reason);
 	erp_host->sql_text(st, 6, reference);

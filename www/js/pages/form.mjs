@@ -26,6 +26,28 @@ export function errorAt(errors, name) {
 	    .join("; ") || null;
 }
 
+/*
+ * Sends a form: shows the errors found before sending (local, by field
+ * name) or, when there are none, runs send with the form busy and puts
+ * the server's refusal at its fields.
+ */
+export async function sendForm(local, { setError, setErrors, setBusy },
+    send) {
+	setError(null);
+	setErrors(local);
+	if (Object.keys(local).length)
+		return;
+	setBusy(true);
+	try {
+		await send();
+	} catch (e) {
+		setErrors(fieldErrors(e));
+		setError(e);
+	} finally {
+		setBusy(false);
+	}
+}
+
 export function FormPage({ type, id }) {
 	const { org, meta } = useSession();
 	const r = meta.resources[type];
@@ -68,22 +90,13 @@ export function FormPage({ type, id }) {
 			    JSON.stringify(v.value) !== JSON.stringify(original[n] ?? null)))
 				body[n] = v.value;
 		}
-		setError(null);
-		setErrors(local);
-		if (Object.keys(local).length)
-			return;
-		setBusy(true);
-		try {
+		await sendForm(local, { setError, setErrors, setBusy },
+		    async () => {
 			const rec = await api(editing ? "PATCH" : "POST",
 			    apiPath(org, r, editing ? id : null), body);
 			notify(editing ? "Saved." : "Created " + singular(type) + ".");
 			go(pagePath(org, type, rec.id));
-		} catch (e) {
-			setErrors(fieldErrors(e));
-			setError(e);
-		} finally {
-			setBusy(false);
-		}
+		});
 	}
 	const set = (n) => (v) => setValues((s) => ({ ...s, [n]: v }));
 	return html`<${Title}>${editing ? "Edit " + singular(type) + " " +

@@ -12,11 +12,11 @@ import { when } from "../format.mjs";
 import { can, pagePath } from "../resource.mjs";
 import {
 	useLoad, Loading, ErrorBox, Pager, Title, Submit, Confirm,
-	fieldErrors, notify,
+	notify,
 } from "../ui.mjs";
 import { RuleInput, toText, fromText } from "../inputs.mjs";
 import { refText } from "../picker.mjs";
-import { errorAt, Unplaced } from "./form.mjs";
+import { errorAt, sendForm, Unplaced } from "./form.mjs";
 import { Filter } from "./list.mjs";
 
 // Reasons a move may have (GET …/stock/moves?reason=); shipment moves
@@ -218,22 +218,13 @@ export function Form({ type, query: q }) {
 	async function submit(ev) {
 		ev.preventDefault();
 		const { body, errors: local } = bodyOf(fields, values, "");
-		setError(null);
-		setErrors(local);
-		if (Object.keys(local).length)
-			return;
-		setBusy(true);
-		try {
+		await sendForm(local, { setError, setErrors, setBusy },
+		    async () => {
 			const m = await api("POST", base(org) + "/stock/moves", body);
 			notify("Moved " + m.quantity + ": " + m.on_hand_after +
 			    " on hand now.");
 			go(pagePath(org, type, m.product_id));
-		} catch (e) {
-			setErrors(fieldErrors(e));
-			setError(e);
-		} finally {
-			setBusy(false);
-		}
+		});
 	}
 	return html`<${Title}>New stock move<//>
 		<form class="stack" onSubmit=${submit} novalidate>
@@ -313,21 +304,12 @@ function NewReservation({ org, meta, onDone }) {
 			Object.assign(local, b.errors);
 			return b.body;
 		}) };
-		setError(null);
-		setErrors(local);
-		if (Object.keys(local).length)
-			return;
-		setBusy(true);
-		try {
+		await sendForm(local, { setError, setErrors, setBusy },
+		    async () => {
 			await api("POST", base(org) + "/reservations", body);
 			notify("Reserved for " + reference + ".");
 			onDone(reference);
-		} catch (e) {
-			setErrors(fieldErrors(e));
-			setError(e);
-		} finally {
-			setBusy(false);
-		}
+		});
 	}
 	return html`<form class="stack" onSubmit=${submit} novalidate
 	    aria-labelledby="new-res">
