@@ -251,3 +251,27 @@ field_audit_value(const struct erp_field *f, const cJSON *v)
 	}
 	return cJSON_Duplicate(v, 1);
 }
+
+int
+field_ref_check(struct erp_req *r, const struct erp_field *f,
+    const char *sql, const cJSON *v, int64_t org, const char *name)
+{
+	struct db_stmt	*st;
+	char		 msg[96];
+	int		 rc;
+
+	if ((st = db_prepare(sql)) == NULL)
+		return module_host.fail(r, ERP_E_INTERNAL, NULL,
+		    "resource: reference");
+	field_bind(st, 1, f, v);
+	db_bind_int(st, 2, org);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc == DB_ROW)
+		return 0;
+	if (rc != DB_DONE)
+		return module_host.fail(r, ERP_E_INTERNAL, NULL,
+		    "resource: reference");
+	snprintf(msg, sizeof(msg), "no such %s in this organization", f->ref);
+	return module_host.fail(r, ERP_E_VALIDATION, name, msg);
+}

@@ -44,6 +44,13 @@ void	field_add_column(cJSON *o, const struct erp_field *f,
  */
 void	field_hash_columns(crypto_generichash_state *h, struct db_stmt *st,
 	    int ncols);
+/*
+ * Checks that v, a value of f (a reference), names a record of org with
+ * sql ("SELECT 1 FROM <its table> WHERE id = ? AND org_id = ?"). Returns:
+ * 0, or the status of the 422 sent naming name (or of a 500).
+ */
+int	field_ref_check(struct erp_req *r, const struct erp_field *f,
+	    const char *sql, const cJSON *v, int64_t org, const char *name);
 /* Whether two values of f are equal (stored integers are exact). */
 bool	field_same(const struct erp_field *f, const cJSON *a, const cJSON *b);
 /* A value of f for the audit log (integers stay exact). */

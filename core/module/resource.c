@@ -471,7 +471,6 @@ values_check(struct erp_req *r, const struct res *rs, const cJSON *rec,
 	const struct erp_field	*f;
 	const cJSON		*v;
 	const char		*why;
-	char			 msg[96];
 	int			 i = 0, rc;
 
 	for (f = rs->rs_decl->fields; f->name != NULL; f++, i++) {
@@ -482,23 +481,9 @@ values_check(struct erp_req *r, const struct res *rs, const cJSON *rec,
 		    (before != NULL && cJSON_Compare(v,
 		    cJSON_GetObjectItemCaseSensitive(before, f->name), 1)))
 			continue;
-		struct db_stmt	*st = db_prepare(rs->rs_refs[i]);
-
-		if (st == NULL)
-			return module_host.fail(r, ERP_E_INTERNAL, NULL,
-			    "resource: reference");
-		field_bind(st, 1, f, v);
-		db_bind_int(st, 2, http_org(REQ(r)));
-		rc = db_step(st);
-		db_reset(st);
-		if (rc == DB_ERROR)
-			return module_host.fail(r, ERP_E_INTERNAL, NULL,
-			    "resource: reference");
-		if (rc == DB_DONE) {
-			snprintf(msg, sizeof(msg), "no such %s in this "
-			    "organization", f->ref);
-			return module_host.fail(r, ERP_E_VALIDATION, f->name, msg);
-		}
+		if ((rc = field_ref_check(r, f, rs->rs_refs[i], v,
+		    http_org(REQ(r)), f->name)) != 0)
+			return rc;
 	}
 	for (i = 0; i < (int)rs->rs_nrows; i++)
 		if ((rc = rows_check_values(r, rs->rs_rows[i],

@@ -243,24 +243,6 @@ stored(const struct erp_field *f, const cJSON *before, const cJSON *v)
 	return false;
 }
 
-/* Is the record id of this organization in table? 1, 0, or -1. */
-static int
-exists(const char *sql, const cJSON *v, int64_t org)
-{
-	struct db_stmt	*st;
-	int64_t		 id = 0;
-	int		 rc;
-
-	if ((st = db_prepare(sql)) == NULL)
-		return -1;
-	erp_json_get_int(v, &id);
-	db_bind_int(st, 1, id);
-	db_bind_int(st, 2, org);
-	rc = db_step(st);
-	db_reset(st);
-	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
-}
-
 int
 rows_check_values(struct erp_req *r, const struct rowset *rw, int64_t org,
     const cJSON *rec, const cJSON *before)
@@ -300,15 +282,9 @@ rows_check_values(struct erp_req *r, const struct rowset *rw, int64_t org,
 			if (rw->rw_refs[k] == NULL || v == NULL ||
 			    cJSON_IsNull(v) || stored(f, had, v))
 				continue;
-			if ((rc = exists(rw->rw_refs[k], v, org)) == -1)
-				return module_host.fail(r, ERP_E_INTERNAL, NULL,
-				    "rows: reference");
-			if (rc == 0) {
-				snprintf(msg, sizeof(msg), "no such %s in this "
-				    "organization", f->ref);
-				return module_host.fail(r, ERP_E_VALIDATION,
-				    field, msg);
-			}
+			if ((rc = field_ref_check(r, f, rw->rw_refs[k], v, org,
+			    field)) != 0)
+				return rc;
 		}
 		i++;
 	}
