@@ -172,6 +172,25 @@ errors() {
 	    END { printf "%d", s }'
 }
 
+# cpu_ticks PID: the CPU time (user + system) the process used so far, in
+# clock ticks. The fields counted from after the command's closing
+# parenthesis, since the command name may hold spaces.
+cpu_ticks() {
+	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# cpu_us NAME: the server's CPU time per request over NAME's runs, in µs,
+# from $TMP/NAME.*.cpu (ticks a run used) and the runs' request counts.
+# Unlike req/s it does not move with the share of the cores wrk and the
+# machine's other tenants take, so it is the steadier figure for A/B.
+cpu_us() {
+	ticks=$(cat "$TMP/$1".*.cpu 2>/dev/null | awk '{ s += $1 } END {
+	    print s + 0 }')
+	cat "$TMP/$1".out "$TMP/$1".*.out 2>/dev/null | awk -v t="$ticks" \
+	    -v hz="$(getconf CLK_TCK)" '/ requests in / { n += $1 }
+	    END { printf "%.1f", n ? t * 1e6 / hz / n : 0 }'
+}
+
 # rss_kib PID: the process's resident set now, in KiB.
 rss_kib() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
