@@ -227,6 +227,12 @@ int64_t		 http_policy_version(const struct http_req *);
 struct policy	*http_policy_of(int64_t org);
 const cJSON	*http_attrs(const struct http_req *);
 /*
+ * Takes the loaded record out of the request, for a handler that answers
+ * it as it is (a read): the reply owns it, and no copy is made. NULL when
+ * none was loaded; http_attrs is NULL from then on.
+ */
+cJSON		*http_attrs_take(struct http_req *);
+/*
  * The would-be record the policy decided on for a write with a JSON body
  * (POST, PUT, PATCH on a route with a schema): on create the body with
  * what rt_compute added, on update the loaded record with the body's

@@ -1031,6 +1031,15 @@ http_attrs(const struct http_req *req)
 }
 
 cJSON *
+http_attrs_take(struct http_req *req)
+{
+	cJSON	*rec = req->rq_attrs;
+
+	req->rq_attrs = NULL;
+	return rec;
+}
+
+cJSON *
 http_wouldbe(const struct http_req *req)
 {
 	return req->rq_wouldbe;

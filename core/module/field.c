@@ -188,20 +188,31 @@ field_bind(struct db_stmt *st, int i, const struct erp_field *f,
 }
 
 void
+field_add_int(cJSON *o, const char *name, int64_t v)
+{
+	char	 text[24];
+
+	/* exact, as erp_json_int writes it */
+	snprintf(text, sizeof(text), "%lld", (long long)v);
+	cJSON_AddItemToObjectCS(o, name, cJSON_CreateRaw(text));
+}
+
+void
 field_add_column(cJSON *o, const struct erp_field *f, struct db_stmt *st,
     int col)
 {
 	const char	*t;
 
 	if (db_col_is_null(st, col))
-		cJSON_AddNullToObject(o, f->name);
+		cJSON_AddItemToObjectCS(o, f->name, cJSON_CreateNull());
 	else if (f->type == ERP_FIELD_STRING)
-		cJSON_AddStringToObject(o, f->name,
-		    (t = db_col_text(st, col)) ? t : "");
+		cJSON_AddItemToObjectCS(o, f->name, cJSON_CreateString(
+		    (t = db_col_text(st, col)) ? t : ""));
 	else if (f->type == ERP_FIELD_INTEGER)
-		erp_json_int(o, f->name, db_col_int(st, col));
+		field_add_int(o, f->name, db_col_int(st, col));
 	else
-		cJSON_AddBoolToObject(o, f->name, db_col_int(st, col));
+		cJSON_AddItemToObjectCS(o, f->name,
+		    cJSON_CreateBool(db_col_int(st, col)));
 }
 
 void

@@ -35,6 +35,12 @@ const char *field_value_check(const struct erp_field *f, const cJSON *v);
 /* Binds a checked value of f as the i-th ? (NULL or null: SQL NULL). */
 void	field_bind(struct db_stmt *st, int i, const struct erp_field *f,
 	    const cJSON *v);
+/*
+ * Adds v to o as name's member, exact (as erp_json_int). name is not
+ * copied: a declaration's field names and literals live as long as the
+ * records built from them, and each key copy was a malloc per member.
+ */
+void	field_add_int(cJSON *o, const char *name, int64_t v);
 /* Adds column col of the row at the cursor to o as f's member (exact). */
 void	field_add_column(cJSON *o, const struct erp_field *f,
 	    struct db_stmt *st, int col);

@@ -327,13 +327,13 @@ row_json(const struct res *rs, struct db_stmt *st)
 	const char		*t;
 	int			 col = 1;
 
-	erp_json_int(o, "id", db_col_int(st, 0));
+	field_add_int(o, "id", db_col_int(st, 0));
 	for (f = rs->rs_decl->fields; f->name != NULL; f++, col++)
 		field_add_column(o, f, st, col);
-	cJSON_AddStringToObject(o, "created_at", (t = db_col_text(st, col)) ?
-	    t : "");
-	cJSON_AddStringToObject(o, "updated_at", (t = db_col_text(st,
-	    col + 1)) ? t : "");
+	cJSON_AddItemToObjectCS(o, "created_at", cJSON_CreateString((t =
+	    db_col_text(st, col)) ? t : ""));
+	cJSON_AddItemToObjectCS(o, "updated_at", cJSON_CreateString((t =
+	    db_col_text(st, col + 1)) ? t : ""));
 	return o;
 }
 
@@ -563,7 +563,7 @@ static int
 res_get(struct erp_req *r)
 {
 	/* the load read it just now: etag is its tag */
-	return answer(r, 200, cJSON_Duplicate(http_attrs(REQ(r)), 1));
+	return answer(r, 200, http_attrs_take(REQ(r)));
 }
 
 static int
