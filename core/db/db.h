@@ -94,6 +94,13 @@ size_t		 db_col_len(struct db_stmt *, int col);
 /* Copies the column's text ("" for NULL) into dst, cut to fit size. */
 void		 db_col_copy(struct db_stmt *, int col, char *dst, size_t size);
 bool		 db_col_is_null(struct db_stmt *, int col);
+/* What the column holds, in one call: text stands for anything else. */
+enum db_kind {
+	DB_KIND_NULL,
+	DB_KIND_INT,
+	DB_KIND_TEXT
+};
+enum db_kind	 db_col_kind(struct db_stmt *, int col);
 
 /* Ends this use of the statement: resets it and clears its bindings. */
 void	db_reset(struct db_stmt *);

@@ -132,6 +132,19 @@ db_col_is_null(struct db_stmt *st, int col)
 	return sqlite3_column_type(lite(st), col) == SQLITE_NULL;
 }
 
+enum db_kind
+db_col_kind(struct db_stmt *st, int col)
+{
+	switch (sqlite3_column_type(lite(st), col)) {
+	case SQLITE_NULL:
+		return DB_KIND_NULL;
+	case SQLITE_INTEGER:
+		return DB_KIND_INT;
+	default:
+		return DB_KIND_TEXT;
+	}
+}
+
 void
 db_reset(struct db_stmt *st)
 {

@@ -216,21 +216,26 @@ field_add_column(cJSON *o, const struct erp_field *f, struct db_stmt *st,
 }
 
 void
-field_hash_columns(crypto_generichash_state *h, struct db_stmt *st,
-    int ncols)
+field_tag_columns(struct buf *b, struct db_stmt *st, int ncols)
 {
 	const char	*t;
+	unsigned char	 kind;
 	uint32_t	 len;
+	int64_t		 n;
 	int		 col;
 
 	for (col = 0; col < ncols; col++) {
-		t = db_col_text(st, col);
-		len = t != NULL ? (uint32_t)strlen(t) + 1 : 0;
-		crypto_generichash_update(h, (const unsigned char *)&len,
-		    sizeof(len));
-		if (t != NULL)
-			crypto_generichash_update(h,
-			    (const unsigned char *)t, len - 1);
+		kind = (unsigned char)db_col_kind(st, col);
+		buf_append(b, &kind, 1);
+		if (kind == DB_KIND_INT) {
+			n = db_col_int(st, col);
+			buf_append(b, &n, sizeof(n));
+		} else if (kind == DB_KIND_TEXT) {
+			t = db_col_text(st, col);
+			len = (uint32_t)db_col_len(st, col);
+			buf_append(b, &len, sizeof(len));
+			buf_append(b, t != NULL ? t : "", len);
+		}
 	}
 }
 

@@ -7,8 +7,6 @@
 
 #include <stdbool.h>
 
-#include <sodium.h>
-
 #include <erp/module.h>
 
 #include "base/base.h"
@@ -45,11 +43,11 @@ void	field_add_int(cJSON *o, const char *name, int64_t v);
 void	field_add_column(cJSON *o, const struct erp_field *f,
 	    struct db_stmt *st, int col);
 /*
- * Hashes the row's first ncols columns as text, each with its length so
- * none runs into the next (a record's ETag).
+ * Appends the row's first ncols columns to b, as a record's ETag hashes
+ * them: each with its kind and length, so none runs into the next, and an
+ * integer as its 8 bytes (reading it as text made SQLite print it).
  */
-void	field_hash_columns(crypto_generichash_state *h, struct db_stmt *st,
-	    int ncols);
+void	field_tag_columns(struct buf *b, struct db_stmt *st, int ncols);
 /*
  * Checks that v, a value of f (a reference), names a record of org with
  * sql ("SELECT 1 FROM <its table> WHERE id = ? AND org_id = ?"). Returns:

@@ -200,7 +200,7 @@ rowset_new(const struct erp_rows *w, const char *(*table_of)(const char *))
 
 int
 rows_read(const struct rowset *rw, int64_t owner, cJSON *rec,
-    crypto_generichash_state *h)
+    struct buf *tag)
 {
 	const struct erp_field	*f;
 	struct db_stmt		*st;
@@ -218,15 +218,14 @@ rows_read(const struct rowset *rw, int64_t owner, cJSON *rec,
 		    f++, col++)
 			field_add_column(o, f, st, col);
 		cJSON_AddItemToArray(arr, o);
-		if (h != NULL)
-			field_hash_columns(h, st, rw->rw_nfields);
+		if (tag != NULL)
+			field_tag_columns(tag, st, rw->rw_nfields);
 		n++;
 	}
 	db_reset(st);
 	/* how many, so rows never run into the next set's */
-	if (h != NULL)
-		crypto_generichash_update(h, (const unsigned char *)&n,
-		    sizeof(n));
+	if (tag != NULL)
+		buf_append(tag, &n, sizeof(n));
 	return rc == DB_DONE ? 0 : -1;
 }
 

@@ -7,8 +7,6 @@
 
 #include <stdbool.h>
 
-#include <sodium.h>
-
 #include <erp/module.h>
 
 #include "base/base.h"
@@ -34,11 +32,11 @@ struct rowset *rowset_new(const struct erp_rows *w,
 	    const char *(*table_of)(const char *type));
 const struct erp_rows *rowset_decl(const struct rowset *rw);
 /*
- * Adds the rows of owner to rec as its member, hashing them into h (the
- * record's ETag) unless h is NULL. Returns: 0, or -1.
+ * Adds the rows of owner to rec as its member, and their columns to tag
+ * (what the record's ETag hashes) unless tag is NULL. Returns: 0, or -1.
  */
 int	rows_read(const struct rowset *rw, int64_t owner, cJSON *rec,
-	    crypto_generichash_state *h);
+	    struct buf *tag);
 /*
  * Checks rec's rows as the table may store them, and the references of
  * those before (NULL on create) did not hold. Returns: 0, or the status
