@@ -1,14 +1,19 @@
 # bench/lib.sh: what the benchmark scripts share (sourced, not run).
 
-# need_wrk: installs Debian's wrk when it is missing.
-need_wrk() {
-	command -v wrk >/dev/null 2>&1 && return 0
-	echo "bench: installing wrk" >&2
+# need COMMAND PACKAGE: installs Debian's PACKAGE when COMMAND is missing.
+need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	echo "bench: installing $2" >&2
 	SUDO=
 	[ "$(id -u)" -eq 0 ] || SUDO=sudo
-	$SUDO apt-get install -y wrk >/dev/null || {
+	$SUDO apt-get install -y "$2" >/dev/null || {
 		$SUDO apt-get update >/dev/null &&
-		    $SUDO apt-get install -y wrk >/dev/null; }
+		    $SUDO apt-get install -y "$2" >/dev/null; }
+}
+
+# need_wrk: installs Debian's wrk when it is missing.
+need_wrk() {
+	need wrk wrk
 }
 
 # bench_tmpdir: TMP, a temporary directory removed at exit, after every
