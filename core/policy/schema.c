@@ -261,70 +261,75 @@ is_reserved(const struct vctx *vc, const char *name)
 	return false;
 }
 
-/* next() over a plain table. */
-static int
-rawnext(lua_State *L)
-{
-	lua_settop(L, 2);
-	if (lua_next(L, 1))
-		return 2;
-	lua_pushnil(L);
-	return 1;
-}
-
 static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Adds the key at -1 (a string without NUL) to the list at list. */
+static void
+key_add(lua_State *L, struct vctx *vc, int list, size_t *n)
+{
+	const char	*k;
+	size_t		 len;
+
+	if (lua_type(L, -1) != LUA_TSTRING)
+		fail(L, vc, "field names must be strings");
+	k = lua_tolstring(L, -1, &len);
+	if (strlen(k) != len)
+		fail(L, vc, "a field name holds a NUL byte");
+	lua_pushvalue(L, -1);
+	lua_rawseti(L, list, (lua_Integer)++*n);
+	policy_budget_charge(L, 1);
+}
+
 /*
  * The keys of the schema table at t (a plain table or the sandbox's
- * read-only view of one), sorted. Pushes the list that keeps them alive
- * and the array itself (a userdata: nothing leaks when a raise unwinds);
- * the caller pops both. Each key costs a step of the budget.
+ * read-only view of one), sorted. Pushes what keeps them alive and the
+ * array itself (a userdata: nothing leaks when a raise unwinds); the
+ * caller pops them. Each key costs a step of the budget.
  */
 static const char **
 sorted_keys(lua_State *L, struct vctx *vc, int t, size_t *np)
 {
 	const char	**a;
-	const char	 *k;
-	size_t		  n = 0, i, len;
-	int		  list;
+	size_t		  n = 0, i;
+	int		  tgt, list;
 
 	luaL_checkstack(L, 8, NULL);
+	policy_sandbox_target(L, t);
+	tgt = lua_gettop(L);
 	lua_newtable(L);
 	list = lua_gettop(L);
-	if (luaL_getmetafield(L, t, "__pairs") != LUA_TNIL) {
-		/* a view: only the sandbox's own C __pairs walks it */
+	if (!lua_rawequal(L, tgt, t) ||
+	    luaL_getmetafield(L, t, "__pairs") == LUA_TNIL) {
+		/* a view's table or a plain one, walked raw (a call per key
+		   through the view's __pairs cost more than the rest) */
+		lua_pushnil(L);
+		while (lua_next(L, tgt)) {
+			lua_pop(L, 1);
+			key_add(L, vc, list, &n);
+		}
+	} else {
+		/* a table with its own walk: only a C one */
 		if (!lua_iscfunction(L, -1))
 			fail(L, vc, "fields table cannot be walked");
 		lua_pushvalue(L, t);
 		lua_call(L, 1, 3);
 		if (!lua_iscfunction(L, list + 1))
 			fail(L, vc, "fields table cannot be walked");
-	} else {
-		lua_pushcfunction(L, rawnext);
-		lua_pushvalue(L, t);
-		lua_pushnil(L);
-	}
-	for (;;) {			/* list f s k */
-		lua_pushvalue(L, list + 1);
-		lua_pushvalue(L, list + 2);
-		lua_pushvalue(L, -3);
-		lua_call(L, 2, 2);	/* list f s k k' v' */
-		lua_pop(L, 1);
-		lua_remove(L, -2);	/* list f s k' */
-		if (lua_isnil(L, -1))
-			break;
-		if (lua_type(L, -1) != LUA_TSTRING)
-			fail(L, vc, "field names must be strings");
-		k = lua_tolstring(L, -1, &len);
-		if (strlen(k) != len)
-			fail(L, vc, "a field name holds a NUL byte");
-		lua_pushvalue(L, -1);
-		lua_rawseti(L, list, (lua_Integer)++n);
-		policy_budget_charge(L, 1);
+		for (;;) {		/* list f s k */
+			lua_pushvalue(L, list + 1);
+			lua_pushvalue(L, list + 2);
+			lua_pushvalue(L, -3);
+			lua_call(L, 2, 2);	/* list f s k k' v' */
+			lua_pop(L, 1);
+			lua_remove(L, -2);	/* list f s k' */
+			if (lua_isnil(L, -1))
+				break;
+			key_add(L, vc, list, &n);
+		}
 	}
 	lua_settop(L, list);
 	a = lua_newuserdatauv(L, n > 0 ? n * sizeof(*a) : 1, 0);
@@ -338,23 +343,61 @@ sorted_keys(lua_State *L, struct vctx *vc, int t, size_t *np)
 	return a;
 }
 
+/* Which attribute key names, or -1 for none of them. */
+static int
+attr_of(const char *key)
+{
+	int	 i;
+
+	for (i = 0; i < A_N; i++)
+		if (strcmp(key, attrs[i].at_name) == 0)
+			return i;
+	return -1;
+}
+
 /*
  * Reads the rule table at r into ru, pushing every attribute it has (so
  * strings, tables and functions stay alive while it is used). Raises on a
- * rule the schema language does not allow.
+ * rule the schema language does not allow. One walk of what the rule sets
+ * (a view's table, raw): a lookup of each of the 16 names through the
+ * view cost as much as the rest of a create (measured).
  */
 static void
 parse(lua_State *L, struct vctx *vc, int r, struct rule *ru)
 {
-	const char	*t;
+	const char	*t, *k;
 	size_t		 i;
 	double		 d;
+	int		 tbl, type = 0, a;
+	bool		 keep;
 
 	memset(ru, 0, sizeof(*ru));
-	luaL_checkstack(L, A_N + 4, NULL);
-	if (lua_getfield(L, r, "type") != LUA_TSTRING)
+	luaL_checkstack(L, 2 * A_N + 8, NULL);
+	policy_sandbox_target(L, r);
+	tbl = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, tbl)) {		/* ... key value */
+		k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+		keep = true;
+		if (strcmp(k, "type") == 0)
+			type = lua_gettop(L);
+		else if ((a = attr_of(k)) != -1)
+			ru->ru_at[a] = lua_gettop(L);
+		else {
+			if (strcmp(k, "required") == 0)
+				ru->ru_required = lua_toboolean(L, -1);
+			else if (strcmp(k, "nullable") == 0)
+				ru->ru_nullable = lua_toboolean(L, -1);
+			keep = false;
+		}
+		if (keep)
+			lua_pushvalue(L, -2);	/* the key walks on */
+		else
+			lua_pop(L, 1);
+	}
+	if (type == 0 || lua_type(L, type) != LUA_TSTRING)
 		fail(L, vc, "rule has no type");
-	t = lua_tostring(L, -1);
+	t = lua_tostring(L, type);
 	for (i = 0; i < nitems(tnames); i++)
 		if (strcmp(t, tnames[i].tn_name) == 0)
 			break;
@@ -362,31 +405,23 @@ parse(lua_State *L, struct vctx *vc, int r, struct rule *ru)
 		fail(L, vc, "unknown type");
 	ru->ru_type = tnames[i].tn_type;
 	ru->ru_tmsg = tnames[i].tn_msg;
-	lua_pop(L, 1);
-	lua_getfield(L, r, "required");
-	ru->ru_required = lua_toboolean(L, -1);
-	lua_getfield(L, r, "nullable");
-	ru->ru_nullable = lua_toboolean(L, -1);
-	lua_pop(L, 2);
+	/* checked in the order of attrs[], so the first error is the same */
 	for (i = 0; i < A_N; i++) {
-		if (lua_getfield(L, r, attrs[i].at_name) == LUA_TNIL) {
-			lua_pop(L, 1);
+		if (ru->ru_at[i] == 0)
 			continue;
-		}
-		if (lua_type(L, -1) != attrs[i].at_ltype)
+		if (lua_type(L, ru->ru_at[i]) != attrs[i].at_ltype)
 			fail(L, vc, "%s has the wrong type", attrs[i].at_name);
 		if ((attrs[i].at_types & ru->ru_type) == 0)
 			fail(L, vc, "%s does not apply to this type",
 			    attrs[i].at_name);
 		if (i < A_NBOUNDS) {
-			d = lua_tonumber(L, -1);
+			d = lua_tonumber(L, ru->ru_at[i]);
 			if (isnan(d) || (attrs[i].at_count && (d < 0 ||
 			    d != floor(d))))
 				fail(L, vc, "%s is not a valid bound",
 				    attrs[i].at_name);
 			ru->ru_bound[i] = d;
 		}
-		ru->ru_at[i] = lua_gettop(L);
 	}
 }
 
@@ -723,6 +758,10 @@ object(lua_State *L, struct vctx *vc, int s, const cJSON *obj, int depth,
 	int		  base = lua_gettop(L);
 	bool		  res, known;
 
+	/* the view's table: a lookup through the view costs a step more */
+	luaL_checkstack(L, 4, NULL);
+	policy_sandbox_target(L, s);
+	s = lua_gettop(L);
 	keys = sorted_keys(L, vc, s, &n);
 	for (i = 0; i < n; i++) {
 		if (top && is_reserved(vc, keys[i]))

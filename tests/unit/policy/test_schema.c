@@ -98,6 +98,9 @@ static const char policy_src[] =
 	"  badpattern = {x = {type = 'string', pattern = '[a'}},\n"
 	"  badenum = {x = {type = 'string', enum = {{}}}},\n"
 	"  badcheck = {x = {type = 'string', check = 'nope'}},\n"
+	"  twobad = {x = {type = 'string', max_len = 'x', min_len = -1,\n"
+	"    [1] = 'ignored', note = 'not an attribute'}},\n"
+	"  numtype = {x = {type = 1}},\n"
 	"}\n";
 
 static const char *const reserved[] = {
@@ -577,6 +580,47 @@ START_TEST(test_bad_schemas)
 }
 END_TEST
 
+/* Each bad rule fails with its message, read plain or through a view. */
+static void
+bad_messages(void)
+{
+	static const struct {
+		const char	*name;
+		const char	*why;
+	} bad[] = {
+		{ "notype", "field x: rule has no type" },
+		{ "numtype", "field x: rule has no type" },
+		{ "badtype", "field x: unknown type" },
+		{ "notable", "field x: rule is not a table" },
+		{ "numkey", "field names must be strings" },
+		{ "wrongattr", "field x: min_len does not apply to this type" },
+		{ "wrongltype", "field x: min_len has the wrong type" },
+		{ "fraclen", "field x: max_len is not a valid bound" },
+		/* of two bad attributes, the first in the language's order */
+		{ "twobad", "field x: min_len is not a valid bound" },
+	};
+	size_t	 i;
+	char	 got[256];
+
+	for (i = 0; i < nitems(bad); i++) {
+		ck_assert_int_eq(vcall("bad", bad[i].name, "{\"x\":\"abc\"}",
+		    false, got, sizeof(got), NULL), -1);
+		ck_assert_msg(strstr(last_err.e_msg, bad[i].why) != NULL,
+		    "%s: %s", bad[i].name, last_err.e_msg);
+	}
+}
+
+START_TEST(test_bad_messages)
+{
+	bad_messages();
+	lua_getfield(L, env, "bad");
+	policy_sandbox_freeze(L, -1);
+	lua_setfield(L, env, "bad");
+	lua_pop(L, 1);
+	bad_messages();
+}
+END_TEST
+
 /* {"root":{"child":{"child":...}}} n levels deep */
 static char *
 nested(int n)
@@ -710,6 +754,7 @@ policy_schema_suite(void)
 	tcase_add_test(tc, test_bad_schemas);
 	tcase_add_test(tc, test_hostile_schemas);
 	tcase_add_test(tc, test_frozen);
+	tcase_add_test(tc, test_bad_messages);
 	tcase_add_test(tc, test_long_paths);
 	tcase_add_test(tc, test_args);
 	suite_add_tcase(s, tc);
