@@ -292,24 +292,28 @@ router_match(struct http_req *req, const char *path, int method,
 	for (r = 0; r < nroutes; r++) {
 		const struct entry	*en = &routes[r];
 		uint32_t		 score = 0;
+		bool			 match = true;
 
 		if (en->en_nsegs != nsegs)
 			continue;
-		for (i = 0; i < nsegs; i++) {
+		/*
+		 * From the last segment: routes part there ("products",
+		 * "customers"), after a prefix (/api/v1/orgs/{org}) that a
+		 * walk from the front compared again for every route.
+		 */
+		for (i = nsegs; match && i-- > 0; ) {
 			const struct segment	*s = &en->en_segs[i];
 
-			score <<= 1;
-			if (s->sg_param) {
-				if (segs[i].sg_len == 0)
-					break;
-				continue;
-			}
-			if (s->sg_len != segs[i].sg_len ||
+			if (s->sg_param)
+				match = segs[i].sg_len > 0;
+			else if (s->sg_len != segs[i].sg_len ||
 			    memcmp(s->sg_text, segs[i].sg_text, s->sg_len) != 0)
-				break;
-			score |= 1;	/* a literal here: more specific */
+				match = false;
+			else	/* a literal here: more specific, the more so
+				   the nearer the front */
+				score |= 1u << (nsegs - 1 - i);
 		}
-		if (i < nsegs)
+		if (!match)
 			continue;
 		*allowed |= en->en_route.rt_methods;
 		if ((en->en_route.rt_methods & method) == 0)
